@@ -49,13 +49,15 @@ export class KernelRegistry {
     const cached = this.pipelines.get(key);
     if (cached) return cached;
 
+    // One error scope around module and pipeline creation, so a bad kernel is reported by name here and
+    // never reaches the device's uncaptured-error handler (which would blame whatever is submitted next).
+    this.device.pushErrorScope('validation');
     let module = this.modules.get(spec.name);
     if (!module) {
       module = this.device.createShaderModule({ code: spec.code, label: spec.name });
       this.modules.set(spec.name, module);
       this.track(spec.name, module);
     }
-    this.device.pushErrorScope('validation');
     const pipeline = this.device.createComputePipeline({
       label: key,
       layout: 'auto',
