@@ -14,10 +14,15 @@ export function ropeInverseFrequencies(
   theta: number,
   scaling: Llama3RopeScaling | null = null,
 ): Float32Array {
+  if (!Number.isInteger(headDim) || headDim <= 0 || headDim % 2 !== 0) {
+    throw new RangeError(`ropeInverseFrequencies: head dim must be a positive even integer, got ${headDim}`);
+  }
+  if (!(theta > 0)) throw new RangeError(`ropeInverseFrequencies: theta must be > 0, got ${theta}`);
   const half = headDim / 2;
   const out = new Float32Array(half);
   for (let i = 0; i < half; i++) {
-    const base = 1 / Math.pow(theta, (2 * i) / headDim);
+    // float64, rounded once to f32
+    const base = 1 / theta ** ((2 * i) / headDim);
     out[i] = scaling ? llama3Scale(base, scaling) : base;
   }
   return out;

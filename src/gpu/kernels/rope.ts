@@ -15,20 +15,11 @@ import { linearGrid } from '../grid';
 import type { DType, Tensor } from '../tensor';
 import { Params } from '../uniforms';
 
+export { ropeInverseFrequencies } from '../../model/rope-frequencies';
+
 export type RopeLayout = 'half' | 'interleaved';
 
 const WORKGROUP_SIZE = 256;
-
-/** invFreq[i] = theta^(−2i / headDim), i < headDim / 2, computed in float64 and rounded once to f32. */
-export function ropeInverseFrequencies(headDim: number, theta: number): Float32Array {
-  if (!Number.isInteger(headDim) || headDim <= 0 || headDim % 2 !== 0) {
-    throw new RangeError(`ropeInverseFrequencies: head dim must be a positive even integer, got ${headDim}`);
-  }
-  if (!(theta > 0)) throw new RangeError(`ropeInverseFrequencies: theta must be > 0, got ${theta}`);
-  const out = new Float32Array(headDim / 2);
-  for (let i = 0; i < out.length; i++) out[i] = 1 / theta ** ((2 * i) / headDim);
-  return out;
-}
 
 function expectShape(kernel: string, role: string, t: Tensor, shape: readonly number[], dtype: DType): void {
   if (t.dtype !== dtype || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
