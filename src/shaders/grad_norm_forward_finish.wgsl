@@ -1,0 +1,33 @@
+// out[out_index] = Σ partials[0 .. count), in one workgroup and a fixed order (deterministic).
+
+override WORKGROUP_SIZE: u32 = 256u;
+
+struct Params {
+  count: u32,
+  out_index: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> partials: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+var<workgroup> shared_sum: array<f32, WORKGROUP_SIZE>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var acc = 0.0;
+  for (var i = lid; i < params.count; i += WORKGROUP_SIZE) {
+    acc += partials[i];
+  }
+  shared_sum[lid] = acc;
+  workgroupBarrier();
+  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      shared_sum[lid] += shared_sum[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    out[params.out_index] = shared_sum[0];
+  }
+}
