@@ -1,0 +1,73 @@
+import { defineConfig } from '@playwright/test';
+
+/** Port of the built studio under test; not 5173, so the tests never talk to a studio started by hand. */
+export const E2E_PORT = 4173;
+
+/** Debian's chromium, never a downloaded browser. */
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Quiet, offline, and runnable as root in a container. */
+const QUIET = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** WebGPU on SwiftShader, Chromium's CPU Vulkan driver: works on any machine, GPU or not. */
+const SWIFTSHADER_WEBGPU = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+/**
+ * A browser with no way to reach a GPU: hardware acceleration off (as in the browser's settings) and no SwiftShader
+ * opt-in, so WebGPU exists but offers no adapter. (e2e/no-webgpu.spec.ts also opens the studio from a non-secure
+ * origin, where browsers hide navigator.gpu altogether.)
+ */
+const NO_WEBGPU = ['--disable-gpu'];
+
+export default defineConfig({
+  testDir: 'e2e',
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list']],
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    // A 13-inch laptop's usual CSS viewport.
+    viewport: { width: 1280, height: 800 },
+    headless: true,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'webgpu',
+      testIgnore: /no-webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath: CHROMIUM, args: [...SWIFTSHADER_WEBGPU, ...QUIET] } },
+    },
+    {
+      name: 'no-webgpu',
+      testMatch: /no-webgpu\.spec\.ts/,
+      use: { launchOptions: { executablePath: CHROMIUM, args: [...NO_WEBGPU, ...QUIET] } },
+    },
+  ],
+  webServer: {
+    command: `npx vite preview --host 127.0.0.1 --port ${E2E_PORT} --strictPort`,
+    url: `http://127.0.0.1:${E2E_PORT}`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
