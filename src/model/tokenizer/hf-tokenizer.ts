@@ -1,0 +1,139 @@
+/**
+ * A `Tokenizer` from a Hugging Face `tokenizer.json` (+ `tokenizer_config.json` when the model has one), run by
+ * `@huggingface/tokenizers`, which implements the normalizers, pre-tokenizers and models those files describe.
+ * BOS/EOS are added here rather than by the file's post-processor, so `encode(text, {addBos})` means the same
+ * for every tokenizer; whether the model wants them by default is read off what its post-processor does.
+ */
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { ModelFormatError } from '../errors';
+import { createStreamDecoder } from './stream-decoder';
+import { parseJsonObject, parseTokenizerConfig, type TokenizerConfig } from './tokenizer-config';
+import {
+  collectEosIds,
+  type DecodeOptions,
+  type EncodeOptions,
+  type StreamDecoder,
+  type Tokenizer,
+  TokenizerError,
+} from './types';
+
+export interface TokenizerJsonFiles {
+  /** tokenizer.json, as text or parsed. */
+  tokenizer: string | object;
+  /** tokenizer_config.json, as text, parsed, or already a TokenizerConfig; absent for models without one. */
+  config?: string | object | TokenizerConfig | null;
+  /** Names used in error messages. */
+  tokenizerFile?: string;
+  configFile?: string;
+}
+
+export function fromTokenizerJson(files: TokenizerJsonFiles): Tokenizer {
+  const file = files.tokenizerFile ?? 'tokenizer.json';
+  const json = parseJsonObject(files.tokenizer, file);
+  const model = json.model as Record<string, unknown> | undefined;
+  if (typeof model !== 'object' || model === null) {
+    throw new ModelFormatError(file, 'has no "model" section, so it is not a Hugging Face tokenizer.json');
+  }
+  const config = toConfig(files.config, files.configFile ?? 'tokenizer_config.json');
+  let hf: HfTokenizer;
+  try {
+    hf = new HfTokenizer(json, config?.raw ?? {});
+  } catch (e) {
+    throw new ModelFormatError(file, `could not be loaded: ${(e as Error).message}`);
+  }
+  return new HfBackedTokenizer(hf, config, model);
+}
+
+function toConfig(config: TokenizerJsonFiles['config'], file: string): TokenizerConfig | null {
+  if (config === undefined || config === null) return null;
+  if (typeof config === 'object' && 'raw' in config && 'chatTemplate' in config) return config as TokenizerConfig;
+  return parseTokenizerConfig(config as string | object, file);
+}
+
+class HfBackedTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly bosId: number | null;
+  readonly eosId: number | null;
+  readonly padId: number | null;
+  readonly unkId: number | null;
+  readonly eosIds: readonly number[];
+  readonly specialIds: readonly number[];
+  readonly addBosByDefault: boolean;
+  readonly addEosByDefault: boolean;
+  readonly warnings: readonly string[] = [];
+  private readonly special: Set<number>;
+
+  constructor(
+    private readonly hf: HfTokenizer,
+    config: TokenizerConfig | null,
+    model: Record<string, unknown>,
+  ) {
+    let maxId = -1;
+    for (const id of hf.get_vocab(true).values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+    this.special = new Set([...hf.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
+
+    // What the file's post-processor adds around a one-character text tells the default BOS/EOS behaviour.
+    const plain = hf.encode('a', { add_special_tokens: false }).ids;
+    const framed = hf.encode('a', { add_special_tokens: true }).ids;
+    const at = indexOfRun(framed, plain);
+    const addedBos = at > 0 ? framed[at - 1] : null;
+    const addedEos = at >= 0 && at + plain.length < framed.length ? framed[at + plain.length] : null;
+
+    const idOf = (token: string | null | undefined) => (token ? (hf.token_to_id(token) ?? null) : null);
+    this.bosId = idOf(config?.bosToken) ?? addedBos;
+    this.eosId = idOf(config?.eosToken) ?? addedEos;
+    this.padId = idOf(config?.padToken);
+    this.unkId = idOf(config?.unkToken) ?? idOf(typeof model.unk_token === 'string' ? model.unk_token : null);
+    this.addBosByDefault = addedBos !== null && addedBos === this.bosId;
+    this.addEosByDefault = addedEos !== null && addedEos === this.eosId;
+    for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) this.special.add(id);
+    this.specialIds = [...this.special].sort((a, b) => a - b);
+    this.eosIds = collectEosIds(this.eosId, (t) => this.tokenId(t));
+  }
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    const ids = this.hf.encode(text, { add_special_tokens: false }).ids;
+    if ((options.addBos ?? this.addBosByDefault) && this.bosId !== null) ids.unshift(this.bosId);
+    if ((options.addEos ?? this.addEosByDefault) && this.eosId !== null) ids.push(this.eosId);
+    return ids;
+  }
+
+  decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new TokenizerError(`token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
+      }
+    }
+    if (ids.length === 0) return '';
+    // No clean-up of spaces before punctuation: decoding must give back exactly the text that was encoded.
+    return this.hf.decode([...ids], {
+      skip_special_tokens: options.skipSpecial ?? false,
+      clean_up_tokenization_spaces: false,
+    });
+  }
+
+  createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
+    return createStreamDecoder((ids, o) => this.decode(ids, o), options);
+  }
+
+  tokenId(token: string): number | undefined {
+    return this.hf.token_to_id(token);
+  }
+
+  tokenText(id: number): string | undefined {
+    return this.hf.id_to_token(id);
+  }
+
+  isSpecial(id: number): boolean {
+    return this.special.has(id);
+  }
+}
+
+function indexOfRun(haystack: readonly number[], needle: readonly number[]): number {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
