@@ -42,8 +42,11 @@ describe('generate', () => {
   it('stops on EOS without emitting it, and on a stop string without including it', async () => {
     const { model } = countingModel();
     expect((await generate(model, letters, [6], { greedy: true, maxTokens: 10 })).stopReason).toBe('eos');
-    const r = await generate(model, letters, [0], { greedy: true, maxTokens: 10, stop: ['de'] });
+    const shown: string[] = [];
+    const r = await generate(model, letters, [0], { greedy: true, maxTokens: 10, stop: ['de'] }, (s) => shown.push(s.text));
     expect(r.text).toBe('bc');
+    // 'd' is held back while it could still start the stop string; nothing shown is ever taken back.
+    expect(shown).toEqual(['b', 'bc', 'bc', 'bc']);
     expect(r.stopReason).toBe('stop-string');
   });
 

@@ -29,7 +29,10 @@ export interface GenerateOptions extends SamplingOptions {
 
 export interface GenerationStep {
   id: number;
-  /** Text of all generated tokens so far (complete characters only). */
+  /**
+   * Text generated so far that is safe to show: complete characters only, and without a tail that could still
+   * become a stop string. Each step's text extends the previous one, and the final text extends them all.
+   */
   text: string;
 }
 
@@ -95,7 +98,7 @@ export async function generate(
       onStep?.({ id, text });
       break;
     }
-    onStep?.({ id, text: completeText(text) });
+    onStep?.({ id, text: holdBack(completeText(text), options.stop) });
     if (generated.length >= options.maxTokens) break;
     if (context.length >= model.contextLength) {
       stopReason = 'context';
@@ -122,6 +125,20 @@ function firstStop(text: string, stops: string[] | undefined): number {
     if (i >= 0 && (at < 0 || i < at)) at = i;
   }
   return at;
+}
+
+/** Holds back the longest tail of `text` that is the start of a stop string (it may complete next step). */
+function holdBack(text: string, stops: string[] | undefined): string {
+  let keep = text.length;
+  for (const s of stops ?? []) {
+    for (let n = Math.min(s.length - 1, text.length); n > 0; n--) {
+      if (text.endsWith(s.slice(0, n))) {
+        keep = Math.min(keep, text.length - n);
+        break;
+      }
+    }
+  }
+  return text.slice(0, keep);
 }
 
 /** Drops a trailing replacement character: a multi-byte character split across tokens is not complete yet. */

@@ -1,0 +1,40 @@
+/**
+ * `webtune <command> [options]`: a thin front over the same modules the studio uses.
+ * Exit codes: 0 done, 1 the work failed (bad file, bad model, GPU error), 2 bad usage.
+ */
+import { runGenerate } from './generate';
+import { log, UsageError } from './output';
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; summary: string }> = {
+  generate: { run: runGenerate, summary: 'continue a prompt with a model (GGUF file or Hugging Face folder)' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: webtune <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'webtune <command> --help' for its options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    log(`webtune: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      log(`webtune ${name}: ${error.message}`);
+      return 2;
+    }
+    log(`webtune ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.WEBTUNE_DEBUG && error instanceof Error && error.stack) log(error.stack);
+    return 1;
+  }
+}

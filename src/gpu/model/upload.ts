@@ -1,0 +1,95 @@
+/**
+ * Moves a model's weights from its file to the GPU, one tensor at a time (the host never holds the whole model):
+ * F32/F16/BF16 become dense f32 tensors; quantized GGUF weights stay quantized (see matmul_quant). The token
+ * embedding is a gather table and is always dense f32.
+ */
+import type { ModelConfig } from '../../model/config';
+import { floatBytesToF32 } from '../../model/dtype';
+import { ModelFormatError } from '../../model/errors';
+import { ropeInverseFrequencies } from '../../model/rope-frequencies';
+import type { ModelWeights, WeightRef } from '../../model/tensor-map';
+import type { GpuContext } from '../context';
+import type { Tensor } from '../tensor';
+import { linearLayer, type LinearLayer } from './linear';
+import type { GpuLayerWeights, GpuModelConfig, GpuModelWeights } from './weights';
+
+export interface UploadedModel {
+  config: GpuModelConfig;
+  weights: GpuModelWeights;
+  /** RoPE inverse frequencies [headDim/2], with any scaling the file asks for applied. */
+  invFreq: Float32Array;
+  /** Bytes the weights take on the GPU. */
+  weightBytes: number;
+}
+
+function isDense(ref: WeightRef): ref is WeightRef & { dtype: 'F32' | 'F16' | 'BF16' } {
+  return ref.dtype === 'F32' || ref.dtype === 'F16' || ref.dtype === 'BF16';
+}
+
+/** The weight as host f32 values (dense formats only). */
+export async function readDense(ref: WeightRef): Promise<Float32Array> {
+  if (!isDense(ref)) throw new ModelFormatError(ref.file, `tensor '${ref.name}' is ${ref.dtype}, not a float type`);
+  return floatBytesToF32(await ref.read(), ref.dtype);
+}
+
+export async function uploadModel(ctx: GpuContext, model: ModelWeights): Promise<UploadedModel> {
+  const config = model.config;
+  let weightBytes = 0;
+  const get = (key: string): WeightRef => {
+    const ref = model.tensors.get(key);
+    if (!ref) throw new ModelFormatError(model.format, `tensor '${key}' is missing`);
+    return ref;
+  };
+  const dense = async (key: string): Promise<Tensor> => {
+    const ref = get(key);
+    const data = await readDense(ref);
+    const t = ctx.tensor(ref.shape, 'f32', key, data);
+    weightBytes += t.byteSize;
+    return t;
+  };
+  const linear = async (key: string, biasKey?: string): Promise<LinearLayer> => {
+    const weight = await dense(key);
+    const bias = biasKey && model.tensors.has(biasKey) ? await dense(biasKey) : undefined;
+    return linearLayer(weight, bias);
+  };
+
+  const tokenEmbedding = await dense('token_embd');
+  const layers: GpuLayerWeights[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    const k = (role: string) => `layers.${i}.${role}`;
+    layers.push({
+      attnNorm: await dense(k('attn_norm')),
+      q: await linear(k('attn_q'), k('attn_q_bias')),
+      k: await linear(k('attn_k'), k('attn_k_bias')),
+      v: await linear(k('attn_v'), k('attn_v_bias')),
+      o: await linear(k('attn_o')),
+      qNorm: config.qkNorm ? await dense(k('q_norm')) : undefined,
+      kNorm: config.qkNorm ? await dense(k('k_norm')) : undefined,
+      ffnNorm: await dense(k('ffn_norm')),
+      gate: await linear(k('ffn_gate')),
+      up: await linear(k('ffn_up')),
+      down: await linear(k('ffn_down')),
+    });
+  }
+  const outputNorm = await dense('output_norm');
+  const output = model.tensors.has('output') ? await linear('output') : linearLayer(tokenEmbedding);
+  const invFreq = await inverseFrequencies(config, model);
+  return {
+    config: { ...config, contextLength: config.contextLength },
+    weights: { tokenEmbedding, layers, outputNorm, output },
+    invFreq,
+    weightBytes,
+  };
+}
+
+/** GGUF Llama 3 files carry their scaling as `rope_freqs.weight`: per-frequency divisors of the base frequencies. */
+async function inverseFrequencies(config: ModelConfig, model: ModelWeights): Promise<Float32Array> {
+  const base = ropeInverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling);
+  const ref = config.ropeFreqsTensor ? model.tensors.get('rope_freqs') : undefined;
+  if (!ref) return base;
+  const divisors = await readDense(ref);
+  if (divisors.length !== base.length) {
+    throw new ModelFormatError(ref.file, `'${ref.name}' has ${divisors.length} values, expected ${base.length}`);
+  }
+  return base.map((f, i) => f / divisors[i]);
+}
