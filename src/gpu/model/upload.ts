@@ -11,7 +11,7 @@ import type { ModelWeights, WeightRef } from '../../model/tensor-map';
 import type { GpuContext } from '../context';
 import type { Tensor } from '../tensor';
 import { linearLayer, type LinearLayer } from './linear';
-import type { GpuLayerWeights, GpuModelConfig, GpuModelWeights } from './weights';
+import { weightTensors, type GpuLayerWeights, type GpuModelConfig, type GpuModelWeights } from './weights';
 
 export interface UploadedModel {
   config: GpuModelConfig;
@@ -32,7 +32,26 @@ export async function readDense(ref: WeightRef): Promise<Float32Array> {
   return floatBytesToF32(await ref.read(), ref.dtype);
 }
 
+/**
+ * Uploads every weight. On any failure (a truncated file, a device out of memory) the tensors uploaded so far
+ * are released before the error is rethrown, so no partly loaded model stays on the GPU.
+ */
 export async function uploadModel(ctx: GpuContext, model: ModelWeights): Promise<UploadedModel> {
+  const uploaded: Tensor[] = [];
+  try {
+    return await uploadAll(ctx, model, uploaded);
+  } catch (error) {
+    for (const t of uploaded) ctx.release(t);
+    throw error;
+  }
+}
+
+/** Returns a model's weight tensors to the allocator (the model is unusable afterwards). */
+export function releaseModel(ctx: GpuContext, model: UploadedModel): void {
+  for (const t of weightTensors(model.weights)) ctx.release(t);
+}
+
+async function uploadAll(ctx: GpuContext, model: ModelWeights, uploaded: Tensor[]): Promise<UploadedModel> {
   const config = model.config;
   let weightBytes = 0;
   const get = (key: string): WeightRef => {
@@ -44,6 +63,7 @@ export async function uploadModel(ctx: GpuContext, model: ModelWeights): Promise
     const ref = get(key);
     const data = await readDense(ref);
     const t = ctx.tensor(ref.shape, 'f32', key, data);
+    uploaded.push(t);
     weightBytes += t.byteSize;
     return t;
   };
