@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuContext } from './context';
-import { residualForward } from './kernels/residual';
+import { residualAccumulate, residualForward } from './kernels/residual';
+import { Tensor } from './tensor';
 import { KernelCompileError } from './registry';
 import { testContext } from './testing/gpu';
 import { Params } from './uniforms';
@@ -103,6 +104,30 @@ describe('recorder', () => {
       expect(() => ctx.dispatch(kernel, null, [fake], [1])).toThrow(/read_forward.*small.*maxStorageBufferBindingSize/);
       ctx.release(t);
     }
+  });
+});
+
+describe('tensor views', () => {
+  it('write, read, zero and dispatch touch only the view\'s own bytes', async () => {
+    const ctx = await testContext();
+    // One buffer holding two 64-float tensors at a 256-byte-aligned offset, as the LoRA parameter block does.
+    const whole = ctx.tensor([128], 'f32', 'block', new Float32Array(128).fill(5));
+    const first = new Tensor(whole.buffer, [64], 'f32', 'first', 0);
+    const second = new Tensor(whole.buffer, [64], 'f32', 'second', 256);
+    ctx.write(second, new Float32Array(64).fill(2));
+    expect([...(await ctx.read(first))].every((v) => v === 5)).toBe(true);
+    expect([...(await ctx.read(second))].every((v) => v === 2)).toBe(true);
+    residualAccumulate(ctx, second, first); // second += first, bound at offset 256
+    expect((await ctx.read(second))[63]).toBe(7);
+    ctx.zero(second);
+    const all = await ctx.read(whole);
+    expect(all[0]).toBe(5);
+    expect(all[63]).toBe(5);
+    expect(all[64]).toBe(0);
+    expect(all[127]).toBe(0);
+    expect(second.view([8, 8]).byteOffset).toBe(256);
+    expect(() => second.view([65])).toThrow(/larger/);
+    ctx.release(whole);
   });
 });
 

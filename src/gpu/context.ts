@@ -87,7 +87,7 @@ export class GpuContext {
   }
 
   write(tensor: Tensor, data: ArrayBufferView): void {
-    if (data.byteLength > tensor.buffer.size) {
+    if (tensor.byteOffset + data.byteLength > tensor.buffer.size) {
       throw new RangeError(`write: ${data.byteLength} bytes do not fit ${tensor}`);
     }
     // Writes land on the queue timeline, so earlier recorded work must be submitted first to keep order.
@@ -96,16 +96,17 @@ export class GpuContext {
     if (padded !== data.byteLength) {
       const copy = new Uint8Array(padded);
       copy.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      this.device.queue.writeBuffer(tensor.buffer, 0, copy);
+      this.device.queue.writeBuffer(tensor.buffer, tensor.byteOffset, copy);
     } else {
-      this.device.queue.writeBuffer(tensor.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      this.device.queue.writeBuffer(tensor.buffer, tensor.byteOffset, data.buffer, data.byteOffset, data.byteLength);
     }
   }
 
-  /** Records a clear of the tensor's buffer to zero. */
+  /** Records a clear of the tensor's memory to zero (only its own bytes when it is a view). */
   zero(tensor: Tensor): void {
     this.endPass();
-    this.ensureEncoder().clearBuffer(tensor.buffer);
+    const size = tensor.byteOffset === 0 ? undefined : Math.ceil(tensor.byteSize / 4) * 4;
+    this.ensureEncoder().clearBuffer(tensor.buffer, tensor.byteOffset, size);
   }
 
   /** Returns a tensor's buffer to the pool for reuse. */
@@ -134,6 +135,7 @@ export class GpuContext {
     }
     for (const b of bindings) {
       const buffer = b instanceof Tensor ? b.buffer : b;
+      const offset = b instanceof Tensor ? b.byteOffset : 0;
       const size = b instanceof Tensor ? Math.max(4, Math.ceil(b.byteSize / 4) * 4) : b.size;
       if (size > this.maxBindingBytes) {
         throw new GpuError(
@@ -141,8 +143,8 @@ export class GpuContext {
             `one binding may hold on this adapter (maxStorageBufferBindingSize ${this.maxBindingBytes}); split it`,
         );
       }
-      entries.push({ binding: slot++, resource: { buffer, offset: 0, size } });
-      keyParts.push(this.idOf(buffer), size);
+      entries.push({ binding: slot++, resource: { buffer, offset, size } });
+      keyParts.push(this.idOf(buffer), offset, size);
     }
     const key = keyParts.join(':');
     let group = this.bindGroups.get(key);
@@ -164,8 +166,10 @@ export class GpuContext {
     const s = src instanceof Tensor ? src.buffer : src;
     const d = dst instanceof Tensor ? dst.buffer : dst;
     const n = bytes ?? (src instanceof Tensor ? src.byteSize : s.size);
+    const srcBase = src instanceof Tensor ? src.byteOffset : 0;
+    const dstBase = dst instanceof Tensor ? dst.byteOffset : 0;
     this.endPass();
-    this.ensureEncoder().copyBufferToBuffer(s, srcOffset, d, dstOffset, n);
+    this.ensureEncoder().copyBufferToBuffer(s, srcBase + srcOffset, d, dstBase + dstOffset, n);
   }
 
   /** Submits everything recorded so far as one command buffer. */

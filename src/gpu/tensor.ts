@@ -12,6 +12,9 @@ export function elementCount(shape: readonly number[]): number {
 /**
  * A GPU buffer with a shape and a dtype. Row-major; the last dimension is contiguous.
  * The buffer may be larger than the tensor (pooled buffers are rounded up), never smaller.
+ * A tensor may also be a view into part of a larger buffer at `byteOffset` (a multiple of 256, WebGPU's storage
+ * binding alignment): many small tensors (LoRA matrices, their gradients) then live in one buffer that a single
+ * optimizer dispatch can update whole.
  */
 export class Tensor {
   constructor(
@@ -19,7 +22,16 @@ export class Tensor {
     readonly shape: readonly number[],
     readonly dtype: DType,
     readonly label: string,
+    readonly byteOffset = 0,
   ) {}
+
+  /** The same memory seen with another shape of at most the same size. */
+  view(shape: readonly number[], label = this.label): Tensor {
+    if (elementCount(shape) > this.size) {
+      throw new RangeError(`view [${shape.join('×')}] is larger than ${this}`);
+    }
+    return new Tensor(this.buffer, shape, this.dtype, label, this.byteOffset);
+  }
 
   get size(): number {
     return elementCount(this.shape);

@@ -13,7 +13,7 @@ import crossEntropyForwardWgsl from '../../shaders/cross_entropy_forward.wgsl?ra
 import crossEntropyForwardFinishWgsl from '../../shaders/cross_entropy_forward_finish.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
 
@@ -99,7 +99,7 @@ function checkCommon(kernel: string, a: CrossEntropyForwardArgs | CrossEntropyBa
 
 /** A [T, count] view of the scratch buffer: the matmul launchers check shapes exactly. */
 function chunkView(scratch: Tensor, tokens: number, count: number): Tensor {
-  return new Tensor(scratch.buffer, [tokens, count], 'f32', scratch.label);
+  return scratch.view([tokens, count]);
 }
 
 /** losses[t] = logsumexp(h·Wᵀ)[t] − (h·Wᵀ)[t, label_t]; metrics[i..i+2] = Σ losses, valid count, labels ≥ V. */

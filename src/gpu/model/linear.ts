@@ -5,7 +5,7 @@
  */
 import type { GpuContext } from '../context';
 import { matmulBackwardInput, matmulForward, type RowSlice } from '../kernels/matmul';
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 
 export interface LinearLayer {
   weight: Tensor;
@@ -43,10 +43,10 @@ export function linearBackwardInput(
 
 /** A view of the first `rows` rows of a [R, ...] tensor, sharing its buffer (bindings start at offset 0). */
 export function leadingRows(t: Tensor, rows: number): Tensor {
-  return new Tensor(t.buffer, [rows, ...t.shape.slice(1)], t.dtype, t.label);
+  return t.view([rows, ...t.shape.slice(1)]);
 }
 
 /** The same buffer seen with another shape of equal or smaller size. */
 export function reshaped(t: Tensor, shape: readonly number[]): Tensor {
-  return new Tensor(t.buffer, shape, t.dtype, t.label);
+  return t.view(shape);
 }
