@@ -1,0 +1,244 @@
+/**
+ * Matrix products of a linear layer whose weight W [N, K] (nn.Linear layout) stays quantized on the GPU and
+ * is dequantized inside the kernels, tile by tile (never into a full-precision copy):
+ *   forward:         Y [M,N]  = scale·(X [M,K] · W[rows]ᵀ) + bias[rows] + residual [M,N]   (+ Y when accumulate)
+ *   backward input:  dX [M,K] = scale·(dY [M,N] · W[rows])                                  (+ dX when accumulate)
+ * Same options and semantics as matmul.ts (`wRows` picks N consecutive rows of W, for a vocabulary-chunked
+ * LM head). There is no weight gradient: a quantized base is frozen, adapters train beside it.
+ *
+ * Formats: q8_0, q4_0, q4_k, q6_k (GGML blocks, as read from GGUF) and nf4 (QLoRA, see model/quant/nf4.ts).
+ * The GPU layout and its bytes per weight are in model/quant/gpu-layout.ts. A weight larger than one storage
+ * binding may hold is stored as several parts of consecutive rows; the launchers dispatch once per part.
+ */
+import matmulBackwardInputQuantWgsl from '../../shaders/matmul_backward_input_quant.wgsl?raw';
+import matmulForwardQuantWgsl from '../../shaders/matmul_forward_quant.wgsl?raw';
+import weightsNf4Wgsl from '../../shaders/matmul_weights_nf4.wgsl?raw';
+import weightsQ4_0Wgsl from '../../shaders/matmul_weights_q4_0.wgsl?raw';
+import weightsQ4_KWgsl from '../../shaders/matmul_weights_q4_k.wgsl?raw';
+import weightsQ6_KWgsl from '../../shaders/matmul_weights_q6_k.wgsl?raw';
+import weightsQ8_0Wgsl from '../../shaders/matmul_weights_q8_0.wgsl?raw';
+import { QUANT_FORMATS, isQuantFormat, type QuantFormat } from '../../model/quant/formats';
+import { GPU_BLOCK_SPLIT, packGpuBlocks, scaleWords } from '../../model/quant/gpu-layout';
+import { GpuError, type GpuContext } from '../context';
+import { ceilDiv, linearGrid } from '../grid';
+import type { Tensor } from '../tensor';
+import { Params } from '../uniforms';
+import type { MatmulBackwardOptions, MatmulForwardOptions, RowSlice } from './matmul';
+
+/** Outputs per workgroup along each side of the tiled kernels (the shaders' 16×16 threads × 4×4 outputs). */
+const TILE = 64;
+/** Depth of one step of the tiled kernels: 2 tiles × TILE × 32 × 4 bytes = 16 KiB of workgroup memory. */
+const TILE_DEPTH = 32;
+/** Forward with at most this many rows of X uses the matrix-vector kernel (it keeps a vec4 of sums). */
+const MATVEC_MAX_M = 4;
+const MATVEC_ROWS_PER_GROUP = 8;
+const MATVEC_THREADS_PER_ROW = 32;
+
+const WEIGHTS_WGSL: Record<QuantFormat, string> = {
+  q8_0: weightsQ8_0Wgsl,
+  q4_0: weightsQ4_0Wgsl,
+  q4_k: weightsQ4_KWgsl,
+  q6_k: weightsQ6_KWgsl,
+  nf4: weightsNf4Wgsl,
+};
+
+/** Rows [rowStart, rowStart + rows) of a quantized weight, in the GPU layout (u32 quants and scales). */
+export interface QuantizedPart {
+  readonly rowStart: number;
+  readonly rows: number;
+  readonly q: Tensor;
+  readonly s: Tensor;
+}
+
+/** A frozen weight [N, K] kept quantized on the GPU. */
+export interface QuantizedWeight {
+  readonly format: QuantFormat;
+  readonly shape: readonly [number, number];
+  readonly label: string;
+  readonly parts: readonly QuantizedPart[];
+  /** GPU bytes held (quants and scales of every part). */
+  readonly byteSize: number;
+}
+
+export interface QuantizedUpload {
+  format: QuantFormat;
+  /** [N, K]: N rows (output features) of K values (input features); K a multiple of the block size. */
+  shape: readonly [number, number];
+  /** Host blocks, row-major: row r is blocks [r·K/blockSize, (r+1)·K/blockSize) (GGUF's order). */
+  bytes: Uint8Array;
+  label?: string;
+  /** Largest part, in bytes of quants; defaults to the adapter's maxStorageBufferBindingSize. */
+  maxPartBytes?: number;
+}
+
+/** Keeps a quantized weight quantized on the GPU, regrouped into the kernels' layout. */
+export function uploadQuantized(ctx: GpuContext, upload: QuantizedUpload): QuantizedWeight {
+  const { format, shape, bytes, label = 'weight' } = upload;
+  const what = `uploadQuantized: weight '${label}'`;
+  if (!isQuantFormat(format)) throw new GpuError(`${what}: unknown format '${String(format)}'`);
+  const { blockSize, blockBytes } = QUANT_FORMATS[format];
+  const [n, k] = shape;
+  if (shape.length !== 2 || !(Number.isInteger(n) && n > 0 && Number.isInteger(k) && k > 0)) {
+    throw new GpuError(`${what}: shape [${shape.join(', ')}] must be [N, K] with N, K > 0`);
+  }
+  if (k % blockSize !== 0) {
+    throw new GpuError(`${what}: K=${k} is not a multiple of the ${format} block size ${blockSize}`);
+  }
+  const blocksPerRow = k / blockSize;
+  if (bytes.byteLength !== n * blocksPerRow * blockBytes) {
+    throw new GpuError(
+      `${what}: [${n}, ${k}] in ${format} is ${n * blocksPerRow * blockBytes} bytes, got ${bytes.byteLength}`,
+    );
+  }
+  const rowBytes = blocksPerRow * GPU_BLOCK_SPLIT[format].qWords * 4;
+  const maxPartBytes = Math.min(upload.maxPartBytes ?? Infinity, ctx.maxBindingBytes);
+  const rowsPerPart = Math.floor(maxPartBytes / rowBytes);
+  if (rowsPerPart < 1) {
+    throw new GpuError(`${what}: one row takes ${rowBytes} bytes, more than a binding may hold (${maxPartBytes})`);
+  }
+  const parts: QuantizedPart[] = [];
+  for (let rowStart = 0; rowStart < n; rowStart += rowsPerPart) {
+    const rows = Math.min(rowsPerPart, n - rowStart);
+    const packed = packGpuBlocks(format, bytes, rowStart * blocksPerRow, rows * blocksPerRow);
+    const tag = parts.length ? `${label}#${parts.length}` : label;
+    const q = ctx.tensor([packed.q.length], 'u32', `${tag}.q`, packed.q);
+    const s = ctx.tensor([scaleWords(format, rows * blocksPerRow)], 'u32', `${tag}.s`, packed.s);
+    parts.push({ rowStart, rows, q, s });
+  }
+  const byteSize = parts.reduce((sum, p) => sum + p.q.byteSize + p.s.byteSize, 0);
+  return { format, shape: [n, k], label, parts, byteSize };
+}
+
+/** Returns a quantized weight's buffers to the pool. */
+export function releaseQuantized(ctx: GpuContext, w: QuantizedWeight): void {
+  for (const part of w.parts) {
+    ctx.release(part.q);
+    ctx.release(part.s);
+  }
+}
+
+function expectF32(kernel: string, role: string, t: Tensor, shape: readonly number[]): void {
+  if (t.dtype !== 'f32' || t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new GpuError(`${kernel}: ${role} is ${t}, expected [${shape.join('×')}:f32]`);
+  }
+}
+
+/** The selected rows [offset, offset + count) of W, after checking them against W's shape. */
+function selectRows(kernel: string, w: QuantizedWeight, k: number, wRows: RowSlice | undefined): RowSlice {
+  if (!isQuantFormat(w.format) || !w.parts?.length) {
+    throw new GpuError(`${kernel}: weight '${w.label}' is not a QuantizedWeight (use uploadQuantized)`);
+  }
+  if (w.shape[1] !== k) {
+    throw new GpuError(`${kernel}: weight '${w.label}' [${w.shape.join('×')}] has K=${w.shape[1]}, expected ${k}`);
+  }
+  const offset = wRows?.offset ?? 0;
+  const count = wRows?.count ?? w.shape[0];
+  if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 0 || offset + count > w.shape[0]) {
+    const range = `[${offset}, ${offset + count})`;
+    throw new GpuError(`${kernel}: rows ${range} are outside weight '${w.label}' [${w.shape[0]} rows]`);
+  }
+  return { offset, count };
+}
+
+/** The parts of W that hold selected rows: for each, the first selected row within the part and how many. */
+function* partSlices(w: QuantizedWeight, rows: RowSlice) {
+  for (const part of w.parts) {
+    const lo = Math.max(rows.offset, part.rowStart);
+    const hi = Math.min(rows.offset + rows.count, part.rowStart + part.rows);
+    if (lo < hi) yield { part, partRow: lo - part.rowStart, column: lo - rows.offset, count: hi - lo, row: lo };
+  }
+}
+
+function noAlias(kernel: string, written: Tensor, ...read: (Tensor | undefined)[]): void {
+  for (const t of read) {
+    if (t && t.buffer === written.buffer) throw new GpuError(`${kernel}: ${t} shares a buffer with output ${written}`);
+  }
+}
+
+/** y = scale·(x·W[rows]ᵀ) + bias[rows] + residual. x [M,K], w [N_total,K] quantized, y [M,N], bias [N_total]. */
+export function matmulForwardQuant(
+  ctx: GpuContext,
+  x: Tensor,
+  w: QuantizedWeight,
+  y: Tensor,
+  options: MatmulForwardOptions = {},
+): void {
+  const kernelName = `matmul_forward_${w.format}`;
+  if (x.shape.length !== 2) throw new GpuError(`${kernelName}: input ${x} must be 2-D [M, K]`);
+  const [m, k] = x.shape;
+  const rows = selectRows(kernelName, w, k, options.wRows);
+  expectF32(kernelName, 'input', x, [m, k]);
+  expectF32(kernelName, 'output', y, [m, rows.count]);
+  if (options.bias) expectF32(kernelName, 'bias', options.bias, [w.shape[0]]);
+  if (options.residual) expectF32(kernelName, 'residual', options.residual, [m, rows.count]);
+  noAlias(kernelName, y, x, options.bias, options.residual);
+  if (m === 0) return;
+  const matvec = m <= MATVEC_MAX_M;
+  const kernel = ctx.kernel({
+    name: kernelName,
+    code: `${matmulForwardQuantWgsl}\n${WEIGHTS_WGSL[w.format]}`,
+    entryPoint: matvec ? 'matvec' : 'main',
+    constants: {
+      ...(matvec
+        ? { ROWS_PER_GROUP: MATVEC_ROWS_PER_GROUP, THREADS_PER_ROW: MATVEC_THREADS_PER_ROW }
+        : { TILE, TILE_K: TILE_DEPTH }),
+      HAS_BIAS: options.bias ? 1 : 0,
+      HAS_RESIDUAL: options.residual ? 1 : 0,
+      ACCUMULATE: options.accumulate ? 1 : 0,
+    },
+  });
+  for (const slice of partSlices(w, rows)) {
+    const params = new Params()
+      .u32(m)
+      .u32(slice.count)
+      .u32(k)
+      .u32(slice.partRow)
+      .u32(rows.count)
+      .u32(slice.column)
+      .u32(slice.row)
+      .f32(options.scale ?? 1);
+    // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
+    const bindings = [x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y];
+    const grid = matvec
+      ? linearGrid(slice.count, MATVEC_ROWS_PER_GROUP)
+      : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
+    ctx.dispatch(kernel, params, bindings, grid);
+  }
+}
+
+/** dx = scale·(dy·W[rows]). dy [M,N], w [N_total,K] quantized, dx [M,K]. */
+export function matmulBackwardInputQuant(
+  ctx: GpuContext,
+  dy: Tensor,
+  w: QuantizedWeight,
+  dx: Tensor,
+  options: MatmulBackwardOptions = {},
+): void {
+  const kernelName = `matmul_backward_input_${w.format}`;
+  if (dx.shape.length !== 2) throw new GpuError(`${kernelName}: dx ${dx} must be 2-D [M, K]`);
+  const [m, k] = dx.shape;
+  const rows = selectRows(kernelName, w, k, options.wRows);
+  expectF32(kernelName, 'dy', dy, [m, rows.count]);
+  expectF32(kernelName, 'dx', dx, [m, k]);
+  noAlias(kernelName, dx, dy);
+  if (m === 0) return;
+  let accumulate = options.accumulate ?? false;
+  for (const slice of partSlices(w, rows)) {
+    const kernel = ctx.kernel({
+      name: kernelName,
+      code: `${matmulBackwardInputQuantWgsl}\n${WEIGHTS_WGSL[w.format]}`,
+      constants: { TILE, TILE_N: TILE_DEPTH, ACCUMULATE: accumulate ? 1 : 0 },
+    });
+    const params = new Params()
+      .u32(m)
+      .u32(slice.count)
+      .u32(k)
+      .u32(slice.partRow)
+      .u32(rows.count)
+      .u32(slice.column)
+      .f32(options.scale ?? 1);
+    ctx.dispatch(kernel, params, [dy, slice.part.q, slice.part.s, dx], [ceilDiv(k, TILE), ceilDiv(m, TILE)]);
+    accumulate = true; // later parts add their rows' share
+  }
+  if (rows.count === 0 && !options.accumulate) ctx.zero(dx);
+}

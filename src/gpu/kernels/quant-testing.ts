@@ -1,0 +1,164 @@
+/**
+ * Test-only GGML quantizers: f32 values → valid Q8_0 / Q4_0 / Q4_K / Q6_K blocks, written from the published
+ * block layouts (see model/quant/dequantize.ts). They pick scales simply (absmax or min/max per sub-block)
+ * rather than llama.cpp's error-minimizing search: only the layout has to match, not the rounding choices.
+ * Also `randomBlocks`, blocks of random bytes with sane scales, which reach bit patterns a quantizer may not.
+ */
+import { QUANT_FORMATS, quantByteSize, type QuantFormat } from '../../model/quant/formats';
+import { floatToHalf, halfToFloat } from '../../model/quant/half';
+import { quantizeNf4 } from '../../model/quant/nf4';
+import { mulberry32 } from '../testing/random';
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+/** The value of `v` once stored as f16, so quants are chosen against the scale the kernels will read. */
+const asHalf = (v: number): number => halfToFloat(floatToHalf(v));
+
+function blocks(format: QuantFormat, values: ArrayLike<number>) {
+  const { blockSize, blockBytes } = QUANT_FORMATS[format];
+  const out = new Uint8Array(quantByteSize(format, values.length));
+  return { out, view: new DataView(out.buffer), count: values.length / blockSize, blockSize, blockBytes };
+}
+
+/** Value with the largest magnitude among values[from, from + n). */
+function signedMax(values: ArrayLike<number>, from: number, n: number): number {
+  let best = 0;
+  for (let i = from; i < from + n; i++) if (Math.abs(values[i]) > Math.abs(best)) best = values[i];
+  return best;
+}
+
+function quantizeQ8_0(values: ArrayLike<number>): Uint8Array {
+  const { out, view, count } = blocks('q8_0', values);
+  for (let b = 0; b < count; b++) {
+    const at = b * 34;
+    const d = asHalf(Math.abs(signedMax(values, b * 32, 32)) / 127);
+    view.setUint16(at, floatToHalf(d), true);
+    for (let i = 0; i < 32; i++) view.setInt8(at + 2 + i, d ? clamp(Math.round(values[b * 32 + i] / d), -127, 127) : 0);
+  }
+  return out;
+}
+
+function quantizeQ4_0(values: ArrayLike<number>): Uint8Array {
+  const { out, view, count } = blocks('q4_0', values);
+  for (let b = 0; b < count; b++) {
+    const at = b * 18;
+    const d = asHalf(signedMax(values, b * 32, 32) / -8); // the extreme value maps to q = 0, i.e. −8·d
+    view.setUint16(at, floatToHalf(d), true);
+    const q = (i: number): number => (d ? clamp(Math.round(values[b * 32 + i] / d) + 8, 0, 15) : 8);
+    for (let i = 0; i < 16; i++) out[at + 2 + i] = q(i) | (q(i + 16) << 4);
+  }
+  return out;
+}
+
+/** Packs eight 6-bit scales and mins the way ggml's get_scale_min_k4 unpacks them. */
+function packQ4kScales(out: Uint8Array, at: number, sc: number[], mn: number[]): void {
+  for (let j = 0; j < 4; j++) {
+    out[at + j] = sc[j] | ((sc[j + 4] >> 4) << 6);
+    out[at + j + 4] = mn[j] | ((mn[j + 4] >> 4) << 6);
+    out[at + j + 8] = (sc[j + 4] & 0xf) | ((mn[j + 4] & 0xf) << 4);
+  }
+}
+
+function quantizeQ4_K(values: ArrayLike<number>): Uint8Array {
+  const { out, view, count } = blocks('q4_k', values);
+  for (let b = 0; b < count; b++) {
+    const at = b * 144;
+    const x = (i: number): number => values[b * 256 + i];
+    const scales: number[] = [];
+    const mins: number[] = [];
+    for (let j = 0; j < 8; j++) {
+      let lo = 0, hi = 0; // the range includes 0, so the min is never negative
+      for (let i = 0; i < 32; i++) {
+        lo = Math.min(lo, x(32 * j + i));
+        hi = Math.max(hi, x(32 * j + i));
+      }
+      scales.push((hi - lo) / 15);
+      mins.push(-lo);
+    }
+    const d = asHalf(Math.max(...scales) / 63);
+    const dmin = asHalf(Math.max(...mins) / 63);
+    const sc = scales.map((s) => (d ? clamp(Math.round(s / d), 0, 63) : 0));
+    const mn = mins.map((m) => (dmin ? clamp(Math.round(m / dmin), 0, 63) : 0));
+    view.setUint16(at, floatToHalf(d), true);
+    view.setUint16(at + 2, floatToHalf(dmin), true);
+    packQ4kScales(out, at + 4, sc, mn);
+    const q = (i: number): number => {
+      const j = i >> 5;
+      const step = d * sc[j];
+      return step ? clamp(Math.round((x(i) + dmin * mn[j]) / step), 0, 15) : 0;
+    };
+    for (let c = 0; c < 4; c++) {
+      for (let l = 0; l < 32; l++) out[at + 16 + 32 * c + l] = q(64 * c + l) | (q(64 * c + 32 + l) << 4);
+    }
+  }
+  return out;
+}
+
+function quantizeQ6_K(values: ArrayLike<number>): Uint8Array {
+  const { out, view, count } = blocks('q6_k', values);
+  for (let b = 0; b < count; b++) {
+    const at = b * 210;
+    const x = (i: number): number => values[b * 256 + i];
+    // Per 16 values a signed scale mapping the extreme value to −32, as ggml does: scales of both signs.
+    const scales = Array.from({ length: 16 }, (_, j) => signedMax(values, b * 256 + 16 * j, 16) / -32);
+    const d = asHalf(Math.max(...scales.map(Math.abs)) / 127);
+    const sc = scales.map((s) => (d ? clamp(Math.round(s / d), -128, 127) : 0));
+    view.setUint16(at + 208, floatToHalf(d), true);
+    for (let j = 0; j < 16; j++) view.setInt8(at + 192 + j, sc[j]);
+    const L = (i: number): number => {
+      const step = d * sc[i >> 4];
+      return (step ? clamp(Math.round(x(i) / step), -32, 31) : 0) + 32;
+    };
+    for (let h = 0; h < 2; h++) {
+      for (let l = 0; l < 32; l++) {
+        const [q1, q2, q3, q4] = [L(128 * h + l), L(128 * h + l + 32), L(128 * h + l + 64), L(128 * h + l + 96)];
+        out[at + 64 * h + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
+        out[at + 64 * h + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
+        out[at + 128 + 32 * h + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);
+      }
+    }
+  }
+  return out;
+}
+
+/** Quantizes `values` (a whole number of blocks) to `format`'s host layout. */
+export function quantizeForTest(format: QuantFormat, values: ArrayLike<number>): Uint8Array {
+  switch (format) {
+    case 'q8_0':
+      return quantizeQ8_0(values);
+    case 'q4_0':
+      return quantizeQ4_0(values);
+    case 'q4_k':
+      return quantizeQ4_K(values);
+    case 'q6_k':
+      return quantizeQ6_K(values);
+    case 'nf4':
+      return quantizeNf4(values);
+  }
+}
+
+/** Byte offsets of the floating-point scale fields of one block (f16, or f32 for NF4's absmax). */
+const SCALE_FIELDS: Record<QuantFormat, { at: number[]; f32?: boolean }> = {
+  q8_0: { at: [0] },
+  q4_0: { at: [0] },
+  q4_k: { at: [0, 2] },
+  q6_k: { at: [208] },
+  nf4: { at: [0], f32: true },
+};
+
+/** `count` values' worth of random blocks: every quant and packed-scale bit random, float scales in ±[1/64, 1/8]. */
+export function randomBlocks(format: QuantFormat, count: number, seed: number): Uint8Array {
+  const next = mulberry32(seed);
+  const out = new Uint8Array(quantByteSize(format, count));
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor(next() * 256);
+  const view = new DataView(out.buffer);
+  const { blockBytes } = QUANT_FORMATS[format];
+  const { at, f32 } = SCALE_FIELDS[format];
+  for (let b = 0; b < out.length / blockBytes; b++) {
+    for (const offset of at) {
+      const scale = (next() < 0.5 ? -1 : 1) * (1 / 64 + next() * (1 / 8 - 1 / 64));
+      if (f32) view.setFloat32(b * blockBytes + offset, Math.abs(scale), true);
+      else view.setUint16(b * blockBytes + offset, floatToHalf(scale), true);
+    }
+  }
+  return out;
+}

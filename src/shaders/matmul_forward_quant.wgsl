@@ -1,0 +1,144 @@
+// Y[M, N] = scale · X[M, K] · W[rows]ᵀ + bias + residual (+ Y if ACCUMULATE), W quantized: the weight's
+// bindings and its decoder w_load8 come from matmul_weights_<format>.wgsl, appended by the launcher. W is
+// dequantized tile by tile into workgroup memory (or into registers in `matvec`), never as a whole.
+// Output column j of this dispatch uses W row row_offset + j and is written to y[:, y_col + j], so a weight
+// stored in several parts, or a vocabulary chunk of the LM head, fills its own columns of y.
+//
+// Entry points: `main`, a 64×64-output tile per workgroup (16×16 threads, 4×4 outputs each), reading K in
+// steps of TILE_K; `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading
+// one W row, M ≤ 4 (one vec4 of partial sums per thread).
+
+override TILE: u32 = 64u; // outputs per workgroup along M and along N: 16 threads × 4
+override TILE_K: u32 = 32u;
+override ROWS_PER_GROUP: u32 = 8u;
+override THREADS_PER_ROW: u32 = 32u;
+override HAS_BIAS: bool = false;
+override HAS_RESIDUAL: bool = false;
+override ACCUMULATE: bool = false;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  row_offset: u32, // W row (within this part) of output column 0
+  y_stride: u32, // row length of y and residual
+  y_col: u32, // column of y (and residual) written by output column 0
+  bias_offset: u32, // element of bias added to output column 0
+  scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>; // [M, K/4]: K is a multiple of 32
+// @binding(2), @binding(3): the quantized weight, declared by matmul_weights_<format>.wgsl
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read> residual: array<f32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+
+// Both tiles are K-major so the inner loop reads one vec4 of X rows and one of W rows per k.
+var<workgroup> x_tile: array<vec4<f32>, TILE_K * TILE / 4u>; // [kk][m / 4]
+var<workgroup> w_tile: array<vec4<f32>, TILE_K * TILE / 4u>; // [kk][n / 4]
+var<workgroup> partial: array<vec4<f32>, ROWS_PER_GROUP * THREADS_PER_ROW>;
+
+fn epilogue(row: u32, col: u32, acc: f32) {
+  let i = row * params.y_stride + params.y_col + col;
+  var result = params.scale * acc;
+  if (HAS_BIAS) {
+    result += bias[params.bias_offset + col];
+  }
+  if (HAS_RESIDUAL) {
+    result += residual[i];
+  }
+  if (ACCUMULATE) {
+    result += y[i];
+  }
+  y[i] = result;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let m0 = wg.y * TILE;
+  let n0 = wg.x * TILE;
+  let tx = lid % 16u;
+  let ty = lid / 16u;
+  let k4 = params.k / 4u;
+  var acc: array<vec4<f32>, 4>;
+  for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
+    // X tile: consecutive threads take consecutive rows, so the transposing stores hit distinct banks.
+    for (var i = lid; i < TILE * TILE_K / 4u; i += 256u) {
+      let r = i % TILE;
+      let kq = i / TILE;
+      var v = vec4<f32>(0.0);
+      if (m0 + r < params.m) {
+        v = x[(m0 + r) * k4 + k0 / 4u + kq];
+      }
+      for (var e = 0u; e < 4u; e++) {
+        x_tile[(4u * kq + e) * (TILE / 4u) + r / 4u][r % 4u] = v[e];
+      }
+    }
+    // W tile: each thread dequantizes 8 consecutive values of one row.
+    for (var i = lid; i < TILE * TILE_K / 8u; i += 256u) {
+      let r = i % TILE;
+      let kg = i / TILE;
+      var w = mat2x4<f32>();
+      if (n0 + r < params.n) {
+        w = w_load8(params.row_offset + n0 + r, k0 + 8u * kg, params.k);
+      }
+      for (var e = 0u; e < 8u; e++) {
+        w_tile[(8u * kg + e) * (TILE / 4u) + r / 4u][r % 4u] = w[e / 4u][e % 4u];
+      }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let a = x_tile[kk * (TILE / 4u) + ty];
+      let b = w_tile[kk * (TILE / 4u) + tx];
+      acc[0] += a.x * b;
+      acc[1] += a.y * b;
+      acc[2] += a.z * b;
+      acc[3] += a.w * b;
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = m0 + 4u * ty + i;
+    for (var j = 0u; j < 4u; j++) {
+      let col = n0 + 4u * tx + j;
+      if (row < params.m && col < params.n) {
+        epilogue(row, col, acc[i][j]);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(ROWS_PER_GROUP * THREADS_PER_ROW)
+fn matvec(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let lane = lid % THREADS_PER_ROW;
+  let col = (wg.x + wg.y * groups.x) * ROWS_PER_GROUP + lid / THREADS_PER_ROW;
+  let k4 = params.k / 4u;
+  var acc = vec4<f32>(0.0); // one partial sum per row of X
+  if (col < params.n) {
+    let row = params.row_offset + col;
+    for (var g = lane; g < params.k / 8u; g += THREADS_PER_ROW) {
+      let w = w_load8(row, 8u * g, params.k);
+      for (var m = 0u; m < params.m; m++) {
+        let at = m * k4 + 2u * g;
+        acc[m] += dot(w[0], x[at]) + dot(w[1], x[at + 1u]);
+      }
+    }
+  }
+  partial[lid] = acc;
+  for (var s = THREADS_PER_ROW / 2u; s > 0u; s /= 2u) {
+    workgroupBarrier();
+    if (lane < s) {
+      partial[lid] += partial[lid + s];
+    }
+  }
+  if (lane == 0u && col < params.n) {
+    for (var m = 0u; m < params.m; m++) {
+      epilogue(m, col, partial[lid][m]);
+    }
+  }
+}
