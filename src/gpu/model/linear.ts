@@ -5,17 +5,25 @@
  */
 import type { GpuContext } from '../context';
 import { matmulBackwardInput, matmulForward, type RowSlice } from '../kernels/matmul';
-import type { Tensor } from '../tensor';
+import {
+  matmulBackwardInputQuant,
+  matmulForwardQuant,
+  releaseQuantized,
+  type QuantizedWeight,
+} from '../kernels/matmul_quant';
+import { Tensor } from '../tensor';
+
+export type FrozenWeight = Tensor | QuantizedWeight;
 
 export interface LinearLayer {
-  weight: Tensor;
+  weight: FrozenWeight;
   bias?: Tensor;
   /** Rows of W (output features) and columns (input features). */
   outFeatures: number;
   inFeatures: number;
 }
 
-export function linearLayer(weight: Tensor, bias?: Tensor): LinearLayer {
+export function linearLayer(weight: FrozenWeight, bias?: Tensor): LinearLayer {
   return { weight, bias, outFeatures: weight.shape[0], inFeatures: weight.shape[1] };
 }
 
@@ -27,7 +35,9 @@ export function linearForward(
   y: Tensor,
   options: { residual?: Tensor; wRows?: RowSlice } = {},
 ): void {
-  matmulForward(ctx, x, layer.weight, y, { bias: layer.bias, ...options });
+  const w = layer.weight;
+  if (w instanceof Tensor) matmulForward(ctx, x, w, y, { bias: layer.bias, ...options });
+  else matmulForwardQuant(ctx, x, w, y, { bias: layer.bias, ...options });
 }
 
 /** dx [T, in] (+)= dy [T, out] · W. */
@@ -38,15 +48,28 @@ export function linearBackwardInput(
   dx: Tensor,
   options: { accumulate?: boolean } = {},
 ): void {
-  matmulBackwardInput(ctx, dy, layer.weight, dx, options);
+  const w = layer.weight;
+  if (w instanceof Tensor) matmulBackwardInput(ctx, dy, w, dx, options);
+  else matmulBackwardInputQuant(ctx, dy, w, dx, options);
 }
 
-/** A view of the first `rows` rows of a [R, ...] tensor, sharing its buffer (bindings start at offset 0). */
+/** GPU bytes of the layer's weight and bias. */
+export function linearBytes(layer: LinearLayer): number {
+  return layer.weight.byteSize + (layer.bias?.byteSize ?? 0);
+}
+
+export function releaseLinear(ctx: GpuContext, layer: LinearLayer): void {
+  if (layer.weight instanceof Tensor) ctx.release(layer.weight);
+  else releaseQuantized(ctx, layer.weight);
+  if (layer.bias) ctx.release(layer.bias);
+}
+
+/** A view of the first `rows` rows of a [R, ...] tensor, sharing its buffer. */
 export function leadingRows(t: Tensor, rows: number): Tensor {
   return t.view([rows, ...t.shape.slice(1)]);
 }
 
-/** The same buffer seen with another shape of equal or smaller size. */
+/** The same memory seen with another shape of equal or smaller size. */
 export function reshaped(t: Tensor, shape: readonly number[]): Tensor {
   return t.view(shape);
 }

@@ -16,7 +16,7 @@ import type { ModelWeights } from '../../model/tensor-map';
 import { assertClose } from '../testing/compare';
 import { testContext } from '../testing/gpu';
 import { LlamaModel } from './llama';
-import { uploadModel } from './upload';
+import { releaseModel, uploadModel } from './upload';
 
 const MODELS = '../shared/models/stories260K';
 // f32 on the GPU vs float64 on the CPU through a few layers: logits of magnitude ~10 agree to ~1e-5 relative.
@@ -117,5 +117,26 @@ describe('Llama forward on the GPU vs the CPU reference', () => {
     const model = new LlamaModel(ctx, up.config, up.weights);
     await expect(model.forward([1, 2, 3], 6)).rejects.toThrow(/exceed the context of 8 tokens/);
     await expect(model.forward([61], 0)).rejects.toThrow(/token id 61 is outside the vocabulary/);
+  });
+
+  it('dispose and releaseModel give back every buffer, so models can be swapped in one context', async () => {
+    const ctx = await testContext();
+    const { weights } = await readHfFolder(fixtureHfFolder(synthetic({})), 'swap');
+    const cycle = async () => {
+      const up = await uploadModel(ctx, weights);
+      const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq });
+      await model.forward([1, 2], 0);
+      const held = ctx.memory.inUseBytes;
+      model.dispose();
+      model.dispose(); // a second call must not park the buffers twice
+      releaseModel(ctx, up);
+      return { model, held };
+    };
+    await cycle(); // the first forward may add uniform slabs, which the context keeps for good
+    const before = ctx.memory.inUseBytes;
+    const { model, held } = await cycle();
+    expect(held).toBeGreaterThan(before);
+    expect(ctx.memory.inUseBytes).toBe(before);
+    await expect(model.forward([1], 0)).rejects.toThrow(/disposed/);
   });
 });

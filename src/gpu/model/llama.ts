@@ -57,6 +57,7 @@ export class LlamaModel {
   private readonly keyCache: Tensor[]; // per layer [maxContext, Hkv, D]
   private readonly valueCache: Tensor[];
   private readonly invFreq: Tensor; // [D/2]
+  private disposed = false;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -103,6 +104,7 @@ export class LlamaModel {
   }
 
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {
+    if (this.disposed) throw new RangeError('forward: the model was disposed');
     if (tokens.length === 0) throw new RangeError('forward: no tokens');
     if (start + tokens.length > this.contextLength) {
       throw new RangeError(
@@ -197,7 +199,20 @@ export class LlamaModel {
 
   /** Bytes of KV cache and activations this model holds (weights are counted by their loader). */
   get activationBytes(): number {
-    const all = [...Object.values(this.act), ...this.keyCache, ...this.valueCache, this.invFreq];
-    return all.reduce((sum, t) => sum + t.byteSize, 0);
+    return this.ownTensors().reduce((sum, t) => sum + t.byteSize, 0);
+  }
+
+  /**
+   * Returns the KV cache, activations and frequencies to the allocator, so another model can be loaded in the
+   * same context. The weights belong to their uploader (`releaseModel`). The model is unusable afterwards.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.ownTensors()) this.ctx.release(t);
+  }
+
+  private ownTensors(): Tensor[] {
+    return [...Object.values(this.act), ...this.keyCache, ...this.valueCache, this.invFreq];
   }
 }

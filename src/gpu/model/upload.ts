@@ -1,17 +1,28 @@
 /**
- * Moves a model's weights from its file to the GPU, one tensor at a time (the host never holds the whole model):
- * F32/F16/BF16 become dense f32 tensors; quantized GGUF weights stay quantized (see matmul_quant). The token
- * embedding is a gather table and is always dense f32.
+ * Moves a model's weights from its file to the GPU, one tensor at a time (the host never holds the whole model).
+ * Linear weights: F32/F16/BF16 become dense f32, or NF4 blocks when `quantize: 'nf4'` (QLoRA); quantized GGUF
+ * weights (Q8_0, Q4_0, Q4_K, Q6_K) stay quantized as loaded (see matmul_quant). Norms and biases are small and
+ * stay f32. The token embedding is a gather table and is dense f32 (dequantized if the file quantized it).
  */
 import type { ModelConfig } from '../../model/config';
 import { floatBytesToF32 } from '../../model/dtype';
 import { ModelFormatError } from '../../model/errors';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
+import { readHostTensor } from '../../model/host-weights';
+import { quantFormatOfGgml } from '../../model/quant/formats';
+import { quantizeNf4 } from '../../model/quant/nf4';
+import { NF4_BLOCK_SIZE } from '../../model/quant/formats';
 import type { ModelWeights, WeightRef } from '../../model/tensor-map';
 import type { GpuContext } from '../context';
+import { uploadQuantized } from '../kernels/matmul_quant';
 import type { Tensor } from '../tensor';
-import { linearLayer, type LinearLayer } from './linear';
-import { weightTensors, type GpuLayerWeights, type GpuModelConfig, type GpuModelWeights } from './weights';
+import { linearLayer, releaseLinear, type FrozenWeight, type LinearLayer } from './linear';
+import { releaseWeights, type GpuLayerWeights, type GpuModelConfig, type GpuModelWeights } from './weights';
+
+export interface UploadOptions {
+  /** Quantize dense linear weights on load: 'nf4' keeps the frozen base in 4 bits (QLoRA). Default 'none'. */
+  quantize?: 'none' | 'nf4';
+}
 
 export interface UploadedModel {
   config: GpuModelConfig;
@@ -36,22 +47,34 @@ export async function readDense(ref: WeightRef): Promise<Float32Array> {
  * Uploads every weight. On any failure (a truncated file, a device out of memory) the tensors uploaded so far
  * are released before the error is rethrown, so no partly loaded model stays on the GPU.
  */
-export async function uploadModel(ctx: GpuContext, model: ModelWeights): Promise<UploadedModel> {
+export async function uploadModel(
+  ctx: GpuContext,
+  model: ModelWeights,
+  options: UploadOptions = {},
+): Promise<UploadedModel> {
   const uploaded: Tensor[] = [];
+  const linears: LinearLayer[] = [];
   try {
-    return await uploadAll(ctx, model, uploaded);
+    return await uploadAll(ctx, model, options, uploaded, linears);
   } catch (error) {
     for (const t of uploaded) ctx.release(t);
+    for (const l of linears) releaseLinear(ctx, { ...l, bias: undefined });
     throw error;
   }
 }
 
-/** Returns a model's weight tensors to the allocator (the model is unusable afterwards). */
+/** Returns a model's weight buffers to the allocator (the model is unusable afterwards). */
 export function releaseModel(ctx: GpuContext, model: UploadedModel): void {
-  for (const t of weightTensors(model.weights)) ctx.release(t);
+  releaseWeights(ctx, model.weights);
 }
 
-async function uploadAll(ctx: GpuContext, model: ModelWeights, uploaded: Tensor[]): Promise<UploadedModel> {
+async function uploadAll(
+  ctx: GpuContext,
+  model: ModelWeights,
+  options: UploadOptions,
+  uploaded: Tensor[],
+  linears: LinearLayer[],
+): Promise<UploadedModel> {
   const config = model.config;
   let weightBytes = 0;
   const get = (key: string): WeightRef => {
@@ -61,14 +84,31 @@ async function uploadAll(ctx: GpuContext, model: ModelWeights, uploaded: Tensor[
   };
   const dense = async (key: string): Promise<Tensor> => {
     const ref = get(key);
-    const data = await readDense(ref);
+    const data = await readHostTensor(ref);
     const t = ctx.tensor(ref.shape, 'f32', key, data);
     uploaded.push(t);
     weightBytes += t.byteSize;
     return t;
   };
+  const frozen = async (key: string): Promise<FrozenWeight> => {
+    const ref = get(key);
+    const [rows, cols] = ref.shape;
+    const ggmlFormat = quantFormatOfGgml(ref.dtype);
+    let w: FrozenWeight;
+    if (ggmlFormat) {
+      w = uploadQuantized(ctx, { format: ggmlFormat, shape: [rows, cols], bytes: await ref.read(), label: key });
+    } else if (options.quantize === 'nf4' && cols % NF4_BLOCK_SIZE === 0) {
+      const bytes = quantizeNf4(await readDense(ref), key);
+      w = uploadQuantized(ctx, { format: 'nf4', shape: [rows, cols], bytes, label: key });
+    } else {
+      return dense(key);
+    }
+    linears.push(linearLayer(w));
+    weightBytes += w.byteSize;
+    return w;
+  };
   const linear = async (key: string, biasKey?: string): Promise<LinearLayer> => {
-    const weight = await dense(key);
+    const weight = await frozen(key);
     const bias = biasKey && model.tensors.has(biasKey) ? await dense(biasKey) : undefined;
     return linearLayer(weight, bias);
   };

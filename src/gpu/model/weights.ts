@@ -2,13 +2,12 @@
  * The model's frozen parameters on the GPU, one struct of tensors (llm.c's ParameterTensors), and the config
  * the forward pass reads. Shapes use C = hidden size, F = intermediate size, Hq/Hkv heads, D head dim, V vocab.
  */
-import type { ForwardConfig } from '../../model/reference-forward';
+import type { ModelConfig } from '../../model/config';
+import type { GpuContext } from '../context';
 import type { Tensor } from '../tensor';
-import type { LinearLayer } from './linear';
+import { linearBytes, releaseLinear, type LinearLayer } from './linear';
 
-export interface GpuModelConfig extends ForwardConfig {
-  contextLength: number;
-}
+export type GpuModelConfig = ModelConfig;
 
 export interface GpuLayerWeights {
   attnNorm: Tensor; // [C]
@@ -32,18 +31,27 @@ export interface GpuModelWeights {
   output: LinearLayer;
 }
 
-/** Every tensor in the weights, for byte counts and hashing. */
-export function weightTensors(w: GpuModelWeights): Tensor[] {
-  const out: Tensor[] = [w.tokenEmbedding, w.outputNorm];
-  if (w.output.weight !== w.tokenEmbedding) out.push(w.output.weight);
+function layerParts(w: GpuModelWeights): { tensors: Tensor[]; linears: LinearLayer[] } {
+  const tensors: Tensor[] = [w.tokenEmbedding, w.outputNorm];
+  const linears: LinearLayer[] = w.output.weight === w.tokenEmbedding ? [] : [w.output];
   for (const l of w.layers) {
-    out.push(l.attnNorm, l.ffnNorm);
-    if (l.qNorm) out.push(l.qNorm);
-    if (l.kNorm) out.push(l.kNorm);
-    for (const lin of [l.q, l.k, l.v, l.o, l.gate, l.up, l.down]) {
-      out.push(lin.weight);
-      if (lin.bias) out.push(lin.bias);
-    }
+    tensors.push(l.attnNorm, l.ffnNorm);
+    if (l.qNorm) tensors.push(l.qNorm);
+    if (l.kNorm) tensors.push(l.kNorm);
+    linears.push(l.q, l.k, l.v, l.o, l.gate, l.up, l.down);
   }
-  return out;
+  return { tensors, linears };
+}
+
+/** GPU bytes of all frozen weights. */
+export function weightBytes(w: GpuModelWeights): number {
+  const { tensors, linears } = layerParts(w);
+  return tensors.reduce((s, t) => s + t.byteSize, 0) + linears.reduce((s, l) => s + linearBytes(l), 0);
+}
+
+/** Returns every weight buffer to the allocator. */
+export function releaseWeights(ctx: GpuContext, w: GpuModelWeights): void {
+  const { tensors, linears } = layerParts(w);
+  for (const t of tensors) ctx.release(t);
+  for (const l of linears) releaseLinear(ctx, l);
 }

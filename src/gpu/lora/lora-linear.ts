@@ -1,0 +1,77 @@
+/**
+ * A LoRA adapter attached to a frozen linear layer (MLX's LoRALinear): y = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ with
+ * A [r, in] and B [out, r] trainable. The low-rank path reuses the base matmul's output buffer: x·Aᵀ is computed
+ * once into u [T, r], and (u·Bᵀ)·scale is added by the matmul epilogue (accumulate), so no [T, out] temporary exists.
+ * Without an adapter the layer is just the frozen linear, and backward only propagates dx.
+ */
+import type { GpuContext } from '../context';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul';
+import { linearBackwardInput, linearForward, type LinearLayer } from '../model/linear';
+import type { Tensor } from '../tensor';
+
+export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  /** rsLoRA: scale alpha/√r instead of alpha/r (stable for large ranks). */
+  rsLora: boolean;
+  targets: readonly LoraTarget[];
+}
+
+export function loraScale(s: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora'>): number {
+  return s.rsLora ? s.alpha / Math.sqrt(s.rank) : s.alpha / s.rank;
+}
+
+/** The trainable matrices of one adapted layer, as views into the parameter block. */
+export interface LoraMatrices {
+  a: Tensor; // [r, in]
+  b: Tensor; // [out, r]
+  dA: Tensor; // [r, in], accumulated over micro-batches, zeroed by the optimizer
+  dB: Tensor; // [out, r]
+  scale: number;
+}
+
+export class LoraLinear {
+  constructor(
+    readonly base: LinearLayer,
+    readonly lora: LoraMatrices | null,
+  ) {}
+
+  get rank(): number {
+    return this.lora ? this.lora.a.shape[0] : 0;
+  }
+
+  /** y [T, out] = base(x [T, in]) (+ residual) + scale·(x·Aᵀ)·Bᵀ; u [T, r] = x·Aᵀ is kept for backward. */
+  forward(ctx: GpuContext, x: Tensor, y: Tensor, u: Tensor | null, options: { residual?: Tensor } = {}): void {
+    linearForward(ctx, this.base, x, y, options);
+    if (!this.lora) return;
+    if (!u) throw new Error('LoraLinear.forward: an adapted layer needs its u [T, r] buffer');
+    matmulForward(ctx, x, this.lora.a, u);
+    matmulForward(ctx, u, this.lora.b, y, { accumulate: true, scale: this.lora.scale });
+  }
+
+  /**
+   * From dy [T, out]: dx [T, in] (+)= dy·W + scale·(dy·B)·A, and the adapter's gradients
+   * dB += scale·dyᵀ·u, dA += duᵀ·x with du [T, r] = scale·dy·B (scratch).
+   */
+  backward(
+    ctx: GpuContext,
+    x: Tensor,
+    u: Tensor | null,
+    dy: Tensor,
+    dx: Tensor,
+    du: Tensor | null,
+    options: { accumulateDx?: boolean } = {},
+  ): void {
+    linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
+    if (!this.lora) return;
+    if (!u || !du) throw new Error('LoraLinear.backward: an adapted layer needs u and du [T, r]');
+    const { a, b, dA, dB, scale } = this.lora;
+    matmulBackwardWeight(ctx, dy, u, dB, { accumulate: true, scale });
+    matmulBackwardInput(ctx, dy, b, du, { scale });
+    matmulBackwardWeight(ctx, du, x, dA, { accumulate: true });
+    matmulBackwardInput(ctx, du, a, dx, { accumulate: true });
+  }
+}
