@@ -1,21 +1,15 @@
-/** The studio's sections. Only the device view exists so far; the rest are placeholders for upcoming work. */
-
-const SECTIONS = [
-  { id: 'device', label: 'Device', ready: true },
-  { id: 'datasets', label: 'Datasets', ready: false },
-  { id: 'train', label: 'Train', ready: false },
-  { id: 'adapters', label: 'Adapters', ready: false },
-  { id: 'compare', label: 'Compare', ready: false },
-] as const;
+/** The studio's sections: the ready ones are links to their view; the rest are placeholders for upcoming work. */
+import { SECTIONS, useSection } from '../sections';
 
 export function SectionNav() {
+  const active = useSection();
   return (
     <nav className="section-nav" aria-label="Sections">
       <ul>
         {SECTIONS.map((section) =>
           section.ready ? (
             <li key={section.id}>
-              <a href={`#${section.id}`} aria-current="page">
+              <a href={`#${section.id}`} aria-current={section.id === active ? 'page' : undefined}>
                 {section.label}
               </a>
             </li>

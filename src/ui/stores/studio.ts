@@ -1,19 +1,24 @@
 /**
  * The studio's one bound store, combined from per-domain slices (later: datasets, runs, adapters, compare).
- * Middleware sits here only: the theme choice persists across visits; device state never does.
+ * Middleware sits here only: the theme choice persists across visits; device and playground state never do (a
+ * prompt is the user's text, and the studio stores nothing but the theme).
  */
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { createDatasetsSlice, type DatasetsSlice } from './datasetsSlice';
 import { createDeviceSlice, type DeviceSlice } from './deviceSlice';
+import { createPlaygroundSlice, type PlaygroundSlice } from './playgroundSlice';
 import { createThemeSlice, type ThemeSlice } from './themeSlice';
 
-export type StudioState = DeviceSlice & ThemeSlice;
+export type StudioState = DeviceSlice & PlaygroundSlice & ThemeSlice & DatasetsSlice;
 
 export const useStudio = create<StudioState>()(
   persist(
     (...args) => ({
       ...createDeviceSlice(...args),
+      ...createPlaygroundSlice(...args),
       ...createThemeSlice(...args),
+      ...createDatasetsSlice(...args),
     }),
     {
       name: 'webtune.studio',

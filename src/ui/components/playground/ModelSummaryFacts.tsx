@@ -1,0 +1,56 @@
+/** What the loaded model is and what it costs on the GPU, from the engine's summary. */
+import type { ModelSummary } from '../../../worker/protocol';
+import { formatBytes, formatCount } from '../../format';
+
+const FORMAT_NAMES = { gguf: 'GGUF', hf: 'Hugging Face' } as const;
+
+const TEMPLATE_NAMES: Record<ModelSummary['chatTemplate'], string> = {
+  model: 'The model’s own',
+  chatml: 'ChatML (default)',
+  plain: 'Plain text (model has none)',
+};
+
+function facts(s: ModelSummary): [string, string][] {
+  const context =
+    s.contextLength === s.fileContextLength
+      ? formatCount(s.contextLength)
+      : `${formatCount(s.contextLength)} (file: ${formatCount(s.fileContextLength)})`;
+  return [
+    ['Architecture', s.architecture],
+    ['Layers', formatCount(s.layers)],
+    ['Hidden size', `${formatCount(s.hiddenSize)} (MLP ${formatCount(s.intermediateSize)})`],
+    ['Heads', `${s.heads} query, ${s.kvHeads} KV, ${s.headDim} wide`],
+    ['Vocabulary', formatCount(s.vocabSize)],
+    ['Context', `${context} tokens`],
+    ['Parameters', `${formatCount(s.parameters)} (${s.tiedEmbeddings ? 'tied output head' : 'separate output head'})`],
+    ['Quantization', s.quantization.join(', ')],
+    ['GPU memory', `${formatBytes(s.weightBytes)} weights, ${formatBytes(s.cacheBytes)} cache`],
+    ['Chat template', TEMPLATE_NAMES[s.chatTemplate]],
+    ['Load time', `${(s.loadMilliseconds / 1000).toFixed(2)} s`],
+  ];}
+
+export function ModelSummaryFacts({ summary }: { summary: ModelSummary }) {
+  return (
+    <div className="model-summary">
+      <p className="model-name">
+        <strong>{summary.name}</strong>
+        <span className="format-badge">{FORMAT_NAMES[summary.format]}</span>
+      </p>
+      <dl className="facts compact" aria-label="Loaded model">
+        {facts(summary).map(([term, value]) => (
+          <div key={term}>
+            <dt>{term}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {summary.warnings.length > 0 && (
+        <ul className="notice model-warnings" aria-label="Warnings">
+          {summary.warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
