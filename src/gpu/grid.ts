@@ -14,3 +14,26 @@ export function linearGrid(threads: number, workgroupSize: number, maxPerDimensi
 export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }
+
+/**
+ * Workgroups for a 2-D tiled kernel over an output of `rows` × `cols`, each workgroup covering
+ * `tileRows` × `tileCols` of it: x walks the columns, y the rows. Refuses grids the adapter cannot launch.
+ */
+export function tileGrid(
+  kernel: string,
+  rows: number,
+  cols: number,
+  tileRows: number,
+  tileCols: number,
+  maxPerDimension = 65535,
+): Workgroups {
+  const x = ceilDiv(cols, tileCols);
+  const y = ceilDiv(rows, tileRows);
+  if (x > maxPerDimension || y > maxPerDimension) {
+    throw new RangeError(
+      `${kernel}: output ${rows}×${cols} needs ${y}×${x} tiles of ${tileRows}×${tileCols}, more than ` +
+        `${maxPerDimension} workgroups per dimension`,
+    );
+  }
+  return [x, y];
+}

@@ -1,8 +1,23 @@
 // dW[rowOffset + n, k] = scale · Σ_m dY[m, n] · X[m, k] (+ dW if accumulate); dY [M,N], X [M,K], dW [N_total, K].
-// Placeholder: one thread per output; to be replaced by a register-blocked kernel.
+// The reduction runs over the token count M. dY is contiguous along N and X along K, the two output dimensions,
+// so both tiles are staged in workgroup memory as they lie in memory ([m][n] and [m][k]), no transpose.
+//
+// Tiling as in matmul_forward.wgsl: a workgroup of WG_N × WG_M threads computes a (8·WG_M) × (8·WG_N) block of
+// dW (rows n, columns k); each thread owns an 8×8 register block in sixteen named vec4 accumulators. Per step of
+// TK tokens the inner loop reads two vec4 of each tile per token for 64 multiply-adds.
+// Entry points: `main` reads one f32 at a time with bounds checks (any N, K); `main_vec4` reads vec4 and needs
+// N % 4 == 0 and K % 4 == 0. Both fill the same tiles, so the compute loop is shared.
 
-override WORKGROUP_SIZE: u32 = 64u;
+override WG_N: u32 = 8u;
+override WG_M: u32 = 8u;
+override TK: u32 = 32u;
 override ACCUMULATE: bool = false;
+
+const THREAD_ROWS = 8u;
+const THREAD_COLS = 8u;
+override TILE_M: u32 = WG_M * THREAD_ROWS;
+override TILE_N: u32 = WG_N * THREAD_COLS;
+override THREADS: u32 = WG_M * WG_N;
 
 struct Params {
   m: u32,
@@ -14,25 +29,147 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
-  if (i >= params.n * params.k) {
+// [token][row of dW] and [token][col of dW], four rows/cols per vec4.
+var<workgroup> a_tile: array<vec4<f32>, TK * TILE_M / 4u>;
+var<workgroup> b_tile: array<vec4<f32>, TK * TILE_N / 4u>;
+
+var<private> c00: vec4<f32>; var<private> c01: vec4<f32>;
+var<private> c10: vec4<f32>; var<private> c11: vec4<f32>;
+var<private> c20: vec4<f32>; var<private> c21: vec4<f32>;
+var<private> c30: vec4<f32>; var<private> c31: vec4<f32>;
+var<private> c40: vec4<f32>; var<private> c41: vec4<f32>;
+var<private> c50: vec4<f32>; var<private> c51: vec4<f32>;
+var<private> c60: vec4<f32>; var<private> c61: vec4<f32>;
+var<private> c70: vec4<f32>; var<private> c71: vec4<f32>;
+
+// Stages dY[t0 : t0+TK, n0 : n0+TILE_M] and X[t0 : t0+TK, k0 : k0+TILE_N]; zero outside the matrices.
+// Consecutive threads read consecutive addresses of each operand.
+fn stage_scalar(tid: u32, n0: u32, k0: u32, t0: u32) {
+  for (var l = tid; l < TK * TILE_M; l += THREADS) {
+    let t = l / TILE_M;
+    let r = l % TILE_M;
+    let token = t0 + t;
+    let n = n0 + r;
+    let v = select(0.0, dy[min(token, params.m - 1u) * params.n + min(n, params.n - 1u)], token < params.m && n < params.n);
+    a_tile[l / 4u][r % 4u] = v;
+  }
+  for (var l = tid; l < TK * TILE_N; l += THREADS) {
+    let t = l / TILE_N;
+    let c = l % TILE_N;
+    let token = t0 + t;
+    let col = k0 + c;
+    let v = select(0.0, x[min(token, params.m - 1u) * params.k + min(col, params.k - 1u)], token < params.m && col < params.k);
+    b_tile[l / 4u][c % 4u] = v;
+  }
+}
+
+fn stage_vec4(tid: u32, n0: u32, k0: u32, t0: u32) {
+  let n4s = params.n / 4u;
+  let k4s = params.k / 4u;
+  let tm4 = TILE_M / 4u;
+  let tn4 = TILE_N / 4u;
+  for (var l = tid; l < TK * tm4; l += THREADS) {
+    let token = t0 + l / tm4;
+    let n4 = n0 / 4u + l % tm4;
+    a_tile[l] = select(vec4<f32>(), dy4[min(token, params.m - 1u) * n4s + min(n4, n4s - 1u)], token < params.m && n4 < n4s);
+  }
+  for (var l = tid; l < TK * tn4; l += THREADS) {
+    let token = t0 + l / tn4;
+    let col4 = k0 / 4u + l % tn4;
+    b_tile[l] = select(vec4<f32>(), x4[min(token, params.m - 1u) * k4s + min(col4, k4s - 1u)], token < params.m && col4 < k4s);
+  }
+}
+
+fn multiply_tile(tx: u32, ty: u32) {
+  let m4 = TILE_M / 4u;
+  let n4 = TILE_N / 4u;
+  var ai = ty * 2u;
+  var bi = tx * 2u;
+  for (var t = 0u; t < TK; t++) {
+    let a0 = a_tile[ai];
+    let a1 = a_tile[ai + 1u];
+    let b0 = b_tile[bi];
+    let b1 = b_tile[bi + 1u];
+    c00 += a0.x * b0; c01 += a0.x * b1;
+    c10 += a0.y * b0; c11 += a0.y * b1;
+    c20 += a0.z * b0; c21 += a0.z * b1;
+    c30 += a0.w * b0; c31 += a0.w * b1;
+    c40 += a1.x * b0; c41 += a1.x * b1;
+    c50 += a1.y * b0; c51 += a1.y * b1;
+    c60 += a1.z * b0; c61 += a1.z * b1;
+    c70 += a1.w * b0; c71 += a1.w * b1;
+    ai += m4;
+    bi += n4;
+  }
+}
+
+fn store_one(row: u32, col: u32, acc: f32) {
+  if (col >= params.k) {
     return;
   }
-  let n = i / params.k;
-  let col = i % params.k;
-  var acc = 0.0;
-  for (var mm = 0u; mm < params.m; mm++) {
-    acc += dy[mm * params.n + n] * x[mm * params.k + col];
-  }
-  let at = (params.row_offset + n) * params.k + col;
-  var result = params.scale * acc;
+  let at = (params.row_offset + row) * params.k + col;
+  var v = params.scale * acc;
   if (ACCUMULATE) {
-    result += dw[at];
+    v += dw[at];
   }
-  dw[at] = result;
+  dw[at] = v;
+}
+
+fn store_row(row: u32, col: u32, lo: vec4<f32>, hi: vec4<f32>) {
+  if (row >= params.n) {
+    return;
+  }
+  store_one(row, col, lo.x);
+  store_one(row, col + 1u, lo.y);
+  store_one(row, col + 2u, lo.z);
+  store_one(row, col + 3u, lo.w);
+  store_one(row, col + 4u, hi.x);
+  store_one(row, col + 5u, hi.y);
+  store_one(row, col + 6u, hi.z);
+  store_one(row, col + 7u, hi.w);
+}
+
+fn store_block(row: u32, col: u32) {
+  store_row(row, col, c00, c01);
+  store_row(row + 1u, col, c10, c11);
+  store_row(row + 2u, col, c20, c21);
+  store_row(row + 3u, col, c30, c31);
+  store_row(row + 4u, col, c40, c41);
+  store_row(row + 5u, col, c50, c51);
+  store_row(row + 6u, col, c60, c61);
+  store_row(row + 7u, col, c70, c71);
+}
+
+// Workgroup (x, y) covers dW columns [x·TILE_N, …) and rows [y·TILE_M, …) of the selected block.
+@compute @workgroup_size(WG_N, WG_M)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let tid = lid.y * WG_N + lid.x;
+  let n0 = wid.y * TILE_M;
+  let k0 = wid.x * TILE_N;
+  for (var t0 = 0u; t0 < params.m; t0 += TK) {
+    stage_scalar(tid, n0, k0, t0);
+    workgroupBarrier();
+    multiply_tile(lid.x, lid.y);
+    workgroupBarrier();
+  }
+  store_block(n0 + lid.y * THREAD_ROWS, k0 + lid.x * THREAD_COLS);
+}
+
+@compute @workgroup_size(WG_N, WG_M)
+fn main_vec4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let tid = lid.y * WG_N + lid.x;
+  let n0 = wid.y * TILE_M;
+  let k0 = wid.x * TILE_N;
+  for (var t0 = 0u; t0 < params.m; t0 += TK) {
+    stage_vec4(tid, n0, k0, t0);
+    workgroupBarrier();
+    multiply_tile(lid.x, lid.y);
+    workgroupBarrier();
+  }
+  store_block(n0 + lid.y * THREAD_ROWS, k0 + lid.x * THREAD_COLS);
 }

@@ -10,11 +10,51 @@ import matmulBackwardInputWgsl from '../../shaders/matmul_backward_input.wgsl?ra
 import matmulBackwardWeightWgsl from '../../shaders/matmul_backward_weight.wgsl?raw';
 import matmulForwardWgsl from '../../shaders/matmul_forward.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
-import { linearGrid } from '../grid';
+import { tileGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 
-const WORKGROUP_SIZE = 64;
+/**
+ * Tiling of all three products (WGSL `override`s of the same names). A workgroup of WG_N × WG_M threads computes
+ * an output tile of (8·WG_M) × (8·WG_N); each thread holds an 8×8 register block (THREAD_BLOCK, fixed by the
+ * WGSL's sixteen named vec4 accumulators) and the reduction is staged TK at a time in workgroup memory:
+ * 2 · TK · 64 · 4 B = 16 KiB, the WebGPU default limit of maxComputeWorkgroupStorageSize.
+ * Why 8×8 threads × 8×8 outputs, TK = 32: per reduction step a thread reads 4 vec4 from workgroup memory for 64
+ * multiply-adds, 64 threads fill two 32-wide subgroups (one 64-wide), and a 64×64 tile keeps the grid at ≥ 36
+ * workgroups on SmolLM2's shapes. On SwiftShader, bench/matmul-tiling.bench.ts found TK 16/32 and workgroups
+ * from 4×4 to 16×8 within noise of each other; this one beats TF.js on every product (bench/kernels.bench.ts).
+ */
+export interface MatmulTiling {
+  /** Threads along the output's columns and rows. */
+  readonly WG_N: number;
+  readonly WG_M: number;
+  /** Reduction steps staged per barrier; a multiple of 4 (vec4 loads). */
+  readonly TK: number;
+}
+export const MATMUL_TILING: MatmulTiling = { WG_N: 8, WG_M: 8, TK: 32 };
+/** Outputs per thread along each dimension, fixed by the WGSL's 8×8 block of named accumulators. */
+const THREAD_BLOCK = 8;
+
+/**
+ * Checks a tiling against the device (threads per workgroup, workgroup memory) and returns the output tile.
+ * Only benchmarks pass a tiling other than MATMUL_TILING.
+ */
+function tileOf(ctx: GpuContext, kernel: string, t: MatmulTiling): { rows: number; cols: number } {
+  const { maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupStorageSize } = ctx.device.limits;
+  const rows = t.WG_M * THREAD_BLOCK;
+  const cols = t.WG_N * THREAD_BLOCK;
+  const sharedBytes = t.TK * (rows + cols) * 4;
+  if (!(t.TK > 0 && t.TK % 4 === 0 && t.WG_N > 0 && t.WG_M > 0)) {
+    throw new GpuError(`${kernel}: tiling ${JSON.stringify(t)} needs TK a positive multiple of 4 and WG_N, WG_M > 0`);
+  }
+  if (t.WG_N * t.WG_M > maxComputeInvocationsPerWorkgroup || sharedBytes > maxComputeWorkgroupStorageSize) {
+    throw new GpuError(
+      `${kernel}: tiling ${JSON.stringify(t)} needs ${t.WG_N * t.WG_M} threads and ${sharedBytes} B of workgroup ` +
+        `memory; this device allows ${maxComputeInvocationsPerWorkgroup} and ${maxComputeWorkgroupStorageSize}`,
+    );
+  }
+  return { rows, cols };
+}
 
 export interface RowSlice {
   offset: number;
@@ -67,6 +107,7 @@ export function matmulForward(
   w: Tensor,
   y: Tensor,
   options: MatmulForwardOptions = {},
+  tiling: MatmulTiling = MATMUL_TILING,
 ): void {
   const kernelName = 'matmul_forward';
   if (x.shape.length !== 2) throw new GpuError(`${kernelName}: input ${x} must be 2-D [M, K]`);
@@ -76,19 +117,23 @@ export function matmulForward(
   expectShape(kernelName, y, [m, n]);
   if (options.bias) expectShape(kernelName, options.bias, [w.shape[0]]);
   if (options.residual) expectShape(kernelName, options.residual, [m, n]);
+  const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
     code: matmulForwardWgsl,
+    // vec4 loads run along K, the contiguous dimension of both X and W.
+    entryPoint: k % 4 === 0 ? 'main_vec4' : 'main',
     constants: {
-      WORKGROUP_SIZE,
+      ...tiling,
       HAS_BIAS: options.bias ? 1 : 0,
       HAS_RESIDUAL: options.residual ? 1 : 0,
       ACCUMULATE: options.accumulate ? 1 : 0,
     },
   });
   const params = new Params().u32(m).u32(n).u32(k).u32(offset).f32(options.scale ?? 1);
-  // Unused optional operands are bound to y: the shader never reads them when the override is off.
-  ctx.dispatch(kernel, params, [x, w, options.bias ?? w, options.residual ?? x, y], linearGrid(m * n, WORKGROUP_SIZE));
+  // Unused optional operands are bound to an input: the shader never reads them when the override is off.
+  const grid = tileGrid(kernelName, m, n, tile.rows, tile.cols, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  ctx.dispatch(kernel, params, [x, w, options.bias ?? w, options.residual ?? x, y], grid);
 }
 
 /** dx = scale·(dy·W[rows]). dy [M,N], w [N_total,K], dx [M,K]. */
@@ -98,6 +143,7 @@ export function matmulBackwardInput(
   w: Tensor,
   dx: Tensor,
   options: MatmulBackwardOptions = {},
+  tiling: MatmulTiling = MATMUL_TILING,
 ): void {
   const kernelName = 'matmul_backward_input';
   if (dx.shape.length !== 2) throw new GpuError(`${kernelName}: dx ${dx} must be 2-D [M, K]`);
@@ -105,13 +151,17 @@ export function matmulBackwardInput(
   const { n, offset } = linearShapes(kernelName, m, k, w, options.wRows);
   expectShape(kernelName, dy, [m, n]);
   expectShape(kernelName, dx, [m, k]);
+  const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
     code: matmulBackwardInputWgsl,
-    constants: { WORKGROUP_SIZE, ACCUMULATE: options.accumulate ? 1 : 0 },
+    // vec4 loads run along N for dY and along K for W.
+    entryPoint: n % 4 === 0 && k % 4 === 0 ? 'main_vec4' : 'main',
+    constants: { ...tiling, ACCUMULATE: options.accumulate ? 1 : 0 },
   });
   const params = new Params().u32(m).u32(n).u32(k).u32(offset).f32(options.scale ?? 1);
-  ctx.dispatch(kernel, params, [dy, w, dx], linearGrid(m * k, WORKGROUP_SIZE));
+  const grid = tileGrid(kernelName, m, k, tile.rows, tile.cols, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  ctx.dispatch(kernel, params, [dy, w, dx], grid);
 }
 
 /** dW[rows] = scale·(dyᵀ·x). dy [M,N], x [M,K], dw [N_total,K]. */
@@ -121,17 +171,24 @@ export function matmulBackwardWeight(
   x: Tensor,
   dw: Tensor,
   options: MatmulBackwardOptions = {},
+  tiling: MatmulTiling = MATMUL_TILING,
 ): void {
   const kernelName = 'matmul_backward_weight';
   if (x.shape.length !== 2) throw new GpuError(`${kernelName}: input ${x} must be 2-D [M, K]`);
   const [m, k] = x.shape;
   const { n, offset } = linearShapes(kernelName, m, k, dw, options.wRows);
+  expectShape(kernelName, x, [m, k]);
   expectShape(kernelName, dy, [m, n]);
+  if (dw.dtype !== 'f32') throw new GpuError(`${kernelName}: ${dw} must be f32`);
+  const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
     code: matmulBackwardWeightWgsl,
-    constants: { WORKGROUP_SIZE, ACCUMULATE: options.accumulate ? 1 : 0 },
+    // vec4 loads run along N for dY and along K for X.
+    entryPoint: n % 4 === 0 && k % 4 === 0 ? 'main_vec4' : 'main',
+    constants: { ...tiling, ACCUMULATE: options.accumulate ? 1 : 0 },
   });
   const params = new Params().u32(m).u32(n).u32(k).u32(offset).f32(options.scale ?? 1);
-  ctx.dispatch(kernel, params, [dy, x, dw], linearGrid(n * k, WORKGROUP_SIZE));
+  const grid = tileGrid(kernelName, n, k, tile.rows, tile.cols, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  ctx.dispatch(kernel, params, [dy, x, dw], grid);
 }
