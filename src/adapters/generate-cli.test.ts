@@ -1,0 +1,72 @@
+/**
+ * `webtune generate --adapter` end to end, as a user runs it (a child process of bin/webtune.mjs): an adapter with
+ * B = 0 (what PEFT's initialisation gives before training) reproduces the base's reference greedy text; a nonzero one
+ * changes it; an adapter made for another base is refused before the GPU is touched, naming both.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openGgufModel } from '../model/gguf/model';
+import { fileSource } from '../model/source-node';
+import type { ModelConfig } from '../model/config';
+import { writeAdapterFolder } from './save-node';
+import { randomAdapter } from './test-adapter';
+
+const MODEL = '../shared/models/stories260K/stories260K.gguf';
+const PROMPT = 'Once upon a time';
+const REFERENCE = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
+
+function webtune(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['bin/webtune.mjs', ...args], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const generate = (extra: string[]) => webtune(['generate', '--model', MODEL, '--prompt', PROMPT, '--max-tokens', '20', ...extra]);
+
+let dir: string;
+let config: ModelConfig;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'webtune-adapter-'));
+  const source = await fileSource(MODEL);
+  config = (await openGgufModel(source)).config;
+  await source.close?.();
+  const zero = randomAdapter(config, { zeroB: true, seed: 1 });
+  await writeAdapterFolder(join(dir, 'zero-peft'), zero, ['peft']);
+  await writeAdapterFolder(join(dir, 'nonzero'), randomAdapter(config, { seed: 2, bScale: 0.3 }), ['gguf']);
+  const other = { ...config, hiddenSize: 32, intermediateSize: 44, numHeads: 4, numKvHeads: 2 };
+  await writeAdapterFolder(join(dir, 'other'), randomAdapter(other, { baseModel: 'someone/other-model', rowLayout: 'half' }));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('webtune generate --adapter', () => {
+  it('B = 0 reproduces the base text; a nonzero adapter changes it', async () => {
+    // The base's greedy text is the published reference (shared/models/README.md), so the base need not be rerun.
+    const zero = await generate(['--adapter', join(dir, 'zero-peft')]);
+    expect(zero.code, zero.stderr).toBe(0);
+    expect(zero.stderr).toMatch(/adapter .*zero-peft — r 4, alpha 8, q,k,v,o,gate,up,down/);
+    expect(zero.stdout.length).toBeGreaterThan(40);
+    expect(REFERENCE.startsWith(zero.stdout)).toBe(true);
+
+    const changed = await generate(['--adapter', join(dir, 'nonzero', 'adapter.gguf')]);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout.length).toBeGreaterThan(0);
+    expect(REFERENCE.startsWith(changed.stdout)).toBe(false);
+  }, 400_000);
+
+  it('refuses an adapter made for another base, naming both, and a path that is no adapter', async () => {
+    const refused = await generate(['--adapter', join(dir, 'other', 'adapter_model.safetensors')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/made for 'someone\/other-model' \(llama, hidden size 32.*does not fit 'stories260K.gguf' \(llama, hidden size 64/);
+    expect(refused.stdout).toBe('');
+
+    const notAdapter = await generate(['--adapter', '../shared/models/stories260K/hf']);
+    expect(notAdapter.code).toBe(1);
+    expect(notAdapter.stderr).toMatch(/hf: is not a LoRA adapter: expected adapter_config.json \+ adapter_model.safetensors/);
+  }, 120_000);
+});

@@ -1,0 +1,51 @@
+/**
+ * A host LoRA adapter put on the GPU for inference: per layer and target, A [r, in] and B [out, r] as f32 tensors
+ * the inference model adds unmerged (LlamaModel.setAdapter). The adapter must already be in the base's q/k row
+ * layout (importers do that when given the base; `adaptToBase` otherwise).
+ */
+import type { GpuContext } from '../gpu/context';
+import type { InferenceAdapter, InferenceLora } from '../gpu/model/llama';
+import type { Tensor } from '../gpu/tensor';
+import type { RopeLayout } from '../model/config';
+import { type LoraAdapter, loraScale, validateLoraAdapter } from './lora-weights';
+
+export interface GpuLoraAdapter {
+  /** What LlamaModel.setAdapter takes. */
+  inference: InferenceAdapter;
+  /** Every tensor uploaded, for release. */
+  tensors: Tensor[];
+  /** GPU bytes of A and B. */
+  bytes: number;
+}
+
+/** Uploads every pair; refuses an adapter whose q/k rows are not in the base's layout. */
+export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLayout: RopeLayout): GpuLoraAdapter {
+  validateLoraAdapter(adapter);
+  const touchesQk = adapter.config.targets.some((t) => t === 'q' || t === 'k');
+  if (touchesQk && adapter.rowLayout !== baseLayout) {
+    throw new RangeError(
+      `LoRA adapter for '${adapter.config.baseModel}': q/k rows are in ${adapter.rowLayout} order but the base uses ` +
+        `${baseLayout}; import it with the base (or call adaptToBase) first`,
+    );
+  }
+  const { r } = adapter.config;
+  const scale = loraScale(adapter.config);
+  const tensors: Tensor[] = [];
+  const layers = adapter.layers.map((layer, l) => {
+    const out: InferenceAdapter['layers'][number] = {};
+    for (const t of adapter.config.targets) {
+      const p = layer[t]!;
+      const a = ctx.tensor([r, p.inFeatures], 'f32', `lora.${l}.${t}.a`, p.a);
+      const b = ctx.tensor([p.outFeatures, r], 'f32', `lora.${l}.${t}.b`, p.b);
+      tensors.push(a, b);
+      out[t] = { a, b, scale } satisfies InferenceLora;
+    }
+    return out;
+  });
+  return { inference: { layers }, tensors, bytes: tensors.reduce((s, x) => s + x.byteSize, 0) };
+}
+
+export function releaseLoraAdapter(ctx: GpuContext, uploaded: GpuLoraAdapter): void {
+  for (const t of uploaded.tensors) ctx.release(t);
+  uploaded.tensors.length = 0;
+}

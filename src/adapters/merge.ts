@@ -1,0 +1,67 @@
+/**
+ * Folding an adapter into a dense weight, for exporting a merged model: W [out, in] += scale·B·A with
+ * A [r, in] and B [out, r]. Each output row is accumulated in float64 and added once, so the result does not
+ * depend on r's summation order in f32.
+ */
+import type { HostLayerWeights, HostWeights } from '../model/reference-forward';
+import { type LoraAdapter, type LoraPair, loraScale, validateLoraAdapter } from './lora-weights';
+
+/** W += scale·B·A in place; returns `weight`. `dims` gives W's shape; r is A's row count. */
+export function mergeIntoDense(
+  weight: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  scale: number,
+  dims: { outFeatures: number; inFeatures: number },
+): Float32Array {
+  const { outFeatures: out, inFeatures: cols } = dims;
+  const r = a.length / cols;
+  if (weight.length !== out * cols || !Number.isSafeInteger(r) || r <= 0 || b.length !== out * r) {
+    throw new RangeError(
+      `mergeIntoDense: W has ${weight.length} values for [${out}, ${cols}], A ${a.length} (r ${r}), B ${b.length}; ` +
+        'expected A [r, in] and B [out, r]',
+    );
+  }
+  const row = new Float64Array(cols);
+  for (let o = 0; o < out; o++) {
+    row.fill(0);
+    for (let k = 0; k < r; k++) {
+      const bk = b[o * r + k];
+      if (bk === 0) continue;
+      const at = k * cols;
+      for (let c = 0; c < cols; c++) row[c] += bk * a[at + c];
+    }
+    const at = o * cols;
+    for (let c = 0; c < cols; c++) weight[at + c] += scale * row[c];
+  }
+  return weight;
+}
+
+/** One adapter pair merged into its projection's weight. */
+export function mergePairIntoDense(weight: Float32Array, pair: LoraPair, scale: number): Float32Array {
+  return mergeIntoDense(weight, pair.a, pair.b, scale, pair);
+}
+
+const HOST_FIELDS = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
+
+/**
+ * The base's dense host weights with the adapter folded in (a merged model, or the CPU reference of an adapted
+ * forward). Adapted projections are new arrays; everything else is shared with `host`. The adapter's q/k rows
+ * must be in the base's layout (`adaptToBase`).
+ */
+export function mergeAdapterIntoHostWeights(host: HostWeights, adapter: LoraAdapter): HostWeights {
+  validateLoraAdapter(adapter);
+  if (adapter.layers.length !== host.layers.length) {
+    throw new RangeError(`mergeAdapterIntoHostWeights: the adapter has ${adapter.layers.length} layers, the base ${host.layers.length}`);
+  }
+  const scale = loraScale(adapter.config);
+  const layers = host.layers.map((hostLayer, l) => {
+    const merged: HostLayerWeights = { ...hostLayer };
+    for (const t of adapter.config.targets) {
+      const field = HOST_FIELDS[t];
+      merged[field] = mergePairIntoDense(hostLayer[field].slice(), adapter.layers[l][t]!, scale);
+    }
+    return merged;
+  });
+  return { ...host, layers };
+}
