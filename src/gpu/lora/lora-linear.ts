@@ -33,6 +33,20 @@ export interface LoraMatrices {
   scale: number;
 }
 
+/**
+ * LoRA dropout at one adapted projection (PEFT's lora_dropout on the adapter's input only): the adapter sees
+ * mask(x) while the frozen path sees x. The mask is a pure function of a per-site seed, so the backward (and a
+ * recomputing, checkpointed forward) reproduces it instead of storing it.
+ */
+export interface AdapterInputMask {
+  /** mask(x) [T, in] in scratch memory, valid until the next call on the same site kind. */
+  input(x: Tensor): Tensor;
+  /** A [T, in] scratch for du·A, distinct from `input`'s. */
+  gradScratch(x: Tensor): Tensor;
+  /** dx += mask(g), g [T, in] (the gradient through the mask). */
+  addMaskedGrad(g: Tensor, dx: Tensor): void;
+}
+
 export class LoraLinear {
   constructor(
     readonly base: LinearLayer,
@@ -44,17 +58,25 @@ export class LoraLinear {
   }
 
   /** y [T, out] = base(x [T, in]) (+ residual) + scale·(x·Aᵀ)·Bᵀ; u [T, r] = x·Aᵀ is kept for backward. */
-  forward(ctx: GpuContext, x: Tensor, y: Tensor, u: Tensor | null, options: { residual?: Tensor } = {}): void {
-    linearForward(ctx, this.base, x, y, options);
+  forward(
+    ctx: GpuContext,
+    x: Tensor,
+    y: Tensor,
+    u: Tensor | null,
+    options: { residual?: Tensor; adapterInput?: Tensor } = {},
+  ): void {
+    linearForward(ctx, this.base, x, y, { residual: options.residual });
     if (!this.lora) return;
     if (!u) throw new Error('LoraLinear.forward: an adapted layer needs its u [T, r] buffer');
-    matmulForward(ctx, x, this.lora.a, u);
+    // With dropout the adapter reads mask(x); u is then x_masked·Aᵀ.
+    matmulForward(ctx, options.adapterInput ?? x, this.lora.a, u);
     matmulForward(ctx, u, this.lora.b, y, { accumulate: true, scale: this.lora.scale });
   }
 
   /**
    * From dy [T, out]: dx [T, in] (+)= dy·W + scale·(dy·B)·A, and the adapter's gradients
-   * dB += scale·dyᵀ·u, dA += duᵀ·x with du [T, r] = scale·dy·B (scratch).
+   * dB += scale·dyᵀ·u, dA += duᵀ·x with du [T, r] = scale·dy·B (scratch). With `dropout`, x is the masked input
+   * for dA, and the adapter's share of dx goes through the same mask.
    */
   backward(
     ctx: GpuContext,
@@ -63,7 +85,7 @@ export class LoraLinear {
     dy: Tensor,
     dx: Tensor,
     du: Tensor | null,
-    options: { accumulateDx?: boolean } = {},
+    options: { accumulateDx?: boolean; dropout?: AdapterInputMask } = {},
   ): void {
     linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
     if (!this.lora) return;
@@ -71,7 +93,14 @@ export class LoraLinear {
     const { a, b, dA, dB, scale } = this.lora;
     matmulBackwardWeight(ctx, dy, u, dB, { accumulate: true, scale });
     matmulBackwardInput(ctx, dy, b, du, { scale });
-    matmulBackwardWeight(ctx, du, x, dA, { accumulate: true });
-    matmulBackwardInput(ctx, du, a, dx, { accumulate: true });
+    const mask = options.dropout;
+    matmulBackwardWeight(ctx, du, mask ? mask.input(x) : x, dA, { accumulate: true });
+    if (!mask) {
+      matmulBackwardInput(ctx, du, a, dx, { accumulate: true });
+      return;
+    }
+    const g = mask.gradScratch(x);
+    matmulBackwardInput(ctx, du, a, g);
+    mask.addMaskedGrad(g, dx);
   }
 }

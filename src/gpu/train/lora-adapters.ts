@@ -1,0 +1,156 @@
+/**
+ * The adapters of a whole model: one LoraLinear per projection of every layer (an adapter where the settings
+ * target it, the bare frozen layer elsewhere), their A/B matrices and gradients packed in one ParameterBlock so
+ * the optimizer and the gradient norm are one dispatch each. Initialised as Hugging Face PEFT does it:
+ * A ~ Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B = 0, so training starts from the base model.
+ */
+import type { GpuContext } from '../context';
+import { LORA_TARGETS, LoraLinear, loraScale, type LoraSettings, type LoraTarget } from '../lora/lora-linear';
+import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
+import type { LinearLayer } from '../model/linear';
+import type { GpuLayerWeights, GpuModelWeights } from '../model/weights';
+import { SeededRandom } from './seeded-random';
+import type { AdapterMatrices } from './types';
+
+export class TrainerSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainerSettingsError';
+  }
+}
+
+/** One layer's projections, each wrapped as a LoraLinear (adapter or not). */
+export type LayerProjections = Record<LoraTarget, LoraLinear>;
+
+interface AdapterSlots {
+  layer: number;
+  target: LoraTarget;
+  a: BlockSlot; // [r, in]
+  b: BlockSlot; // [out, r]
+}
+
+function baseLinear(layer: GpuLayerWeights, target: LoraTarget): LinearLayer {
+  return layer[target];
+}
+
+/** Checks the LoRA settings against the model before anything is allocated. */
+export function checkLoraSettings(settings: LoraSettings, weights: GpuModelWeights): void {
+  const { rank, alpha, targets } = settings;
+  if (!Number.isInteger(rank) || rank < 1) throw new TrainerSettingsError(`LoRA rank must be an integer ≥ 1, got ${rank}`);
+  if (!Number.isFinite(alpha) || alpha <= 0) throw new TrainerSettingsError(`LoRA alpha must be a positive number, got ${alpha}`);
+  if (targets.length === 0) throw new TrainerSettingsError('LoRA targets are empty: name at least one of q,k,v,o,gate,up,down');
+  for (const t of targets) {
+    if (!LORA_TARGETS.includes(t)) {
+      throw new TrainerSettingsError(`unknown LoRA target '${t}' (expected one of ${LORA_TARGETS.join(', ')})`);
+    }
+  }
+  if (new Set(targets).size !== targets.length) throw new TrainerSettingsError(`LoRA targets repeat: ${targets.join(',')}`);
+  const layer = weights.layers[0];
+  for (const t of targets) {
+    const { inFeatures, outFeatures } = baseLinear(layer, t);
+    if (rank > Math.min(inFeatures, outFeatures)) {
+      throw new TrainerSettingsError(
+        `LoRA rank ${rank} is larger than the '${t}' projection's dimensions (${outFeatures}×${inFeatures}); ` +
+          `use a rank ≤ ${Math.min(inFeatures, outFeatures)}`,
+      );
+    }
+  }
+}
+
+export class ModelAdapters {
+  readonly block = new ParameterBlock();
+  readonly layers: LayerProjections[];
+  private readonly slots: AdapterSlots[] = [];
+
+  constructor(
+    ctx: GpuContext,
+    weights: GpuModelWeights,
+    readonly settings: LoraSettings,
+  ) {
+    checkLoraSettings(settings, weights);
+    const r = settings.rank;
+    weights.layers.forEach((layer, i) => {
+      for (const target of settings.targets) {
+        const { inFeatures, outFeatures } = baseLinear(layer, target);
+        const a = this.block.add(`l${i}.${target}.A`, [r, inFeatures]);
+        const b = this.block.add(`l${i}.${target}.B`, [outFeatures, r]);
+        this.slots.push({ layer: i, target, a, b });
+      }
+    });
+    this.block.allocate(ctx, 'lora');
+    const scale = loraScale(settings);
+    this.layers = weights.layers.map((layer, i) => {
+      const entries = LORA_TARGETS.map((target) => {
+        const s = this.slots.find((x) => x.layer === i && x.target === target);
+        const lora = s
+          ? {
+              a: this.block.view('params', s.a),
+              b: this.block.view('params', s.b),
+              dA: this.block.view('grads', s.a),
+              dB: this.block.view('grads', s.b),
+              scale,
+            }
+          : null;
+        return [target, new LoraLinear(baseLinear(layer, target), lora)] as const;
+      });
+      return Object.fromEntries(entries) as LayerProjections;
+    });
+  }
+
+  /** PEFT's initialisation as a host copy of the parameter buffer: A ~ U(−1/√in, 1/√in), B = 0. */
+  initialParams(seed: number): Float32Array {
+    const rng = SeededRandom.fromSeed(seed);
+    const values = new Map<string, Float32Array>();
+    for (const s of this.slots) {
+      const [r, inFeatures] = s.a.shape;
+      const bound = 1 / Math.sqrt(inFeatures);
+      const a = new Float32Array(r * inFeatures);
+      for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * bound;
+      values.set(s.a.name, a);
+    }
+    return this.block.pack(values);
+  }
+
+  /** Splits a host copy of the parameter (or gradient) buffer into per-layer, per-target A [r, in] and B [out, r]. */
+  matrices(block: Float32Array): AdapterMatrices[] {
+    const parts = this.block.unpack(block);
+    return this.slots.map((s) => ({
+      layer: s.layer,
+      target: s.target,
+      rank: this.settings.rank,
+      inFeatures: s.a.shape[1],
+      outFeatures: s.b.shape[0],
+      a: parts.get(s.a.name)!,
+      b: parts.get(s.b.name)!,
+    }));
+  }
+
+  /** Packs per-layer matrices (all adapted projections, same shapes as `matrices`) into a parameter buffer copy. */
+  pack(matrices: readonly AdapterMatrices[]): Float32Array {
+    const values = new Map<string, Float32Array>();
+    for (const s of this.slots) {
+      const m = matrices.find((x) => x.layer === s.layer && x.target === s.target);
+      if (!m) throw new TrainerSettingsError(`adapter weights lack layer ${s.layer} '${s.target}'`);
+      const aSize = s.a.shape[0] * s.a.shape[1];
+      const bSize = s.b.shape[0] * s.b.shape[1];
+      if (m.a.length !== aSize || m.b.length !== bSize) {
+        throw new TrainerSettingsError(
+          `adapter weights for layer ${s.layer} '${s.target}' have ${m.a.length}/${m.b.length} values, ` +
+            `expected A [${s.a.shape.join('×')}] and B [${s.b.shape.join('×')}]`,
+        );
+      }
+      values.set(s.a.name, Float32Array.from(m.a));
+      values.set(s.b.name, Float32Array.from(m.b));
+    }
+    return this.block.pack(values);
+  }
+
+  /** Bytes of parameters, gradients and both AdamW moments. */
+  get bytes(): number {
+    return 4 * this.block.length * 4;
+  }
+
+  release(ctx: GpuContext): void {
+    this.block.release(ctx);
+  }
+}

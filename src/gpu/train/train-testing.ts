@@ -1,0 +1,104 @@
+/**
+ * Shared pieces of the trainer tests: loading stories260K and synthetic models, packed batches, default
+ * options, and the bridge from the GPU trainer's adapters to the CPU reference (float64 copies for finite
+ * differences).
+ */
+import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
+import type { ModelConfig } from '../../model/config';
+import { readHfFolder } from '../../model/hf/folder';
+import type { HostLayerAdapters } from '../../model/reference-lora';
+import { folderSources } from '../../model/source-node';
+import type { ModelWeights } from '../../model/tensor-map';
+import { LORA_TARGETS, type LoraTarget } from '../lora/lora-linear';
+import type { AdapterMatrices, OptimizerHyperparameters, TrainerOptions } from './types';
+
+export const STORIES_HF = '../shared/models/stories260K/hf';
+
+export async function storiesWeights(): Promise<ModelWeights> {
+  return (await readHfFolder(await folderSources(STORIES_HF), 'stories260K')).weights;
+}
+
+export function syntheticConfig(over: Partial<ModelConfig>): ModelConfig {
+  return {
+    architecture: 'llama',
+    attentionBias: false,
+    qkNorm: false,
+    tiedEmbeddings: false,
+    hiddenSize: 32,
+    intermediateSize: 44,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 8,
+    vocabSize: 61,
+    contextLength: 64,
+    rmsNormEps: 1e-5,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    ropeFreqsTensor: false,
+    ropeLayout: 'half',
+    slidingWindow: null,
+    bosTokenId: 1,
+    eosTokenIds: [2],
+    ...over,
+  };
+}
+
+/**
+ * Packs sequences end to end: each token predicts the next one of its own sequence; the last token of each
+ * sequence, and any slot listed in `ignore`, is not trained.
+ */
+export function packSequences(sequences: readonly (readonly number[])[], ignore: readonly number[] = []): TokenBatch {
+  const tokens: number[] = [];
+  const targets: number[] = [];
+  const positions: number[] = [];
+  const seqStart: number[] = [];
+  for (const seq of sequences) {
+    const start = tokens.length;
+    seq.forEach((id, p) => {
+      tokens.push(id);
+      targets.push(p + 1 < seq.length ? seq[p + 1] : IGNORE_TARGET);
+      positions.push(p);
+      seqStart.push(start);
+    });
+  }
+  for (const i of ignore) targets[i] = IGNORE_TARGET;
+  return {
+    tokens: Uint32Array.from(tokens),
+    targets: Int32Array.from(targets),
+    positions: Uint32Array.from(positions),
+    seqStart: Uint32Array.from(seqStart),
+    sequences: sequences.length,
+    trainedTokens: targets.filter((t) => t >= 0).length,
+  };
+}
+
+export function trainerOptions(over: Partial<TrainerOptions> & { rank?: number; targets?: readonly LoraTarget[] } = {}): TrainerOptions {
+  const { rank = 4, targets = LORA_TARGETS, ...rest } = over;
+  return {
+    lora: { rank, alpha: 2 * rank, rsLora: false, targets },
+    dropout: 0,
+    maxTokens: 16,
+    checkpointing: false,
+    seed: 1234,
+    ...rest,
+  };
+}
+
+export const ADAMW: OptimizerHyperparameters = {
+  learningRate: 1e-2,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  maxGradNorm: 1,
+};
+
+/** Float64 copies of the trainer's adapters for the CPU reference, grouped by layer. */
+export function hostAdapters(matrices: readonly AdapterMatrices[], scale: number, layers: number): HostLayerAdapters[] {
+  const out: HostLayerAdapters[] = Array.from({ length: layers }, () => ({}));
+  for (const m of matrices) {
+    out[m.layer][m.target] = { a: Float64Array.from(m.a), b: Float64Array.from(m.b), rank: m.rank, scale };
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+/**
+ * One transformer block of the Llama family for training, forward and backward side by side (llm.c style), over
+ * a packed batch of T tokens (T ≤ maxTokens: every buffer is seen through a [T, ...] view of its planned size).
+ *   forward:  x → n1 = rmsnorm(x) → q,k,v (+ LoRA, + Qwen2 biases) → [Qwen3 q/k norms] → RoPE → attention
+ *             → xMid = x + o(attn) → n2 = rmsnorm(xMid) → gate, up → act = silu(gate)·up → out = xMid + down(act)
+ *   backward: from dX = ∂L/∂out (in grads.dX) to dX = ∂L/∂x (in place), adding the LoRA gradients of every
+ *             adapted projection into the parameter block. Base weights and norms are frozen: no gradients.
+ * Shapes: C hidden, F intermediate, Hq/Hkv heads, D head dim, r rank.
+ */
+import type { GpuContext } from '../context';
+import { attentionBackward, attentionForward } from '../kernels/attention';
+import { rmsnormBackward, rmsnormForward } from '../kernels/rmsnorm';
+import { ropeBackward, ropeForward } from '../kernels/rope';
+import { swigluBackward, swigluForward } from '../kernels/swiglu';
+import type { LoraTarget } from '../lora/lora-linear';
+import type { GpuLayerWeights, GpuModelConfig } from '../model/weights';
+import type { Tensor } from '../tensor';
+import type { GradientScratch, LayerActivations } from './activations';
+import type { AdapterDropout } from './adapter-dropout';
+import type { LayerProjections } from './lora-adapters';
+
+/** What every block of one micro-batch shares. */
+export interface BlockInputs {
+  ctx: GpuContext;
+  config: GpuModelConfig;
+  tokens: number; // T
+  positions: Tensor; // [T] u32
+  seqStart: Tensor; // [T] u32
+  invFreq: Tensor; // [D/2]
+  /** Dropout on the adapters' inputs (training forward only); null = off. */
+  dropout: AdapterDropout | null;
+}
+
+export interface Block {
+  index: number;
+  weights: GpuLayerWeights;
+  projections: LayerProjections;
+}
+
+/** [T, ...] view of a buffer planned for maxTokens rows. */
+function rows(t: Tensor, tokens: number): Tensor {
+  return t.view([tokens, ...t.shape.slice(1)]);
+}
+
+function uOf(a: LayerActivations, target: LoraTarget, tokens: number): Tensor | null {
+  const u = a.u[target];
+  return u ? rows(u, tokens) : null;
+}
+
+/** The adapter input of one projection: x itself, or a dropped-out copy when dropout is on. */
+function adapterInput(b: BlockInputs, block: Block, target: LoraTarget, x: Tensor): Tensor | undefined {
+  if (!b.dropout || !block.projections[target].lora) return undefined;
+  return b.dropout.apply(x, block.index, target);
+}
+
+/** x [T, C] → out [T, C]; keeps what the backward reads in `a`. */
+export function blockForward(b: BlockInputs, block: Block, a: LayerActivations, x: Tensor, out: Tensor): void {
+  const { ctx, config: c, tokens: t } = b;
+  const p = block.projections;
+  const w = block.weights;
+  const r = (x: Tensor) => rows(x, t);
+  const n1 = r(a.n1);
+  const q = r(a.q);
+  const k = r(a.k);
+  const v = r(a.v);
+  const lin = (target: LoraTarget, input: Tensor, output: Tensor, residual?: Tensor) =>
+    p[target].forward(ctx, input, output, uOf(a, target, t), {
+      residual,
+      adapterInput: adapterInput(b, block, target, input),
+    });
+
+  rmsnormForward(ctx, x, w.attnNorm, n1, r(a.rstd1), c.rmsNormEps);
+  const qk = a.qPre && a.kPre && a.qRstd && a.kRstd && w.qNorm && w.kNorm;
+  lin('q', n1, qk ? r(a.qPre!) : q);
+  lin('k', n1, qk ? r(a.kPre!) : k);
+  lin('v', n1, v);
+  if (qk) {
+    // Qwen3: RMSNorm of every head of q and k ([T·H, D] rows) before RoPE.
+    const heads = (x: Tensor, h: number) => x.view([t * h, c.headDim]);
+    rmsnormForward(ctx, heads(a.qPre!, c.numHeads), w.qNorm!, heads(q, c.numHeads), a.qRstd!.view([t * c.numHeads]), c.rmsNormEps);
+    rmsnormForward(ctx, heads(a.kPre!, c.numKvHeads), w.kNorm!, heads(k, c.numKvHeads), a.kRstd!.view([t * c.numKvHeads]), c.rmsNormEps);
+  }
+  const q3 = q.view([t, c.numHeads, c.headDim]);
+  const k3 = k.view([t, c.numKvHeads, c.headDim]);
+  ropeForward(ctx, q3, q3, b.positions, b.invFreq, c.ropeLayout);
+  ropeForward(ctx, k3, k3, b.positions, b.invFreq, c.ropeLayout);
+  attentionForward(ctx, {
+    q: q3,
+    k: k3,
+    v: v.view([t, c.numKvHeads, c.headDim]),
+    out: a.attn.view([t, c.numHeads, c.headDim]),
+    lse: a.lse.view([c.numHeads, t]),
+    seqStart: b.seqStart,
+  });
+  const xMid = r(a.xMid);
+  lin('o', r(a.attn), xMid, x);
+  const n2 = r(a.n2);
+  rmsnormForward(ctx, xMid, w.ffnNorm, n2, r(a.rstd2), c.rmsNormEps);
+  lin('gate', n2, r(a.gate));
+  lin('up', n2, r(a.up));
+  swigluForward(ctx, r(a.gate), r(a.up), r(a.act));
+  lin('down', r(a.act), out, xMid);
+}
+
+/**
+ * dX [T, C]: on entry ∂L/∂out, on exit ∂L/∂x. `x` is the block's input (as in the forward). Adds the LoRA
+ * gradients into the parameter block.
+ */
+export function blockBackward(b: BlockInputs, block: Block, a: LayerActivations, g: GradientScratch, x: Tensor): void {
+  const { ctx, config: c, tokens: t } = b;
+  const p = block.projections;
+  const w = block.weights;
+  const r = (x: Tensor) => rows(x, t);
+  const dX = r(g.dX);
+  const dN = r(g.dN);
+  const du = g.du ? r(g.du) : null;
+  const lin = (target: LoraTarget, input: Tensor, dy: Tensor, dx: Tensor, accumulateDx: boolean) =>
+    p[target].backward(ctx, input, uOf(a, target, t), dy, dx, du, {
+      accumulateDx,
+      dropout: b.dropout && p[target].lora ? b.dropout.site(block.index, target) : undefined,
+    });
+
+  // MLP: out = xMid + down(silu(gate)·up), gate/up = n2·W.
+  const dAct = r(g.dAct);
+  lin('down', r(a.act), dX, dAct, false);
+  swigluBackward(ctx, r(a.gate), r(a.up), dAct, r(g.dGate), r(g.dUp));
+  lin('gate', r(a.n2), r(g.dGate), dN, false);
+  lin('up', r(a.n2), r(g.dUp), dN, true);
+  rmsnormBackward(ctx, r(a.xMid), w.ffnNorm, r(a.rstd2), dN, dX, null, { accumulateDX: true });
+
+  // Attention: xMid = x + o(attention(rope(q), rope(k), v)).
+  const dAttn = r(g.dAttn);
+  lin('o', r(a.attn), dX, dAttn, false);
+  const h3 = (x: Tensor, heads: number) => x.view([t, heads, c.headDim]);
+  const dQ = h3(g.dQ, c.numHeads);
+  const dK = h3(g.dK, c.numKvHeads);
+  attentionBackward(ctx, {
+    q: h3(a.q, c.numHeads),
+    k: h3(a.k, c.numKvHeads),
+    v: h3(a.v, c.numKvHeads),
+    out: h3(a.attn, c.numHeads),
+    lse: a.lse.view([c.numHeads, t]),
+    dOut: h3(dAttn, c.numHeads),
+    dQ,
+    dK,
+    dV: h3(g.dV, c.numKvHeads),
+    seqStart: b.seqStart,
+    stats: g.attnStats.view([c.numHeads, t, 2]),
+  });
+  ropeBackward(ctx, dQ, dQ, b.positions, b.invFreq, c.ropeLayout);
+  ropeBackward(ctx, dK, dK, b.positions, b.invFreq, c.ropeLayout);
+  let dQIn = r(g.dQ);
+  let dKIn = r(g.dK);
+  if (a.qPre && a.kPre && a.qRstd && a.kRstd && g.dQPre && g.dKPre && w.qNorm && w.kNorm) {
+    const heads = (x: Tensor, h: number) => x.view([t * h, c.headDim]);
+    const hq = c.numHeads;
+    const hk = c.numKvHeads;
+    rmsnormBackward(ctx, heads(a.qPre, hq), w.qNorm, a.qRstd.view([t * hq]), heads(g.dQ, hq), heads(g.dQPre, hq), null);
+    rmsnormBackward(ctx, heads(a.kPre, hk), w.kNorm, a.kRstd.view([t * hk]), heads(g.dK, hk), heads(g.dKPre, hk), null);
+    dQIn = r(g.dQPre);
+    dKIn = r(g.dKPre);
+  }
+  const n1 = r(a.n1);
+  lin('q', n1, dQIn, dN, false);
+  lin('k', n1, dKIn, dN, true);
+  lin('v', n1, r(g.dV), dN, true);
+  rmsnormBackward(ctx, x, w.attnNorm, r(a.rstd1), dN, dX, null, { accumulateDX: true });
+}

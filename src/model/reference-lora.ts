@@ -1,0 +1,216 @@
+/**
+ * The CPU reference of a LoRA training step's objective: the Llama-family forward pass over a packed,
+ * padding-free batch (several sequences end to end, each with its own RoPE positions and its own causal window),
+ * with LoRA adapters on any of q, k, v, o, gate, up, down, and the causal-LM loss summed over the trained targets
+ * (targets < 0 are ignored). Everything in float64, so central finite differences of `referenceLoraLoss` are the
+ * ground truth the GPU's hand-written backward is checked against. Dense f32 base weights in nn.Linear layout
+ * ([out, in]); quantized checkpoints are dequantized before they get here.
+ */
+import type { ForwardConfig, HostLayerWeights, HostWeights } from './reference-forward';
+import { ropeInverseFrequencies } from './rope-frequencies';
+
+export const REFERENCE_LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type ReferenceLoraTarget = (typeof REFERENCE_LORA_TARGETS)[number];
+
+/** One adapter: y += scale·(x·Aᵀ)·Bᵀ. Float64Array lets finite differences perturb entries exactly. */
+export interface HostLoraAdapter {
+  a: ArrayLike<number>; // [r, in]
+  b: ArrayLike<number>; // [out, r]
+  rank: number;
+  scale: number;
+}
+
+export type HostLayerAdapters = Partial<Record<ReferenceLoraTarget, HostLoraAdapter>>;
+
+/** The fields of a TokenBatch (src/data/batch-types.ts) the reference reads. */
+export interface PackedBatch {
+  tokens: ArrayLike<number>; // [T]
+  targets: ArrayLike<number>; // [T], < 0 = not trained
+  positions: ArrayLike<number>; // [T], RoPE position inside the token's sequence
+  seqStart: ArrayLike<number>; // [T], slot of the first token of the token's sequence
+}
+
+export interface ReferenceLoss {
+  /** Σ over trained slots of −log softmax(logits)[target]. */
+  lossSum: number;
+  trainedTokens: number;
+}
+
+/** y [T, out] = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ. */
+function adaptedLinear(
+  x: Float64Array,
+  t: number,
+  w: Float32Array,
+  out: number,
+  inp: number,
+  bias: Float32Array | undefined,
+  lora: HostLoraAdapter | undefined,
+): Float64Array {
+  const y = new Float64Array(t * out);
+  for (let r = 0; r < t; r++) {
+    const xo = r * inp;
+    for (let o = 0; o < out; o++) {
+      let acc = bias ? bias[o] : 0;
+      const wo = o * inp;
+      for (let i = 0; i < inp; i++) acc += x[xo + i] * w[wo + i];
+      y[r * out + o] = acc;
+    }
+  }
+  if (!lora) return y;
+  const rank = lora.rank;
+  const u = new Float64Array(rank);
+  for (let r = 0; r < t; r++) {
+    for (let j = 0; j < rank; j++) {
+      let acc = 0;
+      for (let i = 0; i < inp; i++) acc += x[r * inp + i] * lora.a[j * inp + i];
+      u[j] = acc;
+    }
+    for (let o = 0; o < out; o++) {
+      let acc = 0;
+      for (let j = 0; j < rank; j++) acc += u[j] * lora.b[o * rank + j];
+      y[r * out + o] += lora.scale * acc;
+    }
+  }
+  return y;
+}
+
+/** RMSNorm over consecutive groups of `dim` values (rows, or heads within a row). */
+function rmsnorm(x: Float64Array, dim: number, w: Float32Array, eps: number): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < x.length / dim; r++) {
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += x[r * dim + i] ** 2;
+    const scale = 1 / Math.sqrt(ss / dim + eps);
+    for (let i = 0; i < dim; i++) y[r * dim + i] = x[r * dim + i] * scale * w[i];
+  }
+  return y;
+}
+
+/** Rotates every head of x [T, H, D] in place by its token's own position. */
+function ropeAt(x: Float64Array, positions: ArrayLike<number>, heads: number, d: number, invFreq: Float32Array, layout: string) {
+  const half = d / 2;
+  for (let p = 0; p < positions.length; p++) {
+    for (let h = 0; h < heads; h++) {
+      const base = (p * heads + h) * d;
+      for (let i = 0; i < half; i++) {
+        const angle = positions[p] * invFreq[i];
+        const c = Math.cos(angle);
+        const s = Math.sin(angle);
+        const a = layout === 'half' ? base + i : base + 2 * i;
+        const b = layout === 'half' ? base + i + half : base + 2 * i + 1;
+        const x0 = x[a];
+        const x1 = x[b];
+        x[a] = x0 * c - x1 * s;
+        x[b] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+/** Causal GQA attention inside each packed sequence: query i sees keys seqStart[i]..i. q [T,Hq,D], k/v [T,Hkv,D]. */
+function packedAttention(
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  seqStart: ArrayLike<number>,
+  hq: number,
+  hkv: number,
+  d: number,
+): Float64Array {
+  const t = seqStart.length;
+  const out = new Float64Array(t * hq * d);
+  const group = hq / hkv;
+  const scale = 1 / Math.sqrt(d);
+  const scores = new Float64Array(t);
+  for (let h = 0; h < hq; h++) {
+    const kh = Math.floor(h / group);
+    for (let i = 0; i < t; i++) {
+      let max = -Infinity;
+      for (let j = seqStart[i]; j <= i; j++) {
+        let s = 0;
+        for (let e = 0; e < d; e++) s += q[(i * hq + h) * d + e] * k[(j * hkv + kh) * d + e];
+        scores[j] = s * scale;
+        max = Math.max(max, scores[j]);
+      }
+      let sum = 0;
+      for (let j = seqStart[i]; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+      for (let j = seqStart[i]; j <= i; j++) {
+        const p = scores[j] / sum;
+        for (let e = 0; e < d; e++) out[(i * hq + h) * d + e] += p * v[(j * hkv + kh) * d + e];
+      }
+    }
+  }
+  return out;
+}
+
+function layerForward(
+  cfg: ForwardConfig,
+  l: HostLayerWeights,
+  ad: HostLayerAdapters,
+  x: Float64Array,
+  batch: PackedBatch,
+  invFreq: Float32Array,
+): void {
+  const t = batch.tokens.length;
+  const { hiddenSize: c, intermediateSize: f, numHeads: hq, numKvHeads: hkv, headDim: d } = cfg;
+  const xn = rmsnorm(x, c, l.attnNorm, cfg.rmsNormEps);
+  let q = adaptedLinear(xn, t, l.wq, hq * d, c, l.bq, ad.q);
+  let k = adaptedLinear(xn, t, l.wk, hkv * d, c, l.bk, ad.k);
+  const v = adaptedLinear(xn, t, l.wv, hkv * d, c, l.bv, ad.v);
+  if (l.qNorm) q = rmsnorm(q, d, l.qNorm, cfg.rmsNormEps);
+  if (l.kNorm) k = rmsnorm(k, d, l.kNorm, cfg.rmsNormEps);
+  ropeAt(q, batch.positions, hq, d, invFreq, cfg.ropeLayout);
+  ropeAt(k, batch.positions, hkv, d, invFreq, cfg.ropeLayout);
+  const att = packedAttention(q, k, v, batch.seqStart, hq, hkv, d);
+  const o = adaptedLinear(att, t, l.wo, c, hq * d, undefined, ad.o);
+  for (let i = 0; i < x.length; i++) x[i] += o[i];
+  const hn = rmsnorm(x, c, l.ffnNorm, cfg.rmsNormEps);
+  const gate = adaptedLinear(hn, t, l.wGate, f, c, undefined, ad.gate);
+  const up = adaptedLinear(hn, t, l.wUp, f, c, undefined, ad.up);
+  for (let i = 0; i < gate.length; i++) gate[i] = (gate[i] / (1 + Math.exp(-gate[i]))) * up[i];
+  const down = adaptedLinear(gate, t, l.wDown, c, f, undefined, ad.down);
+  for (let i = 0; i < x.length; i++) x[i] += down[i];
+}
+
+/**
+ * Summed causal-LM loss of a packed batch through the base model with adapters (adapters[i] for layer i; an
+ * empty object or a missing entry means no adapter there). `invFreq` overrides the config's RoPE frequencies
+ * (GGUF files may carry their own).
+ */
+export function referenceLoraLoss(
+  cfg: ForwardConfig,
+  w: HostWeights,
+  adapters: readonly HostLayerAdapters[],
+  batch: PackedBatch,
+  invFreq: Float32Array = ropeInverseFrequencies(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling),
+): ReferenceLoss {
+  const t = batch.tokens.length;
+  const { hiddenSize: c, vocabSize: vocab } = cfg;
+  const x = new Float64Array(t * c);
+  for (let p = 0; p < t; p++) {
+    const id = batch.tokens[p];
+    for (let i = 0; i < c; i++) x[p * c + i] = w.tokenEmbedding[id * c + i];
+  }
+  w.layers.forEach((l, i) => layerForward(cfg, l, adapters[i] ?? {}, x, batch, invFreq));
+  const h = rmsnorm(x, c, w.outputNorm, cfg.rmsNormEps);
+  const head = w.output ?? w.tokenEmbedding;
+  let lossSum = 0;
+  let trainedTokens = 0;
+  const logits = new Float64Array(vocab);
+  for (let p = 0; p < t; p++) {
+    const target = batch.targets[p];
+    if (target < 0) continue;
+    let max = -Infinity;
+    for (let o = 0; o < vocab; o++) {
+      let acc = 0;
+      for (let i = 0; i < c; i++) acc += h[p * c + i] * head[o * c + i];
+      logits[o] = acc;
+      max = Math.max(max, acc);
+    }
+    let sum = 0;
+    for (let o = 0; o < vocab; o++) sum += Math.exp(logits[o] - max);
+    lossSum += max + Math.log(sum) - logits[target];
+    trainedTokens++;
+  }
+  return { lossSum, trainedTokens };
+}
