@@ -8,6 +8,8 @@ import { acquireNodeDevice } from '../gpu/device-node';
 import { LlamaModel } from '../gpu/model/llama';
 import { uploadModel } from '../gpu/model/upload';
 import { generate } from '../generate/generate';
+import { uploadLoraAdapter } from '../adapters/gpu-adapter';
+import { loadAdapterFromPath } from '../adapters/load-node';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { chatPrompt, chatPromptBos } from '../model/chat';
@@ -27,6 +29,8 @@ const HELP = `usage: webtune generate --model <file.gguf | hf-folder> --prompt <
   --system TEXT           system message for --chat
   --context N             cap the context (KV cache) at N tokens
   --truncate              drop the oldest prompt tokens when the prompt does not fit (default: refuse)
+  --adapter PATH          apply a LoRA adapter: a PEFT folder (adapter_config.json + adapter_model.safetensors),
+                          its adapter_model.safetensors, or a llama.cpp GGUF LoRA (adapter.gguf)
   --json                  print one JSON object: text, token ids, prefill/decode tokens/s
 `;
 
@@ -57,6 +61,7 @@ export async function runGenerate(argv: string[]): Promise<void> {
       context: { type: 'string' },
       truncate: { type: 'boolean' },
       json: { type: 'boolean' },
+      adapter: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +89,10 @@ export async function runGenerate(argv: string[]): Promise<void> {
   const loaded = await loadModelFromPath(values.model);
   try {
     const { tokenizer, config } = loaded;
+    // Read and checked before the GPU is touched, so an adapter for another base is refused at once.
+    const adapter = values.adapter
+      ? (await loadAdapterFromPath(values.adapter, { base: { config, name: loaded.name } })).adapter
+      : null;
     const prompt = values.chat
       ? chatPrompt(loaded.chatTemplate, tokenizer, values.prompt, values.system)
       : values.prompt;
@@ -91,43 +100,52 @@ export async function runGenerate(argv: string[]): Promise<void> {
     const acquired = await acquireNodeDevice();
     if (acquired.report.notice) log(`webtune: ${acquired.report.notice}`);
     const ctx = GpuContext.fromAcquired(acquired);
-    log(`webtune: ${loaded.name} — ${config.architecture}, ${config.numLayers} layers, vocab ${config.vocabSize}`);
-    const uploaded = await uploadModel(ctx, loaded.weights);
-    const model = new LlamaModel(ctx, uploaded.config, uploaded.weights, {
-      invFreq: uploaded.invFreq,
-      maxContext: contextCap,
-    });
-    let printed = '';
-    const result = await generate(
-      model,
-      tokenizer,
-      promptIds,
-      { ...sampling, maxTokens, stop: values.stop, overflow: values.truncate ? 'truncate' : 'error' },
-      (step) => {
-        if (values.json) return;
-        out(step.text.slice(printed.length));
-        printed = step.text;
-      },
-    );
-    if (values.json) {
-      out(
-        `${JSON.stringify({
-          text: result.text,
-          tokens: result.ids,
-          promptTokens: result.promptTokens,
-          stopReason: result.stopReason,
-          prefillTokensPerSecond: result.prefillTokensPerSecond,
-          decodeTokensPerSecond: result.decodeTokensPerSecond,
-        })}\n`,
+    // The device is destroyed on every way out, or a refused prompt would leave it (and the process) alive.
+    try {
+      log(`webtune: ${loaded.name} — ${config.architecture}, ${config.numLayers} layers, vocab ${config.vocabSize}`);
+      const uploaded = await uploadModel(ctx, loaded.weights);
+      const model = new LlamaModel(ctx, uploaded.config, uploaded.weights, {
+        invFreq: uploaded.invFreq,
+        maxContext: contextCap,
+      });
+      if (adapter) {
+        model.setAdapter(uploadLoraAdapter(ctx, adapter, config.ropeLayout).inference);
+        const c = adapter.config;
+        log(`webtune: adapter ${values.adapter} — r ${c.r}, alpha ${c.alpha}${c.useRslora ? ' (rsLoRA)' : ''}, ${c.targets.join(',')}`);
+      }
+      let printed = '';
+      const result = await generate(
+        model,
+        tokenizer,
+        promptIds,
+        { ...sampling, maxTokens, stop: values.stop, overflow: values.truncate ? 'truncate' : 'error' },
+        (step) => {
+          if (values.json) return;
+          out(step.text.slice(printed.length));
+          printed = step.text;
+        },
       );
-    } else {
-      out(result.text.slice(printed.length));
-      log(
-        `\nwebtune: ${result.ids.length} tokens (${result.stopReason}); prefill ${result.prefillTokensPerSecond.toFixed(1)} tok/s, ` +
-          `decode ${result.decodeTokensPerSecond.toFixed(1)} tok/s`,
-      );
+      if (values.json) {
+        out(
+          `${JSON.stringify({
+            text: result.text,
+            tokens: result.ids,
+            promptTokens: result.promptTokens,
+            stopReason: result.stopReason,
+            prefillTokensPerSecond: result.prefillTokensPerSecond,
+            decodeTokensPerSecond: result.decodeTokensPerSecond,
+          })}\n`,
+        );
+      } else {
+        out(result.text.slice(printed.length));
+        log(
+          `\nwebtune: ${result.ids.length} tokens (${result.stopReason}); prefill ${result.prefillTokensPerSecond.toFixed(1)} tok/s, ` +
+            `decode ${result.decodeTokensPerSecond.toFixed(1)} tok/s`,
+        );
+      }
+    } finally {
+      ctx.destroy();
     }
-    ctx.destroy();
   } finally {
     await closeModel(loaded);
   }

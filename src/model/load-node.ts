@@ -2,11 +2,20 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadGgufModel, loadHfModel, type LoadedModel } from './load';
-import { fileSource, folderSources } from './source-node';
+import type { ByteSource } from './source';
+import { closeSources, fileSource, folderSources } from './source-node';
 
 export async function loadModelFromPath(path: string): Promise<LoadedModel> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new Error(`${path}: no such file or folder`);
-  if (info.isDirectory()) return loadHfModel(await folderSources(path), basename(path));
-  return loadGgufModel(await fileSource(path));
+  const sources = info.isDirectory() ? await folderSources(path) : new Map([[basename(path), await fileSource(path)]]);
+  try {
+    return info.isDirectory()
+      ? await loadHfModel(sources, basename(path))
+      : await loadGgufModel(sources.values().next().value as ByteSource);
+  } catch (error) {
+    // A refused file must not keep its handle open (Node would close it on garbage collection, with a warning).
+    await closeSources(sources.values());
+    throw error;
+  }
 }

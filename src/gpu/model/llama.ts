@@ -7,12 +7,13 @@
 import type { GpuContext } from '../context';
 import { attentionForward } from '../kernels/attention';
 import { embeddingForward } from '../kernels/embedding';
+import { matmulForward } from '../kernels/matmul';
 import { rmsnormForward } from '../kernels/rmsnorm';
 import { ropeForward } from '../kernels/rope';
 import { swigluForward } from '../kernels/swiglu';
 import { Tensor } from '../tensor';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
-import { leadingRows, linearForward, reshaped } from './linear';
+import { leadingRows, linearForward, reshaped, type LinearLayer } from './linear';
 import type { GpuModelConfig, GpuModelWeights } from './weights';
 
 export interface LlamaOptions {
@@ -22,6 +23,23 @@ export interface LlamaOptions {
   maxContext?: number;
   /** RoPE inverse frequencies [headDim/2] when the file supplies its own (GGUF rope_freqs); else from the config. */
   invFreq?: Float32Array;
+  /** A LoRA adapter applied unmerged from the first forward (see `setAdapter`). */
+  adapter?: InferenceAdapter | null;
+}
+
+/** The projections a LoRA adapter can adapt, in GpuLayerWeights' names. */
+export type AdaptedProjection = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+
+/** One projection's unmerged LoRA for inference: y += scale·(x·Aᵀ)·Bᵀ. Nothing here is trained. */
+export interface InferenceLora {
+  a: Tensor; // [r, in] f32
+  b: Tensor; // [out, r] f32, q/k rows in the base's RoPE layout
+  scale: number;
+}
+
+/** Per layer, the adapted projections (others run as the frozen base). Owned by whoever uploaded it. */
+export interface InferenceAdapter {
+  layers: Partial<Record<AdaptedProjection, InferenceLora>>[];
 }
 
 /** Activation buffers for a chunk of T ≤ maxChunk tokens (llm.c's ActivationTensors). */
@@ -57,6 +75,9 @@ export class LlamaModel {
   private readonly keyCache: Tensor[]; // per layer [maxContext, Hkv, D]
   private readonly valueCache: Tensor[];
   private readonly invFreq: Tensor; // [D/2]
+  private adapter: InferenceAdapter | null = null;
+  /** x·Aᵀ of the adapted projection being run, [T·r] flat (viewed as [T, r]); allocated with the adapter. */
+  private loraScratch: Tensor | null = null;
   private disposed = false;
 
   constructor(
@@ -101,6 +122,59 @@ export class LlamaModel {
     this.valueCache = weights.layers.map((_, i) => f32(cacheShape, `vcache.${i}`));
     const invFreq = options.invFreq ?? ropeInverseFrequencies(c.headDim, c.ropeTheta, c.ropeScaling);
     this.invFreq = ctx.tensor([c.headDim / 2], 'f32', 'invFreq', invFreq);
+    if (options.adapter) this.setAdapter(options.adapter);
+  }
+
+  /**
+   * Applies a LoRA adapter unmerged (works on quantized bases too, whose weights cannot absorb B·A), or removes it
+   * with null. The KV cache holds keys/values of the previous adapter, so the next forward should start at 0.
+   */
+  setAdapter(adapter: InferenceAdapter | null): void {
+    if (this.disposed) throw new RangeError('setAdapter: the model was disposed');
+    const maxRank = adapter ? this.checkAdapter(adapter) : 0;
+    // Checked first, so a refused adapter leaves the current one in place.
+    if (this.loraScratch) this.ctx.release(this.loraScratch);
+    this.loraScratch = maxRank > 0 ? this.ctx.tensor([this.maxChunk * maxRank], 'f32', 'lora.u') : null;
+    this.adapter = adapter;
+  }
+
+  /** Every pair's sizes against its projection; returns the largest rank. */
+  private checkAdapter(adapter: InferenceAdapter): number {
+    if (adapter.layers.length !== this.weights.layers.length) {
+      throw new RangeError(`setAdapter: the adapter has ${adapter.layers.length} layers, the model ${this.weights.layers.length}`);
+    }
+    let maxRank = 0;
+    adapter.layers.forEach((loras, i) => {
+      for (const [name, lora] of Object.entries(loras) as [AdaptedProjection, InferenceLora][]) {
+        const base: LinearLayer = this.weights.layers[i][name];
+        const [r, inA] = lora.a.shape;
+        const [outB, rB] = lora.b.shape;
+        if (inA !== base.inFeatures || outB !== base.outFeatures || rB !== r) {
+          throw new RangeError(
+            `setAdapter: layer ${i} '${name}' has A [${lora.a.shape}] and B [${lora.b.shape}], ` +
+              `but the projection is [${base.outFeatures}, ${base.inFeatures}] (A must be [r, in], B [out, r])`,
+          );
+        }
+        maxRank = Math.max(maxRank, r);
+      }
+    });
+    return maxRank;
+  }
+
+  /** y [T, out] = base(x [T, in]) (+ residual) + scale·(x·Aᵀ)·Bᵀ where the layer's projection is adapted. */
+  private project(
+    layerIndex: number,
+    name: AdaptedProjection,
+    x: Tensor,
+    y: Tensor,
+    options: { residual?: Tensor } = {},
+  ): void {
+    linearForward(this.ctx, this.weights.layers[layerIndex][name], x, y, options);
+    const lora = this.adapter?.layers[layerIndex][name];
+    if (!lora || !this.loraScratch) return;
+    const u = this.loraScratch.view([x.shape[0], lora.a.shape[0]]); // [T, r]
+    matmulForward(this.ctx, x, lora.a, u);
+    matmulForward(this.ctx, u, lora.b, y, { accumulate: true, scale: lora.scale });
   }
 
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {
@@ -146,9 +220,9 @@ export class LlamaModel {
     w.layers.forEach((layer, i) => {
       // Attention block: x2 = x + o(attention(rope(q), rope(k), v)).
       rmsnormForward(ctx, x, layer.attnNorm, normed, rstd, c.rmsNormEps);
-      linearForward(ctx, layer.q, normed, q);
-      linearForward(ctx, layer.k, normed, k);
-      linearForward(ctx, layer.v, normed, v);
+      this.project(i, 'q', normed, q);
+      this.project(i, 'k', normed, k);
+      this.project(i, 'v', normed, v);
       if (layer.qNorm && layer.kNorm) {
         this.headNorm(q, c.numHeads, layer.qNorm, t);
         this.headNorm(k, c.numKvHeads, layer.kNorm, t);
@@ -169,16 +243,16 @@ export class LlamaModel {
         seqStart: rows(a.seqStart),
         qOffset: start,
       });
-      linearForward(ctx, layer.o, attn, x2, { residual: x });
+      this.project(i, 'o', attn, x2, { residual: x });
       // MLP block: x = x2 + down(silu(gate(x2)) · up(x2)).
       rmsnormForward(ctx, x2, layer.ffnNorm, normed, rstd, c.rmsNormEps);
       const gate = rows(a.gate);
       const up = rows(a.up);
       const hidden = rows(a.act);
-      linearForward(ctx, layer.gate, normed, gate);
-      linearForward(ctx, layer.up, normed, up);
+      this.project(i, 'gate', normed, gate);
+      this.project(i, 'up', normed, up);
       swigluForward(ctx, gate, up, hidden);
-      linearForward(ctx, layer.down, hidden, x, { residual: x2 });
+      this.project(i, 'down', hidden, x, { residual: x2 });
     });
     if (!computeLogits) return;
     // Only the last token's logits are needed to pick the next token.
@@ -213,6 +287,7 @@ export class LlamaModel {
   }
 
   private ownTensors(): Tensor[] {
-    return [...Object.values(this.act), ...this.keyCache, ...this.valueCache, this.invFreq];
+    const scratch = this.loraScratch ? [this.loraScratch] : [];
+    return [...Object.values(this.act), ...this.keyCache, ...this.valueCache, this.invFreq, ...scratch];
   }
 }

@@ -1,0 +1,281 @@
+/**
+ * Inference benchmark: prefill and decode tokens/s and peak GPU bytes of the Llama forward pass with its KV cache
+ * (src/gpu/model/llama.ts), for stories260K (the real file) and for a synthetic model of SmolLM2-135M's exact
+ * shapes with random weights, each with its linear weights in F32, Q8_0 and Q4_0 (quantized on read and kept
+ * quantized on the GPU by the loader's own upload path). Prints a table and writes bench/results/inference.json.
+ *
+ * Method per model: upload, make the model, one untimed warm-up (prefill + a few decode steps: every pipeline is
+ * compiled before timing starts), then timed runs of a prefill of a prompt followed by greedy single-token steps
+ * (lengths below); the figures are medians over the runs. A step's time includes reading back its logits,
+ * as generation must. Peak bytes are the context arena's peak: weights + KV cache + activations + uniforms.
+ *
+ * Run: npm run bench:inference. Lengths can be set with BENCH_{STORIES,SMOL}_{PROMPT_TOKENS,DECODE_TOKENS,RUNS},
+ * and BENCH_ONLY runs only the cases whose '<model> <weights>' (e.g. 'stories260K Q8_0') contains it.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { GpuContext } from '../src/gpu/context';
+import { acquireNodeDevice } from '../src/gpu/device-node';
+import { LlamaModel } from '../src/gpu/model/llama';
+import { releaseModel, uploadModel } from '../src/gpu/model/upload';
+import { argmax } from '../src/generate/sampler';
+import { openGgufModel } from '../src/model/gguf/model';
+import { fileSource } from '../src/model/source-node';
+import type { ModelWeights } from '../src/model/tensor-map';
+import {
+  parameterCount,
+  readHfConfig,
+  SMOLLM2_135M_CONFIG,
+  syntheticModelWeights,
+  withQuantizedLinears,
+  type SyntheticLinearType,
+} from './synthetic-model';
+
+const STORIES_GGUF = new URL('../../shared/models/stories260K/stories260K.gguf', import.meta.url);
+/** Where the results go; BENCH_RESULTS (a path) writes them elsewhere, e.g. for a partial run with BENCH_ONLY. */
+const RESULTS = process.env.BENCH_RESULTS
+  ? new URL(process.env.BENCH_RESULTS, `file://${process.cwd()}/`)
+  : new URL('./results/inference.json', import.meta.url);
+
+const envInt = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}='${v}' is not a positive whole number`);
+  return n;
+};
+/**
+ * Lengths and repeats per model. On a real GPU both models run a 64-token prompt and 16 decode steps, 3 times.
+ * On a software adapter (SwiftShader, in CI and on this project's machines) one 135M-parameter step streams
+ * 540 MB of f32 weights through a CPU: about as long as a whole 16-token prefill, some seconds per step on an
+ * idle 2-core machine. There the 135M model runs a 16-token prompt, 4 decode steps, once, so the whole
+ * benchmark stays within minutes; the settings used are written into the results.
+ */
+interface Lengths {
+  promptTokens: number;
+  decodeTokens: number;
+  runs: number;
+}
+
+function lengths(model: 'stories' | 'smol', software: boolean): Lengths {
+  const prefix = model === 'stories' ? 'BENCH_STORIES' : 'BENCH_SMOL';
+  const defaults: Lengths =
+    model === 'stories'
+      ? { promptTokens: 128, decodeTokens: 16, runs: 3 }
+      : software
+        ? { promptTokens: 16, decodeTokens: 4, runs: 1 }
+        : { promptTokens: 64, decodeTokens: 16, runs: 3 };
+  return {
+    promptTokens: envInt(`${prefix}_PROMPT_TOKENS`, defaults.promptTokens),
+    decodeTokens: envInt(`${prefix}_DECODE_TOKENS`, defaults.decodeTokens),
+    runs: envInt(`${prefix}_RUNS`, defaults.runs),
+  };
+}
+/** Decode steps of the warm-up: one runs the single-token path, which compiles the decode pipelines. */
+const WARMUP_DECODE_TOKENS = 1;
+const TYPES: SyntheticLinearType[] = ['F32', 'Q8_0', 'Q4_0'];
+
+interface Case {
+  name: string;
+  source: string;
+  linearType: SyntheticLinearType;
+  lengths: Lengths;
+  /** The weights, and what to close once they are on the GPU. */
+  open(): Promise<{ weights: ModelWeights; close(): Promise<void> }>;
+}
+
+interface Result {
+  name: string;
+  source: string;
+  linearType: SyntheticLinearType;
+  parameters: number;
+  promptTokens: number;
+  decodeTokens: number;
+  /** Timed runs; the figures are their medians. */
+  runs: number;
+  /** KV-cache length the model was made with (prompt + decode, not the file's full context). */
+  contextTokens: number;
+  weightBytes: number;
+  /** KV cache + activation buffers of the model. */
+  activationBytes: number;
+  /** Highest bytes the context's arena held during upload, warm-up and the runs. */
+  peakBytes: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  prefillMs: number[];
+  decodeMs: number[];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A fixed pseudo-random prompt: BOS then ids spread over the vocabulary (attention cost does not depend on them). */
+function promptIds(length: number, vocabSize: number, bos: number | null): number[] {
+  let s = 12345;
+  const ids = Array.from({ length }, () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return 3 + (s % (vocabSize - 3));
+  });
+  if (bos !== null) ids[0] = bos;
+  return ids;
+}
+
+async function timedRun(model: LlamaModel, prompt: number[], decode: number): Promise<{ prefillMs: number; decodeMs: number }> {
+  const t0 = performance.now();
+  let logits = await model.forward(prompt, 0);
+  const t1 = performance.now();
+  for (let i = 0; i < decode; i++) logits = await model.forward([argmax(logits)], prompt.length + i);
+  return { prefillMs: t1 - t0, decodeMs: performance.now() - t1 };
+}
+
+async function runCase(shared: GpuContext, c: Case): Promise<Result> {
+  // A context of its own on the shared device, so its arena counts this model alone.
+  const ctx = new GpuContext(shared.device, shared.report);
+  const progress = (what: string) => console.error(`    ${c.name} ${c.linearType}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const t0 = performance.now();
+  const opened = await c.open();
+  const up = await uploadModel(ctx, opened.weights).finally(() => opened.close());
+  const { promptTokens, decodeTokens, runs: repeats } = c.lengths;
+  const contextTokens = promptTokens + decodeTokens;
+  const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: contextTokens });
+  try {
+    const prompt = promptIds(promptTokens, up.config.vocabSize, up.config.bosTokenId);
+    progress('uploaded');
+    await timedRun(model, prompt, WARMUP_DECODE_TOKENS);
+    progress('warmed up');
+    const runs: { prefillMs: number; decodeMs: number }[] = [];
+    for (let r = 0; r < repeats; r++) {
+      runs.push(await timedRun(model, prompt, decodeTokens));
+      progress(`run ${r + 1}: prefill ${runs[r].prefillMs.toFixed(0)} ms, decode ${runs[r].decodeMs.toFixed(0)} ms`);
+    }
+    const prefillMs = runs.map((r) => r.prefillMs);
+    const decodeMs = runs.map((r) => r.decodeMs);
+    return {
+      name: c.name,
+      source: c.source,
+      linearType: c.linearType,
+      parameters: parameterCount(up.config),
+      promptTokens,
+      decodeTokens,
+      runs: repeats,
+      contextTokens,
+      weightBytes: up.weightBytes,
+      activationBytes: model.activationBytes,
+      peakBytes: ctx.memory.peakBytes,
+      prefillTokensPerSecond: promptTokens / (median(prefillMs) / 1000),
+      decodeTokensPerSecond: decodeTokens / (median(decodeMs) / 1000),
+      prefillMs,
+      decodeMs,
+    };
+  } finally {
+    model.dispose();
+    releaseModel(ctx, up);
+    ctx.arena.trim();
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+/** Three significant digits: a software adapter's 0.004 tok/s must not print as 0.00. */
+const rate = (perSecond: number) => (perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toPrecision(3));
+
+function table(results: Result[]): string {
+  const header = ['model', 'weights', 'prompt', 'decode', 'runs', 'prefill tok/s', 'decode tok/s', 'weight bytes', 'peak GPU bytes'];
+  const rows = results.map((r) => [
+    r.name,
+    r.linearType,
+    String(r.promptTokens),
+    String(r.decodeTokens),
+    String(r.runs),
+    rate(r.prefillTokensPerSecond),
+    rate(r.decodeTokensPerSecond),
+    mib(r.weightBytes),
+    mib(r.peakBytes),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const acquired = await acquireNodeDevice();
+  const shared = GpuContext.fromAcquired(acquired);
+  const { report } = acquired;
+  const device = `${report.vendor} ${report.architecture} ${report.description}`.trim() || report.device;
+  const software = report.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(device);
+  console.error(`inference bench on: ${device}${software ? ' (software adapter: reduced lengths for the 135M model)' : ''}`);
+
+  const smolConfig = await readHfConfig(SMOLLM2_135M_CONFIG);
+  const cases: Case[] = [
+    ...TYPES.map((type): Case => ({
+      name: 'stories260K',
+      source: 'stories260K.gguf',
+      linearType: type,
+      lengths: lengths('stories', software),
+      open: async () => {
+        const source = await fileSource(STORIES_GGUF.pathname);
+        const { weights } = await openGgufModel(source);
+        return { weights: withQuantizedLinears(weights, type), close: async () => source.close?.() };
+      },
+    })),
+    ...TYPES.map((type): Case => ({
+      name: 'SmolLM2-135M (synthetic)',
+      source: 'SmolLM2-135M-Instruct config.json, random weights',
+      linearType: type,
+      lengths: lengths('smol', software),
+      open: async () => ({
+        weights: withQuantizedLinears(syntheticModelWeights(smolConfig, { seed: 1 }), type),
+        close: async () => {},
+      }),
+    })),
+  ].filter((c) => !process.env.BENCH_ONLY || `${c.name} ${c.linearType}`.includes(process.env.BENCH_ONLY));
+
+  // The results file is rewritten after every model, so a run cut short still leaves what it measured.
+  const results: Result[] = [];
+  const write = async (complete: boolean) => {
+    const json = {
+      benchmark: 'inference',
+      date: new Date().toISOString(),
+      complete,
+      device: {
+        description: device,
+        vendor: report.vendor,
+        architecture: report.architecture,
+        isFallbackAdapter: report.isFallbackAdapter,
+        software,
+        features: report.features,
+      },
+      method: {
+        statistic: 'median over the timed runs',
+        warmup: `one untimed prefill + ${WARMUP_DECODE_TOKENS} decode step per model (every pipeline compiled)`,
+        decoding: 'greedy (argmax on the host); each step includes reading back its [V] logits',
+        prompt: 'BOS then fixed pseudo-random ids',
+        embeddings: 'the token embedding (and a tied LM head) stay f32 on the GPU, as the loader keeps them',
+        quantization: 'linear projections quantized on read with the test-suite Q8_0/Q4_0 quantizers, kept quantized on the GPU',
+        peakBytes: "the context arena's peak reserved bytes: weights + KV cache + activations + uniform slabs",
+      },
+      results,
+      elapsedSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    await mkdir(new URL('./', RESULTS), { recursive: true });
+    await writeFile(RESULTS, `${JSON.stringify(json, null, 2)}\n`);
+  };
+  for (const c of cases) {
+    const t = Date.now();
+    const r = await runCase(shared, c);
+    results.push(r);
+    console.error(
+      `  ${c.name} ${c.linearType}: prefill ${rate(r.prefillTokensPerSecond)} tok/s, ` +
+        `decode ${rate(r.decodeTokensPerSecond)} tok/s, peak ${mib(r.peakBytes)} (${((Date.now() - t) / 1000).toFixed(0)} s)`,
+    );
+    await write(false);
+  }
+  await write(true);
+  console.log(table(results));
+  console.error(`wrote ${RESULTS.pathname} in ${Math.round((Date.now() - started) / 1000)} s`);
+  shared.destroy();
+}
+
+await main();
