@@ -1,0 +1,239 @@
+/**
+ * Training benchmark: tokens/s of a LoRA training step and its split into forward / backward / optimizer, for
+ * stories260K (the real GGUF) and a synthetic model of SmolLM2-135M's exact shapes (random weights), at sequence
+ * length 256, with the base in F32 and in NF4 (QLoRA), with and without activation recomputation. For each case:
+ * the engine allocator's measured peak next to src/train/memory-estimate.ts's prediction, and the step's achieved
+ * FLOP rate as a fraction of the best matmul GFLOP/s in bench/results/kernels.json (when that file exists and
+ * was measured on the same adapter). Prints a table and writes bench/results/training.json.
+ *
+ * Method per case: upload, build the trainer with `profile` on (it waits for the GPU between phases, so the
+ * split is real wall time, and a step is a little slower than unprofiled), one untimed warm-up step (compiles
+ * every pipeline), then timed optimizer steps of one micro-batch of 256 tokens (rank 8, all seven targets);
+ * figures are medians. FLOPs counted are the useful ones: forward (2·T·Σ linear weights incl. the LM head, plus
+ * causal attention 2·T²·Hq·D per layer), backward through the frozen weights (the same again) and attention
+ * (twice its forward), LoRA's own products; recomputation is not counted as useful work.
+ *
+ * Run: npm run bench:training. BENCH_ONLY=<text> runs only cases whose name contains it; BENCH_STEPS,
+ * BENCH_SMOL_STEPS set the timed steps; BENCH_SEQ_LEN the tokens per step; BENCH_RESULTS another output path.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TokenBatch } from '../src/data/batch-types';
+import { GpuContext } from '../src/gpu/context';
+import { acquireNodeDevice } from '../src/gpu/device-node';
+import { LORA_TARGETS } from '../src/gpu/lora/lora-linear';
+import { releaseModel, uploadModel } from '../src/gpu/model/upload';
+import { LoraTrainer } from '../src/gpu/train/lora-trainer';
+import type { ModelConfig } from '../src/model/config';
+import { openGgufModel } from '../src/model/gguf/model';
+import { fileSource } from '../src/model/source-node';
+import type { ModelWeights } from '../src/model/tensor-map';
+import { estimateTrainingMemory } from '../src/train/memory-estimate';
+import { readHfConfig, SMOLLM2_135M_CONFIG, syntheticModelWeights } from './synthetic-model';
+
+const STORIES_GGUF = new URL('../../shared/models/stories260K/stories260K.gguf', import.meta.url);
+const KERNELS = new URL('./results/kernels.json', import.meta.url);
+const RESULTS = process.env.BENCH_RESULTS
+  ? new URL(process.env.BENCH_RESULTS, `file://${process.cwd()}/`)
+  : new URL('./results/training.json', import.meta.url);
+const RANK = 8;
+
+const envInt = (name: string, fallback: number): number => {
+  const v = process.env[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}='${v}' is not a positive whole number`);
+  return n;
+};
+
+interface Case {
+  name: string;
+  model: 'stories260K' | 'smollm2-135m-synthetic';
+  quant: 'none' | 'nf4';
+  checkpointing: boolean;
+  steps: number;
+  open(): Promise<{ weights: ModelWeights; close(): Promise<void> }>;
+}
+
+/** Useful FLOPs of one LoRA training step of T tokens (see the file comment). */
+export function stepFlops(c: ModelConfig, T: number, rank: number): number {
+  const q = c.numHeads * c.headDim;
+  const kv = c.numKvHeads * c.headDim;
+  const perLayerLinear = c.hiddenSize * (q + 2 * kv) + q * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize;
+  const linear = 2 * T * (c.numLayers * perLayerLinear + c.vocabSize * c.hiddenSize);
+  const attention = c.numLayers * 2 * T * T * q; // QKᵀ and PV over the causal half: 2 · (2·T²/2·Hq·D)
+  const loraIo = c.numLayers * (3 * c.hiddenSize + q + 2 * kv + c.hiddenSize + q + 2 * c.intermediateSize + c.hiddenSize + 2 * c.intermediateSize);
+  const lora = 2 * T * rank * loraIo; // x·Aᵀ and u·Bᵀ, summed (in + out) over the seven targets
+  // forward: linear + attention + lora; backward: dX through W (linear), attention ×2, LoRA dA, dB, du, dx (×2).
+  return linear + attention + lora + linear + 2 * attention + 2 * lora;
+}
+
+function syntheticBatch(T: number, vocab: number): TokenBatch {
+  let s = 987654321;
+  const tokens = new Uint32Array(T).map(() => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return 3 + (s % (vocab - 3));
+  });
+  const targets = new Int32Array(T).map((_, i) => (i + 1 < T ? tokens[i + 1] : -1));
+  return {
+    tokens,
+    targets,
+    positions: new Uint32Array(T).map((_, i) => i),
+    seqStart: new Uint32Array(T),
+    sequences: 1,
+    trainedTokens: T - 1,
+  };
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function bestMatmulGflops(device: string): { gflops: number; shape: string } | null {
+  if (!existsSync(KERNELS)) return null;
+  const k = JSON.parse(readFileSync(KERNELS, 'utf8')) as {
+    device?: { description?: string; vendor?: string; architecture?: string };
+    rows?: { op: string; shape: string; unit: string; oursRate: number }[];
+  };
+  const theirs = JSON.stringify([k.device?.vendor, k.device?.architecture, k.device?.description]);
+  if (theirs !== device) return null;
+  const rows = (k.rows ?? []).filter((r) => r.unit === 'GFLOP/s' && r.op.includes('matmul'));
+  if (!rows.length) return null;
+  const best = rows.reduce((a, b) => (b.oursRate > a.oursRate ? b : a));
+  return { gflops: best.oursRate, shape: `${best.op} ${best.shape}` };
+}
+
+async function main(): Promise<void> {
+  const acquired = await acquireNodeDevice();
+  const ctx = GpuContext.fromAcquired(acquired);
+  const report = acquired.report as unknown as { vendor?: string; architecture?: string; description?: string; isFallbackAdapter: boolean };
+  const deviceKey = JSON.stringify([report.vendor, report.architecture, report.description]);
+  const software = report.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(deviceKey);
+  const T = envInt('BENCH_SEQ_LEN', 256);
+  const smolConfig = await readHfConfig(SMOLLM2_135M_CONFIG);
+  const cases: Case[] = [];
+  for (const quant of ['none', 'nf4'] as const) {
+    for (const checkpointing of [false, true]) {
+      const tag = `${quant === 'none' ? 'f32' : 'nf4'}${checkpointing ? '+recompute' : ''}`;
+      cases.push({
+        name: `stories260K ${tag}`,
+        model: 'stories260K',
+        quant,
+        checkpointing,
+        steps: envInt('BENCH_STEPS', 3),
+        open: async () => {
+          const source = await fileSource(fileURLToPath(STORIES_GGUF));
+          const { weights } = await openGgufModel(source);
+          return { weights, close: async () => source.close?.() };
+        },
+      });
+      cases.push({
+        name: `smollm2-135m ${tag}`,
+        model: 'smollm2-135m-synthetic',
+        quant,
+        checkpointing,
+        steps: envInt('BENCH_SMOL_STEPS', software ? 1 : 3),
+        open: async () => ({ weights: syntheticModelWeights(smolConfig, { seed: 1 }), close: async () => {} }),
+      });
+    }
+  }
+  const only = process.env.BENCH_ONLY;
+  const best = bestMatmulGflops(deviceKey);
+  console.error(`training bench on ${deviceKey}${software ? ' (software adapter)' : ''}; best matmul: ${best ? `${best.gflops.toFixed(1)} GFLOP/s (${best.shape})` : 'no kernels.json for this adapter'}`);
+  const rows = [];
+  const started = Date.now();
+  for (const c of cases.filter((x) => !only || x.name.includes(only))) {
+    const { weights, close } = await c.open();
+    ctx.arena.trim();
+    const before = ctx.memory.reservedBytes;
+    ctx.arena.resetPeak();
+    const uploaded = await uploadModel(ctx, weights, { quantize: c.quant });
+    await close();
+    const config = uploaded.config;
+    const trainer = new LoraTrainer(ctx, uploaded, {
+      lora: { rank: RANK, alpha: 2 * RANK, rsLora: false, targets: [...LORA_TARGETS] },
+      dropout: 0,
+      maxTokens: T,
+      checkpointing: c.checkpointing,
+      seed: 1,
+      profile: true,
+    });
+    const batch = syntheticBatch(T, config.vocabSize);
+    const hp = { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 };
+    const runStep = async () => {
+      const t0 = performance.now();
+      await trainer.accumulate(batch, batch.trainedTokens);
+      const m = await trainer.step(hp);
+      return { ms: performance.now() - t0, timings: m.timings! };
+    };
+    await runStep(); // warm-up: compiles every pipeline
+    const timed = [];
+    for (let i = 0; i < c.steps; i++) timed.push(await runStep());
+    const measuredPeak = ctx.memory.peakBytes - before;
+    trainer.dispose();
+    releaseModel(ctx, uploaded);
+    const estimate = estimateTrainingMemory({
+      config,
+      weights: c.quant === 'nf4' ? 'nf4' : 'f32',
+      rank: RANK,
+      targets: LORA_TARGETS,
+      maxTokens: T,
+      checkpointing: c.checkpointing,
+      dropout: false,
+      maxBindingBytes: ctx.maxBindingBytes,
+    });
+    const stepMs = median(timed.map((t) => t.ms));
+    const flops = stepFlops(config, T, RANK);
+    const gflops = flops / (stepMs * 1e-3) / 1e9;
+    const row = {
+      name: c.name,
+      model: c.model,
+      quant: c.quant,
+      checkpointing: c.checkpointing,
+      tokens: T,
+      steps: c.steps,
+      stepMs,
+      tokensPerSecond: T / (stepMs / 1000),
+      forwardMs: median(timed.map((t) => t.timings.forwardMs)),
+      backwardMs: median(timed.map((t) => t.timings.backwardMs)),
+      optimizerMs: median(timed.map((t) => t.timings.optimizerMs)),
+      measuredPeakBytes: measuredPeak,
+      estimatedPeakBytes: estimate.totalBytes,
+      estimateRatio: estimate.totalBytes / measuredPeak,
+      usefulGflopPerStep: flops / 1e9,
+      achievedGflops: gflops,
+      fractionOfBestMatmul: best ? gflops / best.gflops : null,
+      stepsMs: timed.map((t) => t.ms),
+    };
+    rows.push(row);
+    console.log(
+      `${row.name.padEnd(28)} ${row.tokensPerSecond.toFixed(1).padStart(8)} tok/s  step ${row.stepMs.toFixed(0)} ms ` +
+        `(fwd ${row.forwardMs.toFixed(0)} / bwd ${row.backwardMs.toFixed(0)} / opt ${row.optimizerMs.toFixed(0)})  ` +
+        `peak ${(measuredPeak / 2 ** 20).toFixed(1)} MiB est ${(estimate.totalBytes / 2 ** 20).toFixed(1)} MiB ` +
+        `(${row.estimateRatio.toFixed(3)})  ${gflops.toFixed(2)} GFLOP/s` +
+        (row.fractionOfBestMatmul === null ? '' : ` = ${(100 * row.fractionOfBestMatmul).toFixed(1)}% of best matmul`),
+    );
+  }
+  const out = {
+    date: new Date().toISOString(),
+    device: acquired.report,
+    software,
+    method:
+      `rank ${RANK}, all targets, one micro-batch of ${T} tokens per optimizer step, profile on (GPU waits between ` +
+      'phases), median of the timed steps after one warm-up step; peak = arena peak from before upload to after the ' +
+      'last step; FLOPs = useful forward + backward work (no recomputation)',
+    bestMatmul: best,
+    seconds: (Date.now() - started) / 1000,
+    rows,
+  };
+  await mkdir(dirname(fileURLToPath(RESULTS)), { recursive: true });
+  await writeFile(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
+  console.error(`wrote ${fileURLToPath(RESULTS)}`);
+  ctx.destroy();
+}
+
+await main();

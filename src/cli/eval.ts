@@ -1,0 +1,81 @@
+/** `webtune eval`: mean loss and perplexity of a model (optionally with an adapter) over a dataset's examples. */
+import { parseArgs } from 'node:util';
+import { loadAdapterFromPath } from '../adapters/load-node';
+import { DATASET_SHAPES } from '../data/types';
+import { parseDatasetFile } from '../data/load-node';
+import { GpuContext } from '../gpu/context';
+import { acquireNodeDevice } from '../gpu/device-node';
+import { closeModel } from '../model/load';
+import { loadModelFromPath } from '../model/load-node';
+import { evaluateDataset } from '../train/evaluate';
+import { choiceOption, isPositiveInt, numberOption } from './args';
+import { log, out, UsageError } from './output';
+
+const HELP = `usage: webtune eval --model <file.gguf | hf-folder> --data <file> [options]
+
+  --adapter PATH          a LoRA adapter: PEFT folder, adapter_model.safetensors, or a GGUF LoRA file
+  --seq-len L             longest sequence; longer examples are truncated (default 256)
+  --batch B               sequences per forward pass (default 8)
+  --train-on-inputs       count prompt/user tokens too (default: only completion/assistant tokens)
+  --format F              dataset format: auto | ${DATASET_SHAPES.join(' | ')} (default auto)
+  --quant none|nf4        load the base as NF4 (as a QLoRA run trained it)
+  --json                  print one JSON object: meanLoss, perplexity, examples, tokens
+`;
+
+export async function runEval(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      model: { type: 'string' },
+      data: { type: 'string' },
+      adapter: { type: 'string' },
+      'seq-len': { type: 'string' },
+      batch: { type: 'string' },
+      'train-on-inputs': { type: 'boolean' },
+      format: { type: 'string' },
+      quant: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    log(HELP);
+    return;
+  }
+  if (!values.model) throw new UsageError(`--model is required\n\n${HELP}`);
+  if (!values.data) throw new UsageError(`--data is required\n\n${HELP}`);
+  const seqLen = numberOption('seq-len', values['seq-len'], (n) => Number.isInteger(n) && n >= 2, 'an integer ≥ 2') ?? 256;
+  const batchSize = numberOption('batch', values.batch, isPositiveInt, 'a positive integer') ?? 8;
+  const format = choiceOption('format', values.format, ['auto', ...DATASET_SHAPES] as const) ?? 'auto';
+  const quant = choiceOption('quant', values.quant, ['none', 'nf4'] as const) ?? 'none';
+
+  const dataset = await parseDatasetFile(values.data, { format });
+  const adapter = values.adapter ? (await loadAdapterFromPath(values.adapter)).adapter : null;
+  const loaded = await loadModelFromPath(values.model);
+  let ctx: GpuContext | null = null;
+  try {
+    const acquired = await acquireNodeDevice();
+    if (acquired.report.notice) log(`webtune: ${acquired.report.notice}`);
+    ctx = GpuContext.fromAcquired(acquired);
+    const r = await evaluateDataset({
+      ctx,
+      model: loaded,
+      dataset,
+      datasetName: values.data,
+      adapter,
+      seqLen,
+      batchSize,
+      trainOnInputs: values['train-on-inputs'] ?? false,
+      quant,
+    });
+    if (values.json) {
+      out(`${JSON.stringify({ meanLoss: r.meanLoss, perplexity: r.perplexity, examples: r.examples, trainedTokens: r.trainedTokens, truncated: r.truncated })}\n`);
+    } else {
+      out(`mean loss ${r.meanLoss.toFixed(4)}  perplexity ${r.perplexity.toFixed(3)}  (${r.examples} examples, ${r.trainedTokens} tokens)\n`);
+    }
+  } finally {
+    ctx?.destroy();
+    await closeModel(loaded);
+  }
+}

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { LORA_TARGETS } from '../gpu/lora/lora-linear';
+import { releaseModel, uploadModel } from '../gpu/model/upload';
+import { LoraTrainer } from '../gpu/train/lora-trainer';
+import { testContext } from '../gpu/testing/gpu';
+import { configFromHf, type ModelConfig } from '../model/config';
+import { loadModelFromPath } from '../model/load-node';
+import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
+
+const SMOL = configFromHf(JSON.parse(await readFile('../shared/models/SmolLM2-135M-Instruct-tokenizer/config.json', 'utf8')));
+
+function input(config: ModelConfig, over: Partial<MemoryEstimateInput> = {}): MemoryEstimateInput {
+  return { config, weights: 'f32', rank: 8, targets: LORA_TARGETS, maxTokens: 256, checkpointing: false, dropout: false, ...over };
+}
+
+describe('estimateTrainingMemory', () => {
+  it('counts SmolLM2-135M weights as the parameter count in f32 and about a quarter of it in NF4', () => {
+    const f32 = estimateTrainingMemory(input(SMOL));
+    // 134.5M parameters (tied head), f32.
+    expect(f32.weightBytes / 4 / 1e6).toBeCloseTo(134.5, 0);
+    const nf4 = estimateTrainingMemory(input(SMOL, { weights: 'nf4' }));
+    // Linear layers at 0.5625 bytes/weight, the 28.3M-parameter embedding stays f32.
+    const linears = 30 * (576 * 576 * 2 + 576 * 192 * 2 + 576 * 1536 * 3);
+    expect(nf4.weightBytes).toBeGreaterThan(linears * 0.5625 + 49152 * 576 * 4);
+    expect(nf4.weightBytes).toBeLessThan(linears * 0.5625 * 1.01 + 49152 * 576 * 4 + 1e6);
+  });
+
+  it('counts the adapters as params, grads and two moments of r·(in + out) per target and layer', () => {
+    const e = estimateTrainingMemory(input(SMOL, { targets: ['q', 'v'] }));
+    const floats = 30 * 8 * (576 + 576 + 576 + 192);
+    expect(e.adapterBytes).toBeGreaterThanOrEqual(4 * 4 * floats);
+    expect(e.adapterBytes).toBeLessThan(4 * 4 * floats * 1.01 + 4 * 256);
+  });
+
+  it('activations grow with tokens, and checkpointing keeps one layer slot instead of all', () => {
+    const a = estimateTrainingMemory(input(SMOL, { maxTokens: 256 }));
+    const b = estimateTrainingMemory(input(SMOL, { maxTokens: 512 }));
+    expect(b.activationBytes / a.activationBytes).toBeCloseTo(2, 1);
+    const c = estimateTrainingMemory(input(SMOL, { checkpointing: true }));
+    expect(c.activationBytes).toBeLessThan(a.activationBytes / 5);
+    expect(c.weightBytes).toBe(a.weightBytes);
+  });
+
+  it('refuses a buffer beyond maxBufferSize and a total beyond the budget, with advice that would help', () => {
+    const v = checkMemoryFits(input(SMOL, { maxTokens: 2048 }), {
+      maxBufferSize: 64 * 2 ** 20,
+      maxStorageBufferBindingSize: 64 * 2 ** 20,
+      budgetBytes: 600 * 2 ** 20,
+    });
+    expect(v.fits).toBe(false);
+    expect(v.problems[0]).toMatch(/buffer 'token_embd' needs 108\.0 MiB, more than this adapter's maxBufferSize 64\.0 MiB/);
+    expect(v.problems.at(-1)).toMatch(/the run needs about [\d.]+ GiB, more than the 600\.0 MiB available/);
+    expect(v.advice.some((a) => a.startsWith('--checkpointing: about'))).toBe(true);
+    expect(v.advice.some((a) => a.startsWith('--quant nf4: about'))).toBe(true);
+    const ok = checkMemoryFits(input(SMOL), { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 });
+    expect(ok).toMatchObject({ fits: true, problems: [], advice: [] });
+  });
+});
+
+describe('estimate vs the engine allocator (stories260K)', () => {
+  it('is within 15% of the bytes the trainer really allocates, f32 and NF4, with and without checkpointing', async () => {
+    const ctx = await testContext();
+    const loaded = await loadModelFromPath('../shared/models/stories260K/hf');
+    for (const quant of ['none', 'nf4'] as const) {
+      for (const checkpointing of [false, true]) {
+        ctx.arena.trim();
+        const before = ctx.memory.reservedBytes;
+        ctx.arena.resetPeak();
+        const up = await uploadModel(ctx, loaded.weights, { quantize: quant });
+        const lora = { rank: 4, alpha: 8, rsLora: false, targets: [...LORA_TARGETS] };
+        const trainer = new LoraTrainer(ctx, up, { lora, dropout: 0.1, maxTokens: 96, checkpointing, seed: 1 });
+        const measured = ctx.memory.peakBytes - before;
+        trainer.dispose();
+        releaseModel(ctx, up);
+        const e = estimateTrainingMemory({
+          config: up.config,
+          weights: quant === 'nf4' ? 'nf4' : 'f32',
+          rank: 4,
+          targets: LORA_TARGETS,
+          maxTokens: 96,
+          checkpointing,
+          dropout: true,
+          maxBindingBytes: ctx.maxBindingBytes,
+        });
+        // The estimate includes uniform slabs a step allocates; construction alone is a little below it.
+        expect(e.totalBytes / measured, `${quant} checkpointing=${checkpointing}`).toBeGreaterThan(0.95);
+        expect(e.totalBytes / measured, `${quant} checkpointing=${checkpointing}`).toBeLessThan(1.15);
+      }
+    }
+  });
+});

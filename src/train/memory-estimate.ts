@@ -1,0 +1,250 @@
+/**
+ * Predicts the GPU bytes a LoRA training run will hold at its peak, before anything is allocated, by listing the
+ * buffers the engine plans (frozen weights as uploaded, the adapters' parameter block, the activations of
+ * src/gpu/train/activations.ts for maxTokens slots, the chunked loss scratch, dropout scratch, uniforms) with the
+ * allocator's 256-byte rounding. Then `checkMemoryFits` compares it with the device's limits and a budget, and
+ * says what would make it fit.
+ *
+ * Everything is planned once and nothing is freed during a step, so the peak is the sum.
+ */
+import type { ModelConfig } from '../model/config';
+import { QUANT_FORMATS, type QuantFormat } from '../model/quant/formats';
+import { GPU_BLOCK_SPLIT, scaleWords } from '../model/quant/gpu-layout';
+import type { LoraTarget } from '../gpu/lora/lora-linear';
+import { targetShapes } from './config';
+
+/** How the frozen linear projections sit on the GPU ('f32' also covers F16/BF16 files, which load as f32). */
+export type WeightStorage = 'f32' | QuantFormat;
+
+export interface MemoryEstimateInput {
+  config: ModelConfig;
+  /** Storage of the linear projections (q, k, v, o, gate, up, down; an untied head stays f32 for the loss). */
+  weights: WeightStorage;
+  rank: number;
+  targets: readonly LoraTarget[];
+  /** Token slots of one micro-batch (micro-batch size × sequence length). */
+  maxTokens: number;
+  checkpointing: boolean;
+  dropout: boolean;
+  /** The device's maxStorageBufferBindingSize (sizes the loss chunk and splits big quantized weights). */
+  maxBindingBytes?: number;
+}
+
+export interface MemoryEstimate {
+  totalBytes: number;
+  weightBytes: number;
+  /** Adapter parameters, gradients and both AdamW moments. */
+  adapterBytes: number;
+  activationBytes: number;
+  /** Loss scratch, dropout scratch, uniforms and small buffers. */
+  scratchBytes: number;
+  /** The biggest single buffer, which must fit maxBufferSize and maxStorageBufferBindingSize. */
+  largestBuffer: { label: string; bytes: number };
+}
+
+const ROUND = 256;
+const rounded = (bytes: number) => Math.max(ROUND, Math.ceil(bytes / ROUND) * ROUND);
+const DEFAULT_BINDING = 128 * 2 ** 20;
+/** Dispatches one layer's training forward + backward records (uniform slots are 256 bytes each). */
+const DISPATCHES_PER_LAYER = 48;
+const UNIFORM_SLAB = 64 * 1024;
+
+class Tally {
+  bytes = 0;
+  largest = { label: '', bytes: 0 };
+  add(label: string, bytes: number): void {
+    const r = rounded(bytes);
+    this.bytes += r;
+    if (r > this.largest.bytes) this.largest = { label, bytes: r };
+  }
+}
+
+/** Bytes of one frozen [rows, cols] linear weight stored as `storage` (quantized: q words and scales, in parts). */
+function linearWeight(t: Tally, label: string, rows: number, cols: number, storage: WeightStorage, binding: number): void {
+  if (storage === 'f32' || cols % QUANT_FORMATS[storage].blockSize !== 0) {
+    t.add(label, rows * cols * 4); // llama.cpp and our NF4 loader leave blocks-misfit widths in f32
+    return;
+  }
+  const blocksPerRow = cols / QUANT_FORMATS[storage].blockSize;
+  const rowBytes = blocksPerRow * GPU_BLOCK_SPLIT[storage].qWords * 4;
+  const rowsPerPart = Math.max(1, Math.floor(binding / rowBytes));
+  for (let start = 0; start < rows; start += rowsPerPart) {
+    const n = Math.min(rowsPerPart, rows - start);
+    t.add(`${label}.q`, n * rowBytes);
+    t.add(`${label}.s`, scaleWords(storage, n * blocksPerRow) * 4);
+  }
+}
+
+export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstimate {
+  const { config: c, rank: r, maxTokens: T } = input;
+  const binding = input.maxBindingBytes ?? DEFAULT_BINDING;
+  const C = c.hiddenSize;
+  const F = c.intermediateSize;
+  const q = c.numHeads * c.headDim;
+  const kv = c.numKvHeads * c.headDim;
+  const shapes = targetShapes(c);
+
+  // Frozen weights, as src/gpu/model/upload.ts places them.
+  const w = new Tally();
+  w.add('token_embd', c.vocabSize * C * 4);
+  w.add('output_norm', C * 4);
+  if (!c.tiedEmbeddings) w.add('output', c.vocabSize * C * 4);
+  for (let i = 0; i < c.numLayers; i++) {
+    w.add(`layers.${i}.attn_norm`, C * 4);
+    w.add(`layers.${i}.ffn_norm`, C * 4);
+    if (c.qkNorm) {
+      w.add(`layers.${i}.q_norm`, c.headDim * 4);
+      w.add(`layers.${i}.k_norm`, c.headDim * 4);
+    }
+    if (c.attentionBias) {
+      w.add(`layers.${i}.q_bias`, q * 4);
+      w.add(`layers.${i}.k_bias`, kv * 4);
+      w.add(`layers.${i}.v_bias`, kv * 4);
+    }
+    for (const target of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) {
+      const s = shapes[target];
+      linearWeight(w, `layers.${i}.${target}`, s.out, s.in, input.weights, binding);
+    }
+  }
+
+  // Adapters: one parameter block (each matrix aligned to 64 floats), times params, grads, m, v.
+  let blockFloats = 0;
+  for (let i = 0; i < c.numLayers; i++) {
+    for (const target of input.targets) {
+      const s = shapes[target];
+      blockFloats += Math.ceil((r * s.in) / 64) * 64 + Math.ceil((s.out * r) / 64) * 64;
+    }
+  }
+  const a = new Tally();
+  for (const part of ['params', 'grads', 'adam_m', 'adam_v']) a.add(`lora.${part}`, blockFloats * 4);
+
+  // Activations (TrainingActivations): per layer, or one shared slot with checkpointing; plus the residual stream.
+  const act = new Tally();
+  const slots = input.checkpointing ? 1 : c.numLayers;
+  for (let i = 0; i < slots; i++) {
+    const f = (label: string, n: number) => act.add(`l${i}.${label}`, n * 4);
+    f('rstd1', T);
+    f('n1', T * C);
+    if (c.qkNorm) {
+      f('qPre', T * q);
+      f('kPre', T * kv);
+      f('qRstd', T * c.numHeads);
+      f('kRstd', T * c.numKvHeads);
+    }
+    f('q', T * q);
+    f('k', T * kv);
+    f('v', T * kv);
+    f('attn', T * q);
+    f('lse', c.numHeads * T);
+    f('xMid', T * C);
+    f('rstd2', T);
+    f('n2', T * C);
+    f('gate', T * F);
+    f('up', T * F);
+    f('act', T * F);
+    for (const target of input.targets) f(`u_${target}`, T * r);
+  }
+  for (let i = 0; i <= c.numLayers; i++) act.add(`x${i}`, T * C * 4);
+  const g = (label: string, n: number) => act.add(label, n * 4);
+  g('dX', T * C);
+  g('dN', T * C);
+  g('dAttn', T * q);
+  g('dQ', T * q);
+  g('dK', T * kv);
+  g('dV', T * kv);
+  if (c.qkNorm) {
+    g('dQPre', T * q);
+    g('dKPre', T * kv);
+  }
+  g('dGate', T * F);
+  g('dUp', T * F);
+  g('dAct', T * F);
+  if (input.targets.length) g('du', T * r);
+  g('attnStats', c.numHeads * T * 2);
+  g('final.rstd', T);
+  g('final.normed', T * C);
+  g('final.dNormed', T * C);
+  g('final.losses', T);
+  for (const label of ['ids', 'labels', 'positions', 'seqStart']) g(label, T);
+
+  // Scratch: the chunked loss (crossEntropyChunkSize), dropout, optimizer/metrics and uniform slabs.
+  const s = new Tally();
+  let chunk = Math.min(8192, c.vocabSize, Math.floor(Math.min(64 * 2 ** 20, binding) / (4 * T)));
+  if (chunk > 64) chunk -= chunk % 64;
+  s.add('cross_entropy:logits-chunk', T * chunk * 4);
+  s.add('cross_entropy:stats', T * 3 * 4);
+  s.add('lm_head.metrics', 16);
+  if (input.dropout) {
+    const maxIn = Math.max(C, q, F);
+    s.add('dropout.masked', T * maxIn * 4);
+    s.add('dropout.grad', T * maxIn * 4);
+  }
+  s.add('train.invFreq', (c.headDim / 2) * 4);
+  s.add('train.stepMetrics', 16);
+  s.add('train.normPartials', Math.ceil(blockFloats / 2048) * 4);
+  const dispatches = c.numLayers * DISPATCHES_PER_LAYER * (input.checkpointing ? 1.5 : 1) + 64;
+  const slabs = Math.ceil((dispatches * 256) / UNIFORM_SLAB);
+  for (let i = 0; i < slabs; i++) s.add(`uniforms#${i}`, UNIFORM_SLAB);
+
+  const largest = [w, a, act, s].map((x) => x.largest).reduce((p, n) => (n.bytes > p.bytes ? n : p));
+  return {
+    totalBytes: w.bytes + a.bytes + act.bytes + s.bytes,
+    weightBytes: w.bytes,
+    adapterBytes: a.bytes,
+    activationBytes: act.bytes,
+    scratchBytes: s.bytes,
+    largestBuffer: largest,
+  };
+}
+
+export interface DeviceMemoryLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  /** Bytes the run may use in all (the GPU's memory, or a user's budget); undefined = no check. */
+  budgetBytes?: number;
+}
+
+export interface MemoryVerdict {
+  fits: boolean;
+  /** Why it does not fit (empty when it fits). */
+  problems: string[];
+  /** Settings that would lower the estimate, with what they would give. */
+  advice: string[];
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemoryLimits): MemoryVerdict & { estimate: MemoryEstimate } {
+  const estimate = estimateTrainingMemory({ ...input, maxBindingBytes: input.maxBindingBytes ?? limits.maxStorageBufferBindingSize });
+  const problems: string[] = [];
+  const { label, bytes } = estimate.largestBuffer;
+  if (bytes > limits.maxBufferSize) {
+    problems.push(`buffer '${label}' needs ${formatBytes(bytes)}, more than this adapter's maxBufferSize ${formatBytes(limits.maxBufferSize)}`);
+  }
+  if (bytes > limits.maxStorageBufferBindingSize) {
+    problems.push(
+      `buffer '${label}' needs ${formatBytes(bytes)}, more than this adapter's maxStorageBufferBindingSize ` +
+        `${formatBytes(limits.maxStorageBufferBindingSize)}`,
+    );
+  }
+  if (limits.budgetBytes !== undefined && estimate.totalBytes > limits.budgetBytes) {
+    problems.push(`the run needs about ${formatBytes(estimate.totalBytes)}, more than the ${formatBytes(limits.budgetBytes)} available`);
+  }
+  const advice: string[] = [];
+  if (problems.length) {
+    const tryWith = (what: string, change: Partial<MemoryEstimateInput>) => {
+      const e = estimateTrainingMemory({ ...input, ...change, maxBindingBytes: limits.maxStorageBufferBindingSize });
+      if (e.totalBytes < estimate.totalBytes) advice.push(`${what}: about ${formatBytes(e.totalBytes)}`);
+    };
+    if (!input.checkpointing) tryWith('--checkpointing', { checkpointing: true });
+    if (input.weights === 'f32') tryWith('--quant nf4', { weights: 'nf4' });
+    if (input.maxTokens >= 2) tryWith(`half the tokens per micro-batch (${Math.floor(input.maxTokens / 2)}; lower --batch or --seq-len, raise --grad-accum)`, { maxTokens: Math.floor(input.maxTokens / 2) });
+    if (input.dropout) tryWith('--dropout 0', { dropout: false });
+  }
+  return { fits: problems.length === 0, problems, advice, estimate };
+}

@@ -1,0 +1,73 @@
+/**
+ * The whole training path on stories260K (the same calls `webtune train` makes): resume equivalence — a run paused
+ * after 3 steps and resumed from its checkpoint gives the losses and adapter of the straight 6-step run — with
+ * dropout on (so the trainer's RNG state must round-trip too) and gradient accumulation.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseDatasetText } from '../data/parse/parse';
+import { testContext } from '../gpu/testing/gpu';
+import { loadModelFromPath } from '../model/load-node';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './config';
+import { runTrainingSession } from './session';
+import { MemoryStorage } from './storage';
+
+const NAMES = ['Lily', 'Tom', 'Sue', 'Max', 'Ben', 'Mia', 'Sam', 'Zoe'];
+const TEXT = NAMES.map((n) => JSON.stringify({ prompt: `A cat for ${n}.`, completion: `${n} saw a cat. The cat was happy.` })).join('\n');
+
+const config: TrainingConfig = {
+  ...DEFAULT_TRAINING_CONFIG,
+  rank: 4,
+  alpha: 8,
+  dropout: 0.1,
+  learningRate: 5e-3,
+  schedule: 'cosine',
+  warmupSteps: 1,
+  batchSize: 2,
+  gradAccum: 2,
+  seqLen: 64,
+  maxSteps: 6,
+  epochs: null,
+  valSplit: 0.25,
+  evalEvery: 3,
+  saveEvery: 3,
+  seed: 11,
+};
+
+describe('training session on stories260K', () => {
+  it('3 steps + resume + 3 steps gives the losses and adapter of 6 straight steps', async () => {
+    const ctx = await testContext();
+    const model = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
+    const dataset = parseDatasetText(TEXT, { file: 'cats.jsonl' });
+    const common = { ctx, model, dataset, datasetName: 'cats.jsonl', config };
+
+    const straight = await runTrainingSession({ ...common, storage: new MemoryStorage(), resume: false });
+    expect(straight.loop.steps).toBe(6);
+
+    const storage = new MemoryStorage();
+    const first = await runTrainingSession({ ...common, storage, resume: false, untilStep: 3 });
+    expect(first.loop.stopReason).toBe('paused');
+    expect(first.loop.steps).toBe(3);
+    await expect(runTrainingSession({ ...common, storage, resume: false })).rejects.toThrow(
+      'memory already holds a checkpoint of an earlier run; pass --resume to continue it, or choose another --out',
+    );
+    const resumed = await runTrainingSession({ ...common, storage, resume: true });
+    expect(resumed.loop.steps).toBe(6);
+
+    const a = straight.loop.history.steps.map((s) => s.loss);
+    const b = resumed.loop.history.steps.map((s) => s.loss);
+    expect(b.length).toBe(6);
+    for (let i = 0; i < 6; i++) expect(Math.abs(a[i] - b[i]) / a[i], `step ${i + 1}`).toBeLessThan(1e-5);
+    expect(resumed.finalValLoss).toBeCloseTo(straight.finalValLoss!, 5);
+    const pa = straight.adapter.layers[2].q!.b;
+    const pb = resumed.adapter.layers[2].q!.b;
+    let maxDiff = 0;
+    for (let i = 0; i < pa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i] - pb[i]));
+    expect(maxDiff).toBeLessThan(1e-6);
+    expect(pa.some((x) => x !== 0)).toBe(true); // B moved away from its zero init: the adapter trained
+
+    // The loss fell and the engine's peak stayed within 15% of the estimate.
+    expect(a[5]).toBeLessThan(a[0]);
+    expect(straight.estimate.totalBytes / straight.peakBytes).toBeGreaterThan(0.85);
+    expect(straight.estimate.totalBytes / straight.peakBytes).toBeLessThan(1.15);
+  }, 900_000);
+});

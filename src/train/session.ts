@@ -1,0 +1,198 @@
+/**
+ * One training run from a loaded model and a parsed dataset to a trained adapter: the steps the CLI and the
+ * studio's worker share. Checks the settings, prepares the data, estimates memory (refusing what cannot fit),
+ * uploads the base, builds the GPU trainer, runs the loop (resuming when asked) and reads back the adapter —
+ * the best one by validation loss when keep-best is on. No file system here: files go through a RunStorage.
+ */
+import { adapterFromTrainer } from '../adapters/from-trainer';
+import type { LoraAdapter } from '../adapters/lora-weights';
+import { fixedOrderBatches } from '../data/batches';
+import type { ParseResult } from '../data/parse/parse';
+import { prepareDataset, type PreparedDataset } from '../data/prepare';
+import type { GpuContext } from '../gpu/context';
+import type { LoraTarget } from '../gpu/lora/lora-linear';
+import { releaseModel, uploadModel } from '../gpu/model/upload';
+import { LoraTrainer } from '../gpu/train/lora-trainer';
+import { chatTemplateFor } from '../model/chat';
+import type { LoadedModel } from '../model/load';
+import { ExampleBatchStream } from './batch-stream';
+import { BEST_FILE, CHECKPOINT_FILE, decodeCheckpoint } from './checkpoint';
+import { checkRankFits, checkTrainingConfig, type TrainingConfig } from './config';
+import { guardDeviceLoss } from './device-loss';
+import { runTrainingLoop, type LoopResult } from './loop';
+import { checkMemoryFits, formatBytes, type MemoryEstimate, type WeightStorage } from './memory-estimate';
+import type { ProgressEvent, ValidationRecord } from './metrics';
+import type { RunStorage } from './storage';
+
+export interface TrainingSessionInput {
+  ctx: GpuContext;
+  model: LoadedModel;
+  dataset: ParseResult;
+  datasetName: string;
+  config: TrainingConfig;
+  storage: RunStorage;
+  /** Continue the run whose checkpoint is in `storage`. */
+  resume: boolean;
+  /** Bytes the run may use (undefined: only the device's per-buffer limits are checked). */
+  budgetBytes?: number;
+  onProgress?: (event: ProgressEvent) => void;
+  onValidation?: (record: ValidationRecord) => void;
+  onNotice?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Pause after this step (see LoopOptions.untilStep). */
+  untilStep?: number;
+}
+
+export interface TrainingSessionResult {
+  loop: LoopResult;
+  adapter: LoraAdapter;
+  /** The step whose adapter was exported (the best validation, or the last step). */
+  adapterStep: number;
+  data: Pick<PreparedDataset, 'truncatedCount' | 'rows' | 'badRowCount'> & { train: number; validation: number; dropped: number };
+  estimate: MemoryEstimate;
+  /** The engine allocator's peak over the run (weights, trainer, scratch). */
+  peakBytes: number;
+  finalTrainLoss: number;
+  finalValLoss: number | null;
+}
+
+export class MemoryLimitError extends Error {
+  override name = 'MemoryLimitError';
+}
+
+/** How the base's linear projections will sit on the GPU (what the estimate needs), from the loaded file. */
+export function weightStorageOf(model: LoadedModel, quant: 'none' | 'nf4'): WeightStorage {
+  const dtype = model.weights.tensors.get('layers.0.attn_q')?.dtype;
+  const quantized: Record<string, WeightStorage> = { Q8_0: 'q8_0', Q4_0: 'q4_0', Q4_K: 'q4_k', Q6_K: 'q6_k' };
+  if (dtype && quantized[dtype]) return quantized[dtype];
+  return quant === 'nf4' ? 'nf4' : 'f32';
+}
+
+export function describeModel(model: LoadedModel, quant: 'none' | 'nf4'): string {
+  const c = model.config;
+  return `${model.name} (${c.architecture}, ${c.numLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ${weightStorageOf(model, quant)})`;
+}
+
+export function prepareTrainingData(model: LoadedModel, dataset: ParseResult, name: string, config: TrainingConfig): PreparedDataset {
+  return prepareDataset(dataset, {
+    tokenizer: model.tokenizer,
+    template: chatTemplateFor(model.tokenizer, model.chatTemplate),
+    seqLen: config.seqLen,
+    trainOnInputs: config.trainOnInputs,
+    overLength: config.overLength,
+    validationFraction: config.valSplit,
+    seed: config.seed,
+    file: name,
+  });
+}
+
+export async function runTrainingSession(input: TrainingSessionInput): Promise<TrainingSessionResult> {
+  const { ctx, model, config, storage } = input;
+  checkTrainingConfig(config);
+  checkRankFits(config, model.config);
+  const prepared = prepareTrainingData(model, input.dataset, input.datasetName, config);
+  if (prepared.truncatedCount > 0) {
+    input.onNotice?.(`${prepared.truncatedCount} example(s) were longer than --seq-len ${config.seqLen} and were truncated`);
+  }
+  if (prepared.dropped.length > 0) {
+    input.onNotice?.(`${prepared.dropped.length} example(s) had no trained token and were left out`);
+  }
+  const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack };
+  const maxTokens = config.batchSize * config.seqLen;
+
+  const limits = ctx.device.limits;
+  const verdict = checkMemoryFits(
+    {
+      config: model.config,
+      weights: weightStorageOf(model, config.quant),
+      rank: config.rank,
+      targets: config.targets,
+      maxTokens,
+      checkpointing: config.checkpointing,
+      dropout: config.dropout > 0,
+    },
+    { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, budgetBytes: input.budgetBytes },
+  );
+  if (!verdict.fits) {
+    throw new MemoryLimitError(
+      `this run does not fit the GPU: ${verdict.problems.join('; ')}.` +
+        (verdict.advice.length ? ` Would help: ${verdict.advice.join('; ')}.` : ''),
+    );
+  }
+
+  const saved = await storage.read(CHECKPOINT_FILE);
+  if (input.resume && !saved) throw new Error(`--resume: there is no checkpoint (${CHECKPOINT_FILE}) in ${storage.where}`);
+  if (!input.resume && saved) {
+    throw new Error(
+      `${storage.where} already holds a checkpoint of an earlier run; pass --resume to continue it, or choose another --out`,
+    );
+  }
+  const resume = input.resume && saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
+
+  ctx.arena.resetPeak();
+  const uploaded = await uploadModel(ctx, model.weights, { quantize: config.quant });
+  let trainer: LoraTrainer | null = null;
+  try {
+    const lora = { rank: config.rank, alpha: config.alpha, rsLora: config.rsLora, targets: config.targets };
+    trainer = new LoraTrainer(ctx, uploaded, {
+      lora,
+      dropout: config.dropout,
+      maxTokens,
+      checkpointing: config.checkpointing,
+      seed: config.seed,
+    });
+    const loop = await runTrainingLoop({
+      trainer: guardDeviceLoss(trainer, ctx.lost),
+      batches: new ExampleBatchStream(prepared.train, { ...shape, seed: config.seed }),
+      validation: fixedOrderBatches(prepared.validation, shape),
+      config,
+      storage,
+      model: describeModel(model, config.quant),
+      resume,
+      onProgress: input.onProgress,
+      onValidation: input.onValidation,
+      signal: input.signal,
+      untilStep: input.untilStep,
+      peakBytes: () => ctx.memory.peakBytes,
+    });
+
+    let adapterStep = loop.steps;
+    if (config.keepBest && loop.best && loop.best.step !== loop.steps) {
+      const best = await storage.read(BEST_FILE);
+      if (best) {
+        trainer.importState(decodeCheckpoint(best, `${storage.where}/${BEST_FILE}`).trainer);
+        adapterStep = loop.best.step;
+      }
+    }
+    const matrices = await trainer.adapterWeights();
+    const byKey = new Map(matrices.map((m) => [`${m.layer}.${m.target}`, m]));
+    const adapter = adapterFromTrainer({ ...lora, dropout: config.dropout }, { config: model.config, name: model.name }, (layer, target: LoraTarget) => {
+      const m = byKey.get(`${layer}.${target}`);
+      if (!m) throw new Error(`the trainer has no adapter for layer ${layer} '${target}'`);
+      return m;
+    });
+    const lastVal = loop.history.validations.at(-1);
+    return {
+      loop,
+      adapter,
+      adapterStep,
+      data: {
+        rows: prepared.rows,
+        badRowCount: prepared.badRowCount,
+        truncatedCount: prepared.truncatedCount,
+        train: prepared.train.length,
+        validation: prepared.validation.length,
+        dropped: prepared.dropped.length,
+      },
+      estimate: verdict.estimate,
+      peakBytes: ctx.memory.peakBytes,
+      finalTrainLoss: loop.history.steps.at(-1)?.loss ?? Number.NaN,
+      finalValLoss: lastVal ? lastVal.loss : null,
+    };
+  } finally {
+    trainer?.dispose();
+    releaseModel(ctx, uploaded);
+  }
+}
+
+export { formatBytes };
