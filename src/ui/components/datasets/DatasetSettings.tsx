@@ -7,6 +7,7 @@ import { editDatasetSettings } from '../../engineBridge';
 import type { DatasetFormField } from '../../datasets/dataset-form';
 import { formatCount } from '../../format';
 import { useStudio } from '../../stores/studio';
+import { NumberBox } from '../NumberBox';
 import type { DatasetState } from '../../stores/datasetsSlice';
 
 export const SHAPE_NAMES: Record<DatasetShape, string> = {
@@ -34,34 +35,17 @@ function shownSummary(dataset: DatasetState) {
 function NumberSetting({ field, label, hint }: { field: DatasetFormField; label: string; hint: string }) {
   const value = useStudio((state) => state.datasetForm[field]);
   const error = useStudio((state) => state.datasetFieldErrors[field]);
-  const id = `dataset-${field}`;
   return (
-    <div className={`setting${error ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="text"
-        inputMode={field === 'validationPercent' ? 'decimal' : 'numeric'}
-        autoComplete="off"
-        spellCheck={false}
-        value={value}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : `${id}-hint`}
-        onChange={(event) => editDatasetSettings({ [field]: event.currentTarget.value }, 'after-typing')}
-        onKeyDown={(event) => {
-          if (event.key === 'Enter') editDatasetSettings({}, 'now');
-        }}
-      />
-      {error ? (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      ) : (
-        <p id={`${id}-hint`} className="field-hint">
-          {hint}
-        </p>
-      )}
-    </div>
+    <NumberBox
+      id={`dataset-${field}`}
+      label={label}
+      hint={hint}
+      value={value}
+      error={error}
+      decimal={field === 'validationPercent'}
+      onChange={(text) => editDatasetSettings({ [field]: text }, 'after-typing')}
+      onEnter={() => editDatasetSettings({}, 'now')}
+    />
   );
 }
 
