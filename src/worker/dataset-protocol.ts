@@ -62,7 +62,21 @@ export interface DatasetTokenizerInfo {
   template: 'model' | 'chatml' | 'plain';
 }
 
-export interface DatasetSummary {
+/** What the tokenized examples look like at a sequence length: lengths, split and preview. */
+export interface DatasetLengths {
+  seqLen: number;
+  /** Examples longer than `seqLen` tokens (truncated when used). */
+  overLength: number;
+  histogram: HistogramBin[];
+  totalTokens: number;
+  trainedTokens: number;
+  maxTokens: number;
+  medianTokens: number;
+  split: { train: number; validation: number };
+  preview: PreviewRow[];
+}
+
+export interface DatasetSummary extends DatasetLengths {
   file: string;
   bytes: number;
   container: FileContainer;
@@ -78,16 +92,6 @@ export interface DatasetSummary {
   /** Examples left out after tokenizing: nothing trained within the sequence length, or the template refused. */
   dropped: BadRow[];
   tokenizer: DatasetTokenizerInfo;
-  seqLen: number;
-  /** Examples longer than `seqLen` tokens (truncated when used). */
-  overLength: number;
-  histogram: HistogramBin[];
-  totalTokens: number;
-  trainedTokens: number;
-  maxTokens: number;
-  medianTokens: number;
-  split: { train: number; validation: number };
-  preview: PreviewRow[];
 }
 
 /** Why a file or a setting gives no dataset. `columns` lets the user fix a mapping even after a refusal. */

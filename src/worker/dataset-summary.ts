@@ -9,7 +9,7 @@
 import { type BadRow, type Example, splitTrainValidation, type TokenizedExample, tokenizeExamples } from '../data';
 import type { ChatTemplate } from '../model/chat';
 import type { Tokenizer } from '../model/tokenizer';
-import type { HistogramBin, PreviewRow, TokenSpan } from './dataset-protocol';
+import type { DatasetLengths, HistogramBin, PreviewRow, TokenSpan } from './dataset-protocol';
 
 /** Long enough never to truncate: lengths are measured before the user's sequence length applies. */
 const NO_LIMIT = 2 ** 31 - 1;
@@ -89,16 +89,7 @@ export function previewSpans(example: TokenizedExample, seqLen: number, tokenize
   return spans;
 }
 
-export interface LengthSummary {
-  seqLen: number;
-  overLength: number;
-  histogram: HistogramBin[];
-  totalTokens: number;
-  trainedTokens: number;
-  maxTokens: number;
-  medianTokens: number;
-  split: { train: number; validation: number };
-  preview: PreviewRow[];
+export interface LengthSummary extends DatasetLengths {
   /** Examples with nothing trained within `seqLen`, besides those dropped at tokenizing. */
   cutOff: BadRow[];
 }
