@@ -19,6 +19,36 @@ export interface FixtureOptions {
   seed?: number;
 }
 
+/**
+ * A small Llama config for synthetic test models (2 layers, GQA 4:2, head dim 8, vocab 61): the base every
+ * synthetic-model test starts from, with `over` naming only what that test is about.
+ */
+export function syntheticConfig(over: Partial<ModelConfig> = {}): ModelConfig {
+  return {
+    architecture: 'llama',
+    attentionBias: false,
+    qkNorm: false,
+    tiedEmbeddings: false,
+    hiddenSize: 32,
+    intermediateSize: 44,
+    numLayers: 2,
+    numHeads: 4,
+    numKvHeads: 2,
+    headDim: 8,
+    vocabSize: 61,
+    contextLength: 64,
+    rmsNormEps: 1e-5,
+    ropeTheta: 10000,
+    ropeScaling: null,
+    ropeFreqsTensor: false,
+    ropeLayout: 'half',
+    slidingWindow: null,
+    bosTokenId: 1,
+    eosTokenIds: [2],
+    ...over,
+  };
+}
+
 /** Deterministic values in [-0.5, 0.5) from a 32-bit LCG: enough to tell tensors apart, no RNG dependency. */
 export function patternValues(count: number, seed: number): Float32Array {
   const out = new Float32Array(count);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../model/config';
-import { fixtureGguf, fixtureHfFolder } from '../../model/fixtures';
+import { fixtureGguf, fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { openGgufModel } from '../../model/gguf/model';
 import { readHfFolder } from '../../model/hf/folder';
 import { readHostWeights } from '../../model/host-weights';
@@ -21,32 +21,6 @@ import { releaseModel, uploadModel } from './upload';
 const MODELS = '../shared/models/stories260K';
 // f32 on the GPU vs float64 on the CPU through a few layers: logits of magnitude ~10 agree to ~1e-5 relative.
 const TOL = { atol: 2e-4, rtol: 1e-3 };
-
-function synthetic(over: Partial<ModelConfig>): ModelConfig {
-  return {
-    architecture: 'llama',
-    attentionBias: false,
-    qkNorm: false,
-    tiedEmbeddings: false,
-    hiddenSize: 32,
-    intermediateSize: 44,
-    numLayers: 2,
-    numHeads: 4,
-    numKvHeads: 2,
-    headDim: 8,
-    vocabSize: 61,
-    contextLength: 64,
-    rmsNormEps: 1e-5,
-    ropeTheta: 10000,
-    ropeScaling: null,
-    ropeFreqsTensor: false,
-    ropeLayout: 'half',
-    slidingWindow: null,
-    bosTokenId: 1,
-    eosTokenIds: [2],
-    ...over,
-  };
-}
 
 /** Runs `tokens` on the GPU (prefill of the first `prefill`, then one token at a time) and on the CPU. */
 async function compare(weights: ModelWeights, tokens: number[], prefill: number, label: string) {
@@ -80,13 +54,13 @@ describe('Llama forward on the GPU vs the CPU reference', () => {
   });
 
   const cases: [string, ModelConfig][] = [
-    ['Llama, GQA 4:2, untied head', synthetic({})],
-    ['Qwen2: q/k/v biases, GQA, tied head', synthetic({ architecture: 'qwen2', attentionBias: true, tiedEmbeddings: true })],
-    ['Qwen3: q/k norms, head dim 16 ≠ hidden/heads', synthetic({ architecture: 'qwen3', qkNorm: true, headDim: 16 })],
-    ['multi-head attention (no GQA)', synthetic({ numKvHeads: 4 })],
+    ['Llama, GQA 4:2, untied head', syntheticConfig({})],
+    ['Qwen2: q/k/v biases, GQA, tied head', syntheticConfig({ architecture: 'qwen2', attentionBias: true, tiedEmbeddings: true })],
+    ['Qwen3: q/k norms, head dim 16 ≠ hidden/heads', syntheticConfig({ architecture: 'qwen3', qkNorm: true, headDim: 16 })],
+    ['multi-head attention (no GQA)', syntheticConfig({ numKvHeads: 4 })],
     [
       'Llama 3 RoPE scaling',
-      synthetic({
+      syntheticConfig({
         headDim: 16,
         numHeads: 2,
         numKvHeads: 1,
@@ -103,7 +77,7 @@ describe('Llama forward on the GPU vs the CPU reference', () => {
   });
 
   it('synthetic GGUF model (interleaved RoPE layout, BF16 weights)', async () => {
-    const config = synthetic({});
+    const config = syntheticConfig({});
     const file = fixtureGguf(config, { seed: 3, dtype: 'BF16' });
     const { weights } = await openGgufModel(bytesSource(file, 'synthetic.gguf'));
     expect(weights.config.ropeLayout).toBe('interleaved');
@@ -112,7 +86,7 @@ describe('Llama forward on the GPU vs the CPU reference', () => {
 
   it('refuses positions past the context and ids outside the vocabulary', async () => {
     const ctx = await testContext();
-    const { weights } = await readHfFolder(fixtureHfFolder(synthetic({ contextLength: 8 })), 'small');
+    const { weights } = await readHfFolder(fixtureHfFolder(syntheticConfig({ contextLength: 8 })), 'small');
     const up = await uploadModel(ctx, weights);
     const model = new LlamaModel(ctx, up.config, up.weights);
     await expect(model.forward([1, 2, 3], 6)).rejects.toThrow(/exceed the context of 8 tokens/);
@@ -121,7 +95,7 @@ describe('Llama forward on the GPU vs the CPU reference', () => {
 
   it('dispose and releaseModel give back every buffer, so models can be swapped in one context', async () => {
     const ctx = await testContext();
-    const { weights } = await readHfFolder(fixtureHfFolder(synthetic({})), 'swap');
+    const { weights } = await readHfFolder(fixtureHfFolder(syntheticConfig({})), 'swap');
     const cycle = async () => {
       const up = await uploadModel(ctx, weights);
       const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq });

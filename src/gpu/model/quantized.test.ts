@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../model/config';
-import { fixtureGguf } from '../../model/fixtures';
+import { fixtureGguf, syntheticConfig } from '../../model/fixtures';
 import { openGgufModel } from '../../model/gguf/model';
 import { readGguf, readTensorBytes } from '../../model/gguf/reader';
 import { encodeGguf, type GgufWriteTensor } from '../../model/gguf/writer';
@@ -88,35 +88,23 @@ describe('quantized models on the GPU', () => {
     expect(q8.up.weightBytes).toBeLessThan(f32.up.weightBytes * 0.55);
   });
 
-  const synthetic = (over: Partial<ModelConfig>): ModelConfig => ({
-    architecture: 'llama',
-    attentionBias: false,
-    qkNorm: false,
-    tiedEmbeddings: false,
-    hiddenSize: 256,
-    intermediateSize: 512,
-    numLayers: 1,
-    numHeads: 4,
-    numKvHeads: 2,
-    headDim: 64,
-    vocabSize: 40,
-    contextLength: 32,
-    rmsNormEps: 1e-5,
-    ropeTheta: 10000,
-    ropeScaling: null,
-    ropeFreqsTensor: false,
-    ropeLayout: 'interleaved',
-    slidingWindow: null,
-    bosTokenId: 1,
-    eosTokenIds: [2],
-    ...over,
-  });
+  /** Rows of 256: wide enough for whole Q4_K / Q6_K super-blocks. */
+  const synthetic = (): ModelConfig =>
+    syntheticConfig({
+      hiddenSize: 256,
+      intermediateSize: 512,
+      numLayers: 1,
+      headDim: 64,
+      vocabSize: 40,
+      contextLength: 32,
+      ropeLayout: 'interleaved',
+    });
 
   it.each(['q8_0', 'q4_0', 'q4_k', 'q6_k'] as const)(
     '%s linear weights: GPU logits match the CPU reference over the dequantized weights',
     async (format) => {
       const ctx = await testContext();
-      const config = synthetic({});
+      const config = synthetic();
       const { file, quantized } = await requantize(fixtureGguf(config, { seed: 11 }), format);
       expect(quantized).toBe(7 + 1);
       const { weights } = await openGgufModel(bytesSource(file, `${format}.gguf`));

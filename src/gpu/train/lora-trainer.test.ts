@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readHfFolder } from '../../model/hf/folder';
-import { fixtureHfFolder } from '../../model/fixtures';
+import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
 import type { GpuContext } from '../context';
 import { releaseModel, uploadModel } from '../model/upload';
@@ -15,7 +15,7 @@ import type { GpuModelWeights } from '../model/weights';
 import { Tensor } from '../tensor';
 import { testContext } from '../testing/gpu';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, packSequences, storiesWeights, syntheticConfig, trainerOptions } from './train-testing';
+import { ADAMW, STORIES_HF, packSequences, storiesWeights, trainerOptions } from './train-testing';
 
 /** SHA-256 of every base weight buffer's contents (dense tensors and quantized parts), read back from the GPU. */
 async function hashBase(ctx: GpuContext, w: GpuModelWeights): Promise<string> {

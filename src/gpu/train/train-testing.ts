@@ -4,7 +4,6 @@
  * differences).
  */
 import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
-import type { ModelConfig } from '../../model/config';
 import { readHfFolder } from '../../model/hf/folder';
 import type { HostLayerAdapters } from '../../model/reference-lora';
 import { folderSources } from '../../model/source-node';
@@ -16,32 +15,6 @@ export const STORIES_HF = '../shared/models/stories260K/hf';
 
 export async function storiesWeights(): Promise<ModelWeights> {
   return (await readHfFolder(await folderSources(STORIES_HF), 'stories260K')).weights;
-}
-
-export function syntheticConfig(over: Partial<ModelConfig>): ModelConfig {
-  return {
-    architecture: 'llama',
-    attentionBias: false,
-    qkNorm: false,
-    tiedEmbeddings: false,
-    hiddenSize: 32,
-    intermediateSize: 44,
-    numLayers: 2,
-    numHeads: 4,
-    numKvHeads: 2,
-    headDim: 8,
-    vocabSize: 61,
-    contextLength: 64,
-    rmsNormEps: 1e-5,
-    ropeTheta: 10000,
-    ropeScaling: null,
-    ropeFreqsTensor: false,
-    ropeLayout: 'half',
-    slidingWindow: null,
-    bosTokenId: 1,
-    eosTokenIds: [2],
-    ...over,
-  };
 }
 
 /**
