@@ -3,6 +3,7 @@
  * the CPU reference the GPU model is checked against. Dense f32 weights in nn.Linear layout ([out, in]);
  * quantized checkpoints are dequantized before they get here. Accumulates in float64.
  */
+import { linear, packedAttention, rmsnorm, ropeAt } from './reference-ops';
 import { ropeInverseFrequencies, type Llama3RopeScaling } from './rope-frequencies';
 
 /** The config fields the forward pass needs (a structural subset of ModelConfig). */
@@ -45,83 +46,12 @@ export interface HostWeights {
   output?: Float32Array;
 }
 
-function linear(x: Float64Array, rows: number, w: Float32Array, out: number, inp: number, b?: Float32Array) {
-  const y = new Float64Array(rows * out);
-  for (let t = 0; t < rows; t++) {
-    for (let o = 0; o < out; o++) {
-      let acc = b ? b[o] : 0;
-      const wo = o * inp;
-      const xo = t * inp;
-      for (let i = 0; i < inp; i++) acc += x[xo + i] * w[wo + i];
-      y[t * out + o] = acc;
-    }
-  }
-  return y;
-}
-
-/** RMSNorm over consecutive groups of `dim` values (rows, or heads within a row). */
-function rmsnorm(x: Float64Array, dim: number, w: Float32Array, eps: number): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let r = 0; r < x.length / dim; r++) {
-    let ss = 0;
-    for (let i = 0; i < dim; i++) ss += x[r * dim + i] ** 2;
-    const scale = 1 / Math.sqrt(ss / dim + eps);
-    for (let i = 0; i < dim; i++) y[r * dim + i] = x[r * dim + i] * scale * w[i];
-  }
-  return y;
-}
-
-/** Rotates every head of x [T, H, D] in place; positions are 0..T-1 offset by `start`. */
-function rope(x: Float64Array, t: number, heads: number, d: number, invFreq: Float32Array, layout: string, start = 0) {
-  const half = d / 2;
-  for (let p = 0; p < t; p++) {
-    for (let h = 0; h < heads; h++) {
-      const base = (p * heads + h) * d;
-      for (let i = 0; i < half; i++) {
-        const angle = (start + p) * invFreq[i];
-        const c = Math.cos(angle);
-        const s = Math.sin(angle);
-        const a = layout === 'half' ? base + i : base + 2 * i;
-        const b = layout === 'half' ? base + i + half : base + 2 * i + 1;
-        const x0 = x[a];
-        const x1 = x[b];
-        x[a] = x0 * c - x1 * s;
-        x[b] = x0 * s + x1 * c;
-      }
-    }
-  }
-}
-
-/** Causal GQA attention: q [T, Hq, D], k/v [T, Hkv, D] → [T, Hq, D]. */
-function attention(q: Float64Array, k: Float64Array, v: Float64Array, t: number, hq: number, hkv: number, d: number) {
-  const out = new Float64Array(t * hq * d);
-  const group = hq / hkv;
-  const scale = 1 / Math.sqrt(d);
-  const scores = new Float64Array(t);
-  for (let h = 0; h < hq; h++) {
-    const kh = Math.floor(h / group);
-    for (let i = 0; i < t; i++) {
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        for (let e = 0; e < d; e++) s += q[(i * hq + h) * d + e] * k[(j * hkv + kh) * d + e];
-        scores[j] = s * scale;
-        max = Math.max(max, scores[j]);
-      }
-      let sum = 0;
-      for (let j = 0; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
-      for (let j = 0; j <= i; j++) {
-        const p = scores[j] / sum;
-        for (let e = 0; e < d; e++) out[(i * hq + h) * d + e] += p * v[(j * hkv + kh) * d + e];
-      }
-    }
-  }
-  return out;
-}
-
 /** Logits [T, V] for a token sequence (no KV cache: the whole sequence at once). */
 export function referenceForward(cfg: ForwardConfig, w: HostWeights, tokens: readonly number[]): Float32Array {
   const t = tokens.length;
+  // One sequence: positions 0..T-1, every query may see keys from slot 0 on.
+  const positions = Array.from({ length: t }, (_, i) => i);
+  const seqStart = new Array<number>(t).fill(0);
   const { hiddenSize: c, intermediateSize: f, numHeads: hq, numKvHeads: hkv, headDim: d, vocabSize: vocab } = cfg;
   const invFreq = ropeInverseFrequencies(d, cfg.ropeTheta, cfg.ropeScaling);
   let x: Float64Array = new Float64Array(t * c);
@@ -135,9 +65,9 @@ export function referenceForward(cfg: ForwardConfig, w: HostWeights, tokens: rea
     const v = linear(xn, t, l.wv, hkv * d, c, l.bv);
     if (l.qNorm) q = rmsnorm(q, d, l.qNorm, cfg.rmsNormEps);
     if (l.kNorm) k = rmsnorm(k, d, l.kNorm, cfg.rmsNormEps);
-    rope(q, t, hq, d, invFreq, cfg.ropeLayout);
-    rope(k, t, hkv, d, invFreq, cfg.ropeLayout);
-    const att = attention(q, k, v, t, hq, hkv, d);
+    ropeAt(q, positions, hq, d, invFreq, cfg.ropeLayout);
+    ropeAt(k, positions, hkv, d, invFreq, cfg.ropeLayout);
+    const att = packedAttention(q, k, v, seqStart, hq, hkv, d);
     const o = linear(att, t, l.wo, c, hq * d);
     for (let i = 0; i < x.length; i++) x[i] += o[i];
     const hn = rmsnorm(x, c, l.ffnNorm, cfg.rmsNormEps);

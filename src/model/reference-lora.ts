@@ -7,6 +7,7 @@
  * ([out, in]); quantized checkpoints are dequantized before they get here.
  */
 import type { ForwardConfig, HostLayerWeights, HostWeights } from './reference-forward';
+import { linear, packedAttention, rmsnorm, ropeAt } from './reference-ops';
 import { ropeInverseFrequencies } from './rope-frequencies';
 
 export const REFERENCE_LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -46,16 +47,7 @@ function adaptedLinear(
   bias: Float32Array | undefined,
   lora: HostLoraAdapter | undefined,
 ): Float64Array {
-  const y = new Float64Array(t * out);
-  for (let r = 0; r < t; r++) {
-    const xo = r * inp;
-    for (let o = 0; o < out; o++) {
-      let acc = bias ? bias[o] : 0;
-      const wo = o * inp;
-      for (let i = 0; i < inp; i++) acc += x[xo + i] * w[wo + i];
-      y[r * out + o] = acc;
-    }
-  }
+  const y = linear(x, t, w, out, inp, bias);
   if (!lora) return y;
   const rank = lora.rank;
   const u = new Float64Array(rank);
@@ -72,75 +64,6 @@ function adaptedLinear(
     }
   }
   return y;
-}
-
-/** RMSNorm over consecutive groups of `dim` values (rows, or heads within a row). */
-function rmsnorm(x: Float64Array, dim: number, w: Float32Array, eps: number): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let r = 0; r < x.length / dim; r++) {
-    let ss = 0;
-    for (let i = 0; i < dim; i++) ss += x[r * dim + i] ** 2;
-    const scale = 1 / Math.sqrt(ss / dim + eps);
-    for (let i = 0; i < dim; i++) y[r * dim + i] = x[r * dim + i] * scale * w[i];
-  }
-  return y;
-}
-
-/** Rotates every head of x [T, H, D] in place by its token's own position. */
-function ropeAt(x: Float64Array, positions: ArrayLike<number>, heads: number, d: number, invFreq: Float32Array, layout: string) {
-  const half = d / 2;
-  for (let p = 0; p < positions.length; p++) {
-    for (let h = 0; h < heads; h++) {
-      const base = (p * heads + h) * d;
-      for (let i = 0; i < half; i++) {
-        const angle = positions[p] * invFreq[i];
-        const c = Math.cos(angle);
-        const s = Math.sin(angle);
-        const a = layout === 'half' ? base + i : base + 2 * i;
-        const b = layout === 'half' ? base + i + half : base + 2 * i + 1;
-        const x0 = x[a];
-        const x1 = x[b];
-        x[a] = x0 * c - x1 * s;
-        x[b] = x0 * s + x1 * c;
-      }
-    }
-  }
-}
-
-/** Causal GQA attention inside each packed sequence: query i sees keys seqStart[i]..i. q [T,Hq,D], k/v [T,Hkv,D]. */
-function packedAttention(
-  q: Float64Array,
-  k: Float64Array,
-  v: Float64Array,
-  seqStart: ArrayLike<number>,
-  hq: number,
-  hkv: number,
-  d: number,
-): Float64Array {
-  const t = seqStart.length;
-  const out = new Float64Array(t * hq * d);
-  const group = hq / hkv;
-  const scale = 1 / Math.sqrt(d);
-  const scores = new Float64Array(t);
-  for (let h = 0; h < hq; h++) {
-    const kh = Math.floor(h / group);
-    for (let i = 0; i < t; i++) {
-      let max = -Infinity;
-      for (let j = seqStart[i]; j <= i; j++) {
-        let s = 0;
-        for (let e = 0; e < d; e++) s += q[(i * hq + h) * d + e] * k[(j * hkv + kh) * d + e];
-        scores[j] = s * scale;
-        max = Math.max(max, scores[j]);
-      }
-      let sum = 0;
-      for (let j = seqStart[i]; j <= i; j++) sum += (scores[j] = Math.exp(scores[j] - max));
-      for (let j = seqStart[i]; j <= i; j++) {
-        const p = scores[j] / sum;
-        for (let e = 0; e < d; e++) out[(i * hq + h) * d + e] += p * v[(j * hkv + kh) * d + e];
-      }
-    }
-  }
-  return out;
 }
 
 function layerForward(
