@@ -4,11 +4,31 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { Header } from './components/Header';
 import { Playground } from './components/playground/Playground';
 import { SectionNav } from './components/SectionNav';
-import { useSection } from './sections';
+import { type SectionId, useSection } from './sections';
 import { useAppliedTheme } from './theme';
 
 /** Loaded on first visit: the charts library stays out of the first page load. */
 const Datasets = lazy(() => import('./components/datasets/Datasets').then((m) => ({ default: m.Datasets })));
+const Train = lazy(() => import('./components/train/Train').then((m) => ({ default: m.Train })));
+const Adapters = lazy(() => import('./components/adapters/Adapters').then((m) => ({ default: m.Adapters })));
+const Compare = lazy(() => import('./components/compare/Compare').then((m) => ({ default: m.Compare })));
+
+function SectionView({ section }: { section: SectionId }) {
+  switch (section) {
+    case 'playground':
+      return <Playground />;
+    case 'datasets':
+      return <Datasets />;
+    case 'train':
+      return <Train />;
+    case 'adapters':
+      return <Adapters />;
+    case 'compare':
+      return <Compare />;
+    case 'device':
+      return <DeviceView />;
+  }
+}
 
 function SectionLoading() {
   return <p className="loading-line">Loading…</p>;
@@ -60,7 +80,7 @@ export function App() {
         <main id="main" tabIndex={-1} ref={main}>
           <ErrorBoundary key={section}>
             <Suspense fallback={<SectionLoading />}>
-              {section === 'playground' ? <Playground /> : section === 'datasets' ? <Datasets /> : <DeviceView />}
+              <SectionView section={section} />
             </Suspense>
           </ErrorBoundary>
         </main>

@@ -44,6 +44,23 @@ function problemOf(error: unknown): ShownProblem {
   return { title: TASK_TITLES.internal, message: error instanceof Error ? error.message : String(error) };
 }
 
+const connectListeners = new Set<(client: EngineClient) => void>();
+
+/** The current worker client (null before connectEngine, or when the worker could not start), for domain bridges. */
+export function engineClient(): EngineClient | null {
+  return client;
+}
+
+/**
+ * Calls `listener` with every new worker client (after each connectEngine), so a domain bridge (train, library,
+ * compare, hub) can subscribe to its events. Returns the unsubscribe.
+ */
+export function onEngineConnected(listener: (client: EngineClient) => void): () => void {
+  connectListeners.add(listener);
+  if (client) listener(client);
+  return () => connectListeners.delete(listener);
+}
+
 /** Starts the engine worker (replacing any previous one) and asks it for a device and the bundled models. */
 export async function connectEngine(): Promise<void> {
   client?.dispose();
@@ -81,6 +98,7 @@ export async function connectEngine(): Promise<void> {
     return;
   }
   client = current;
+  for (const listener of connectListeners) listener(current);
   void listBundledModels(current);
   try {
     const report = await current.probe();

@@ -8,9 +8,9 @@ export const SECTIONS = [
   { id: 'device', label: 'Device', ready: true },
   { id: 'playground', label: 'Playground', ready: true },
   { id: 'datasets', label: 'Datasets', ready: true },
-  { id: 'train', label: 'Train', ready: false },
-  { id: 'adapters', label: 'Adapters', ready: false },
-  { id: 'compare', label: 'Compare', ready: false },
+  { id: 'train', label: 'Train', ready: true },
+  { id: 'adapters', label: 'Adapters', ready: true },
+  { id: 'compare', label: 'Compare', ready: true },
 ] as const;
 
 type Section = (typeof SECTIONS)[number];

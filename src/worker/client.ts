@@ -7,7 +7,6 @@ import type {
   BundledModel,
   DeviceLoss,
   EngineFailure,
-  EngineReply,
   FromEngine,
   GenerateSettings,
   GenerationOutcome,
@@ -51,7 +50,7 @@ export interface EngineListeners {
 }
 
 interface Pending {
-  settle(reply: EngineReply): void;
+  settle(reply: FromEngine): void;
   fail(error: EngineRequestError): void;
 }
 
@@ -66,6 +65,7 @@ export class EngineClient {
   /** Progress listeners of dataset requests in flight, by request id. */
   private readonly datasetProgress = new Map<number, (progress: DatasetProgress) => void>();
   private nextId = 1;
+  private readonly listenersOfEvents = new Set<(message: FromEngine) => void>();
   private closed: EngineFailure | null = null;
 
   constructor(
@@ -152,7 +152,11 @@ export class EngineClient {
   }
 
   /** `pick` returns the result carried by the expected reply kind, or undefined for any other kind. */
-  private request<T>(message: Exclude<ToEngine, { kind: 'cancel' }>, pick: (reply: EngineReply) => T | undefined): Promise<T> {
+  /**
+   * Sends a request and settles with what `pick` takes from its reply (domain clients such as train-client.ts
+   * build their methods on this). 'request-failed', 'task-failed' and 'dataset-failed' replies reject.
+   */
+  request<T>(message: Exclude<ToEngine, { kind: 'cancel' }>, pick: (reply: FromEngine) => T | undefined): Promise<T> {
     if (this.closed) return Promise.reject(new EngineRequestError(this.closed));
     return new Promise<T>((resolve, reject) => {
       this.pending.set(message.id, {
@@ -173,6 +177,22 @@ export class EngineClient {
     });
   }
 
+  /** A new request id, for domain clients that need it before sending (e.g. to match progress events). */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** Sends a message that has no reply (e.g. a pause or a cancel). */
+  send(message: ToEngine): void {
+    if (!this.closed) this.worker.postMessage(message);
+  }
+
+  /** Calls `listener` with every message that is not the reply of a pending request. Returns the unsubscribe. */
+  subscribe(listener: (message: FromEngine) => void): () => void {
+    this.listenersOfEvents.add(listener);
+    return () => this.listenersOfEvents.delete(listener);
+  }
+
   private receive(message: FromEngine): void {
     if (message.kind === 'device-lost') {
       this.listeners.deviceLost(message.loss);
@@ -186,8 +206,11 @@ export class EngineClient {
       this.progress.get(message.id)?.(message.progress);
       return;
     }
-    const pending = this.pending.get(message.id);
-    if (!pending) return;
+    const pending = 'id' in message ? this.pending.get(message.id) : undefined;
+    if (!pending) {
+      for (const listener of this.listenersOfEvents) listener(message);
+      return;
+    }
     this.pending.delete(message.id);
     pending.settle(message);
   }
@@ -206,5 +229,6 @@ export class EngineClient {
     this.pending.clear();
     this.progress.clear();
     this.datasetProgress.clear();
+    this.listenersOfEvents.clear();
   }
 }

@@ -10,6 +10,11 @@ import { loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
 import { blobSource } from '../model/source';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
 import { openDataset, updateDataset } from './dataset-requests';
+import { compareDomain } from './compare-requests';
+import type { DomainHandler, WorkerServices } from './domains';
+import { hubDomain } from './hub-requests';
+import { libraryDomain } from './library-requests';
+import { trainDomain } from './train-requests';
 import { ModelSession } from './model-session';
 import { problemOf } from './problems';
 import type {
@@ -131,6 +136,19 @@ async function runGeneration(request: GenerateRequest, controller: AbortControll
   }
 }
 
+const services: WorkerServices = {
+  getEngine,
+  session: () => session,
+  setSession: (next) => {
+    session = next;
+  },
+  post,
+  exclusive,
+  abortGeneration: () => running?.controller.abort(),
+};
+
+const DOMAINS: readonly DomainHandler[] = [trainDomain, libraryDomain, compareDomain, hubDomain];
+
 /** Generations waiting in the queue, and those of them cancelled before they began. */
 const queued = new Set<number>();
 const cancelled = new Set<number>();
@@ -174,6 +192,12 @@ async function handle(message: ToEngine): Promise<void> {
       if (running?.id === message.target) running.controller.abort();
       else if (queued.has(message.target)) cancelled.add(message.target);
       return;
+    default: {
+      const kind: string = (message as { kind: string }).kind; // `never` until a domain declares messages
+      const domain = DOMAINS.find((d) => kind.startsWith(d.prefix));
+      if (domain) return domain.handle(message, services);
+      post({ kind: 'task-failed', id: -1, problem: { kind: 'internal', message: `Unknown engine request '${kind}'.` } });
+    }
   }
 }
 

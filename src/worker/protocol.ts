@@ -11,6 +11,10 @@ import type {
   DatasetSource,
   DatasetSummary,
 } from './dataset-protocol';
+import type { CompareFromEngine, CompareToEngine } from './compare-protocol';
+import type { HubFromEngine, HubToEngine } from './hub-protocol';
+import type { LibraryFromEngine, LibraryToEngine } from './library-protocol';
+import type { TrainFromEngine, TrainToEngine } from './train-protocol';
 
 /**
  * Why the engine has no device: the first three come from `acquireDevice`; 'worker-failed' means the worker
@@ -209,7 +213,11 @@ export type ToEngine =
   | GenerateRequest
   | CancelMessage
   | OpenDatasetRequest
-  | UpdateDatasetRequest;
+  | UpdateDatasetRequest
+  | TrainToEngine
+  | LibraryToEngine
+  | CompareToEngine
+  | HubToEngine;
 
 // Worker → main thread: replies carry the id of their request; events have none, except `token`, which carries
 // the id of the generation it belongs to.
@@ -290,4 +298,6 @@ export type EngineReply =
   | TaskFailed
   | DatasetReady
   | DatasetFailed;
-export type FromEngine = EngineReply | TokenEvent | DeviceLostEvent | DatasetProgressEvent;
+/** Messages of the domains in domains.ts: replies carry their request's id, events a kind the client subscribes to. */
+export type DomainFromEngine = TrainFromEngine | LibraryFromEngine | CompareFromEngine | HubFromEngine;
+export type FromEngine = EngineReply | TokenEvent | DeviceLostEvent | DatasetProgressEvent | DomainFromEngine;

@@ -1,0 +1,139 @@
+/**
+ * The adapter library: every trained or imported LoRA adapter the studio keeps, on this machine only. Each entry is
+ * a record in IndexedDB (what the library lists) plus the adapter itself as a PEFT folder in OPFS
+ * (`adapters/<id>/adapter_config.json` + `adapter_model.safetensors`), so the bytes are the same ones an export
+ * hands out. Works in the page and in the engine worker (both have IndexedDB and OPFS).
+ *
+ * Writes are ordered so a failure never leaves half an entry listed: files first, then the record; delete removes
+ * the record first, then the files.
+ */
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { LoraAdapter } from '../adapters/lora-weights';
+import { exportPeft, importPeft } from '../adapters/peft';
+import { blobSource, type ByteSource } from '../model/source';
+
+export interface AdapterRecord {
+  id: string;
+  name: string;
+  /** The base model's name as the studio showed it (and PEFT's base_model_name_or_path). */
+  baseModel: string;
+  /** 'LoRA', or 'QLoRA (NF4)' … as trained; 'imported (PEFT)' / 'imported (GGUF)' for imports. */
+  method: string;
+  rank: number;
+  alpha: number;
+  targets: string[];
+  /** The dataset's file name, when trained here. */
+  dataset: string | null;
+  /** Best (or final) validation loss of the run, when trained here. */
+  valLoss: number | null;
+  createdAt: number;
+  source: 'trained' | 'imported';
+  /** Bytes of the stored PEFT files. */
+  bytes: number;
+  /** The training run that made it (run-history id), if any. */
+  runId?: string;
+}
+
+export type NewAdapterRecord = Omit<AdapterRecord, 'id' | 'createdAt' | 'bytes'>;
+
+interface LibrarySchema extends DBSchema {
+  adapters: { key: string; value: AdapterRecord; indexes: { createdAt: number } };
+}
+
+const DB_NAME = 'webtune-adapters';
+const ADAPTERS_DIR = 'adapters';
+
+let db: Promise<IDBPDatabase<LibrarySchema>> | null = null;
+
+function database(): Promise<IDBPDatabase<LibrarySchema>> {
+  db ??= openDB<LibrarySchema>(DB_NAME, 1, {
+    upgrade(d) {
+      d.createObjectStore('adapters', { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
+    },
+  });
+  return db;
+}
+
+async function adapterDir(id: string, create: boolean): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  const all = await root.getDirectoryHandle(ADAPTERS_DIR, { create });
+  return all.getDirectoryHandle(id, { create });
+}
+
+function newId(): string {
+  return `a-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Stores the adapter's PEFT files, then lists it. Returns the new record. */
+export async function addAdapter(meta: NewAdapterRecord, adapter: LoraAdapter): Promise<AdapterRecord> {
+  const id = newId();
+  const files = exportPeft(adapter);
+  let bytes = 0;
+  try {
+    const dir = await adapterDir(id, true);
+    for (const [name, parts] of Object.entries(files)) {
+      const handle = await dir.getFileHandle(name, { create: true });
+      const writable = await handle.createWritable();
+      for (const part of parts) {
+        await writable.write(part as Uint8Array<ArrayBuffer>);
+        bytes += part.byteLength;
+      }
+      await writable.close();
+    }
+  } catch (error) {
+    await removeFiles(id);
+    throw error;
+  }
+  const record: AdapterRecord = { ...meta, id, createdAt: Date.now(), bytes };
+  await (await database()).put('adapters', record);
+  return record;
+}
+
+/** Every adapter, newest first. */
+export async function listAdapters(): Promise<AdapterRecord[]> {
+  const all = await (await database()).getAllFromIndex('adapters', 'createdAt');
+  return all.reverse();
+}
+
+export async function getAdapterRecord(id: string): Promise<AdapterRecord | null> {
+  return (await (await database()).get('adapters', id)) ?? null;
+}
+
+/** The stored PEFT files of an adapter (name → source), e.g. to export them or import them onto a base. */
+export async function adapterFiles(id: string): Promise<Map<string, ByteSource>> {
+  const dir = await adapterDir(id, false);
+  const files = new Map<string, ByteSource>();
+  for await (const [name, handle] of dir.entries()) {
+    if (handle.kind === 'file') files.set(name, blobSource(await (handle as FileSystemFileHandle).getFile(), name));
+  }
+  return files;
+}
+
+/** The adapter's weights; with `base`, checked to fit it and put in its q/k row layout (see importPeft). */
+export async function loadAdapter(id: string, options: Parameters<typeof importPeft>[1] = {}): Promise<LoraAdapter> {
+  return importPeft(await adapterFiles(id), options);
+}
+
+export async function renameAdapter(id: string, name: string): Promise<AdapterRecord> {
+  const d = await database();
+  const record = await d.get('adapters', id);
+  if (!record) throw new Error(`No adapter '${id}' in the library.`);
+  const renamed = { ...record, name };
+  await d.put('adapters', renamed);
+  return renamed;
+}
+
+export async function deleteAdapter(id: string): Promise<void> {
+  await (await database()).delete('adapters', id);
+  await removeFiles(id);
+}
+
+async function removeFiles(id: string): Promise<void> {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const all = await root.getDirectoryHandle(ADAPTERS_DIR);
+    await all.removeEntry(id, { recursive: true });
+  } catch {
+    // Nothing stored under that id: nothing to remove.
+  }
+}
