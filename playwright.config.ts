@@ -1,7 +1,10 @@
 import { defineConfig } from '@playwright/test';
 
 /** Port of the built studio under test; not 5173, so the tests never talk to a studio started by hand. */
-export const E2E_PORT = 4173;
+export const E2E_PORT = Number(process.env.WEBTUNE_E2E_PORT ?? 4173);
+
+/** The built studio under test (`vite build --outDir <it>`); settable so several builds can be tested side by side. */
+const E2E_DIST = process.env.WEBTUNE_E2E_DIST ?? 'dist';
 
 /** Debian's chromium, never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,7 +44,7 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 30_000 },
   reporter: [['list']],
-  outputDir: 'test-results',
+  outputDir: process.env.WEBTUNE_E2E_RESULTS ?? 'test-results',
   use: {
     baseURL: `http://127.0.0.1:${E2E_PORT}`,
     // A 13-inch laptop's usual CSS viewport.
@@ -63,7 +66,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${E2E_PORT} --strictPort`,
+    command: `npx vite preview --outDir ${E2E_DIST} --host 127.0.0.1 --port ${E2E_PORT} --strictPort`,
     url: `http://127.0.0.1:${E2E_PORT}`,
     reuseExistingServer: false,
     timeout: 60_000,

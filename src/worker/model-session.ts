@@ -2,6 +2,7 @@
  * One model on the GPU, ready to generate: its files' config and tokenizer, its uploaded weights and its KV cache.
  * The worker holds at most one; `dispose` gives every buffer back so the next model can use the memory.
  */
+import type { GpuLoraAdapter } from '../adapters/gpu-adapter';
 import type { GpuContext } from '../gpu/context';
 import { LlamaModel } from '../gpu/model/llama';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
@@ -89,6 +90,24 @@ export class ModelSession {
   dataTokenizer(): { tokenizer: Tokenizer; template: ChatTemplate } {
     this.template ??= chatTemplateFor(this.loaded.tokenizer, this.loaded.chatTemplate);
     return { tokenizer: this.loaded.tokenizer, template: this.template };
+  }
+
+  /** The opened files (config, tokenizer, weight readers): what training, merging and evaluation start from. */
+  get files(): LoadedModel {
+    return this.loaded;
+  }
+
+  /** The uploaded inference model, e.g. to evaluate losses or to generate with an adapter attached. */
+  get inference(): LlamaModel {
+    return this.model;
+  }
+
+  /**
+   * Attaches an uploaded LoRA adapter to the inference model (null: the base alone). The caller owns the adapter's
+   * buffers (releaseLoraAdapter) and must detach it before releasing them.
+   */
+  setAdapter(adapter: GpuLoraAdapter | null): void {
+    this.model.setAdapter(adapter ? adapter.inference : null);
   }
 
   /** Gives back the weights, cache and activations, and frees the pooled buffers for the next model. */
