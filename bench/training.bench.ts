@@ -17,7 +17,7 @@
  * BENCH_SMOL_STEPS set the timed steps; BENCH_SEQ_LEN the tokens per step; BENCH_RESULTS another output path.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenBatch } from '../src/data/batch-types';
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY;
   const best = bestMatmulGflops(deviceKey);
   console.error(`training bench on ${deviceKey}${software ? ' (software adapter)' : ''}; best matmul: ${best ? `${best.gflops.toFixed(1)} GFLOP/s (${best.shape})` : 'no kernels.json for this adapter'}`);
-  const rows = [];
+  const rows: ({ name: string } & Record<string, unknown>)[] = [];
   const started = Date.now();
   for (const c of cases.filter((x) => !only || x.name.includes(only))) {
     const { weights, close } = await c.open();
@@ -217,6 +217,12 @@ async function main(): Promise<void> {
         `(${row.estimateRatio.toFixed(3)})  ${gflops.toFixed(2)} GFLOP/s` +
         (row.fractionOfBestMatmul === null ? '' : ` = ${(100 * row.fractionOfBestMatmul).toFixed(1)}% of best matmul`),
     );
+  }
+  // A partial run (BENCH_ONLY) keeps the other cases' rows of the results file, so the file always covers every case.
+  if (only) {
+    const previous = await readFile(RESULTS, 'utf8').then((t) => JSON.parse(t) as { rows?: typeof rows }, () => null);
+    rows.unshift(...(previous?.rows ?? []).filter((r) => !rows.some((x) => x.name === r.name)));
+    rows.sort((a, b) => cases.findIndex((c) => c.name === a.name) - cases.findIndex((c) => c.name === b.name));
   }
   const out = {
     date: new Date().toISOString(),

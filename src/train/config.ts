@@ -174,6 +174,19 @@ export function checkRankFits(c: TrainingConfig, m: ModelConfig): void {
   }
 }
 
+/**
+ * Sliding-window attention (Mistral v0.1): the training kernels attend causally over the whole sequence, which is
+ * the model's attention only while a sequence fits in the window, so longer sequences are refused.
+ */
+export function checkWindowFits(c: TrainingConfig, m: ModelConfig): void {
+  if (m.slidingWindow === null) return;
+  need(
+    c.seqLen <= m.slidingWindow,
+    'seqLen',
+    `${c.seqLen} tokens is longer than the model's sliding attention window (${m.slidingWindow}); use --seq-len ≤ ${m.slidingWindow}`,
+  );
+}
+
 /** The settings a resumed run must share with the checkpoint (the length of the run may grow). */
 export function resumeIncompatibilities(saved: TrainingConfig, now: TrainingConfig): string[] {
   const free = new Set<keyof TrainingConfig>(['maxSteps', 'epochs', 'evalEvery', 'saveEvery', 'patience', 'keepBest']);

@@ -36,6 +36,8 @@ export interface LoopOptions {
   untilStep?: number;
   /** Clock in milliseconds (injectable for tests). */
   now?: () => number;
+  /** Awaited after each optimizer step's progress event (e.g. sample generations with the adapter as it is). */
+  afterStep?: (step: number) => Promise<void>;
 }
 
 export type StopReason = 'completed' | 'early-stopped' | 'aborted' | 'paused';
@@ -262,6 +264,14 @@ export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
       peakBytes: o.peakBytes ? o.peakBytes() : null,
       validation,
     });
+
+    if (o.afterStep) {
+      try {
+        await o.afterStep(step);
+      } catch (error) {
+        throw new TrainingInterruptedError(step, checkpointStep, storage.where, error);
+      }
+    }
 
     if (stopEarly) {
       stopReason = 'early-stopped';

@@ -11,13 +11,13 @@ import type { ParseResult } from '../data/parse/parse';
 import { prepareDataset, type PreparedDataset } from '../data/prepare';
 import type { GpuContext } from '../gpu/context';
 import type { LoraTarget } from '../gpu/lora/lora-linear';
-import { releaseModel, uploadModel } from '../gpu/model/upload';
+import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
 import { LoraTrainer } from '../gpu/train/lora-trainer';
 import { chatTemplateFor } from '../model/chat';
 import type { LoadedModel } from '../model/load';
 import { ExampleBatchStream } from './batch-stream';
 import { BEST_FILE, CHECKPOINT_FILE, decodeCheckpoint } from './checkpoint';
-import { checkRankFits, checkTrainingConfig, type TrainingConfig } from './config';
+import { checkRankFits, checkTrainingConfig, checkWindowFits, type TrainingConfig } from './config';
 import { guardDeviceLoss } from './device-loss';
 import { runTrainingLoop, type LoopResult } from './loop';
 import { checkMemoryFits, formatBytes, type MemoryEstimate, type WeightStorage } from './memory-estimate';
@@ -41,6 +41,13 @@ export interface TrainingSessionInput {
   signal?: AbortSignal;
   /** Pause after this step (see LoopOptions.untilStep). */
   untilStep?: number;
+  /** Told the prepared data's sizes before the first step. */
+  onPrepared?: (data: { train: number; validation: number }) => void;
+  /**
+   * Awaited after each optimizer step with the live trainer and the uploaded base, e.g. to generate samples with
+   * the adapter as it is (the studio's Train view). Must not change the trainer's state.
+   */
+  afterStep?: (step: number, engine: { trainer: LoraTrainer; uploaded: UploadedModel }) => Promise<void>;
 }
 
 export interface TrainingSessionResult {
@@ -90,6 +97,7 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
   const { ctx, model, config, storage } = input;
   checkTrainingConfig(config);
   checkRankFits(config, model.config);
+  checkWindowFits(config, model.config);
   const prepared = prepareTrainingData(model, input.dataset, input.datasetName, config);
   if (prepared.truncatedCount > 0) {
     input.onNotice?.(`${prepared.truncatedCount} example(s) were longer than --seq-len ${config.seqLen} and were truncated`);
@@ -119,6 +127,8 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
         (verdict.advice.length ? ` Would help: ${verdict.advice.join('; ')}.` : ''),
     );
   }
+
+  input.onPrepared?.({ train: prepared.train.length, validation: prepared.validation.length });
 
   const saved = await storage.read(CHECKPOINT_FILE);
   if (input.resume && !saved) throw new Error(`--resume: there is no checkpoint (${CHECKPOINT_FILE}) in ${storage.where}`);
@@ -154,6 +164,7 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
       signal: input.signal,
       untilStep: input.untilStep,
       peakBytes: () => ctx.memory.peakBytes,
+      afterStep: input.afterStep ? (step) => input.afterStep!(step, { trainer: trainer!, uploaded }) : undefined,
     });
 
     let adapterStep = loop.steps;

@@ -93,6 +93,19 @@ describe('Llama forward on the GPU vs the CPU reference', () => {
     await expect(model.forward([61], 0)).rejects.toThrow(/token id 61 is outside the vocabulary/);
   });
 
+  it('stops a sliding-window model (Mistral v0.1) at its window rather than attend past it', async () => {
+    const ctx = await testContext();
+    const config = syntheticConfig({ architecture: 'mistral', contextLength: 32, slidingWindow: 6 });
+    const { weights } = await readHfFolder(fixtureHfFolder(config), 'mistral');
+    expect(weights.config.slidingWindow).toBe(6);
+    const up = await uploadModel(ctx, weights);
+    const model = new LlamaModel(ctx, up.config, up.weights, { maxContext: 16 });
+    expect(model.contextLength).toBe(6);
+    await expect(model.forward([1, 2, 3], 4)).rejects.toThrow(/exceed the context of 6 tokens/);
+    model.dispose();
+    releaseModel(ctx, up);
+  });
+
   it('dispose and releaseModel give back every buffer, so models can be swapped in one context', async () => {
     const ctx = await testContext();
     const { weights } = await readHfFolder(fixtureHfFolder(syntheticConfig({})), 'swap');

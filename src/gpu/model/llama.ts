@@ -87,7 +87,11 @@ export class LlamaModel {
     options: LlamaOptions = {},
   ) {
     const c = config;
-    this.contextLength = Math.min(options.maxContext ?? c.contextLength, c.contextLength);
+    // With sliding-window attention (Mistral v0.1) a query sees only the last `slidingWindow` keys; the kernels
+    // attend to the whole cache, which is the same thing only while the cache is no longer than the window. So the
+    // context stops at the window (generation ends with reason 'context') rather than attend past it wrongly.
+    const window = c.slidingWindow ?? Infinity;
+    this.contextLength = Math.min(options.maxContext ?? c.contextLength, c.contextLength, window);
     this.vocabSize = c.vocabSize;
     this.maxChunk = Math.min(options.maxChunkTokens ?? 256, this.contextLength);
     const t = this.maxChunk;
