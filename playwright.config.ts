@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { TEST_HUB_ORIGIN } from './e2e/support/hub-origin';
 
 /** Port of the built studio under test; not 5173, so the tests never talk to a studio started by hand. */
 export const E2E_PORT = Number(process.env.WEBTUNE_E2E_PORT ?? 4173);
@@ -72,5 +73,7 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'ignore',
     stderr: 'pipe',
+    // The preview server's CSP lets the studio reach the loopback test hub of e2e/hub.spec.ts; builds never do.
+    env: { WEBTUNE_TEST_HUB_ORIGIN: TEST_HUB_ORIGIN },
   },
 });

@@ -60,6 +60,28 @@ async function adapterDir(id: string, create: boolean): Promise<FileSystemDirect
   return all.getDirectoryHandle(id, { create });
 }
 
+/**
+ * Every change to the library is announced on this channel, so a view in the page hears of adapters the engine
+ * worker stored (training, imports) and of changes made in another tab. A channel object never hears its own
+ * messages, hence one for sending and one per listener.
+ */
+const CHANGES_CHANNEL = 'webtune-adapter-library';
+let sender: BroadcastChannel | null = null;
+
+function announceChange(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  sender ??= new BroadcastChannel(CHANGES_CHANNEL);
+  sender.postMessage('changed');
+}
+
+/** Calls `listener` after any context (page, worker, another tab) adds, renames or deletes an adapter. */
+export function onLibraryChanged(listener: () => void): () => void {
+  if (typeof BroadcastChannel === 'undefined') return () => {};
+  const channel = new BroadcastChannel(CHANGES_CHANNEL);
+  channel.onmessage = () => listener();
+  return () => channel.close();
+}
+
 function newId(): string {
   return `a-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -86,6 +108,7 @@ export async function addAdapter(meta: NewAdapterRecord, adapter: LoraAdapter): 
   }
   const record: AdapterRecord = { ...meta, id, createdAt: Date.now(), bytes };
   await (await database()).put('adapters', record);
+  announceChange();
   return record;
 }
 
@@ -120,12 +143,14 @@ export async function renameAdapter(id: string, name: string): Promise<AdapterRe
   if (!record) throw new Error(`No adapter '${id}' in the library.`);
   const renamed = { ...record, name };
   await d.put('adapters', renamed);
+  announceChange();
   return renamed;
 }
 
 export async function deleteAdapter(id: string): Promise<void> {
   await (await database()).delete('adapters', id);
   await removeFiles(id);
+  announceChange();
 }
 
 async function removeFiles(id: string): Promise<void> {

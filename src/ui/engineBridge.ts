@@ -215,9 +215,17 @@ async function runDatasetRequest(
   }
 }
 
+/** The file open in the Datasets view (null for the sample or none), so other views can offer the same data. */
+let datasetFile: File | null = null;
+
+export function openDatasetFile(): File | null {
+  return datasetOpen ? datasetFile : null;
+}
+
 /** Opens a file the user dropped or picked, or the sample, with the current settings (shape and mapping reset). */
 export function openDataset(source: DatasetSource, label: string): Promise<void> {
   if (settingsTimer) clearTimeout(settingsTimer);
+  datasetFile = source.kind === 'file' ? source.file : null;
   const store = useStudio.getState();
   // A new file has its own columns: the previous file's shape choice and mapping do not carry over.
   store.editDatasetForm({ format: 'auto', mapping: {} });

@@ -156,7 +156,7 @@ export class EngineClient {
    * Sends a request and settles with what `pick` takes from its reply (domain clients such as train-client.ts
    * build their methods on this). 'request-failed', 'task-failed' and 'dataset-failed' replies reject.
    */
-  request<T>(message: Exclude<ToEngine, { kind: 'cancel' }>, pick: (reply: FromEngine) => T | undefined): Promise<T> {
+  request<T>(message: Extract<ToEngine, { id: number }>, pick: (reply: FromEngine) => T | undefined): Promise<T> {
     if (this.closed) return Promise.reject(new EngineRequestError(this.closed));
     return new Promise<T>((resolve, reject) => {
       this.pending.set(message.id, {
@@ -206,12 +206,13 @@ export class EngineClient {
       this.progress.get(message.id)?.(message.progress);
       return;
     }
-    const pending = 'id' in message ? this.pending.get(message.id) : undefined;
+    const id = 'id' in message ? message.id : undefined;
+    const pending = id === undefined ? undefined : this.pending.get(id);
     if (!pending) {
       for (const listener of this.listenersOfEvents) listener(message);
       return;
     }
-    this.pending.delete(message.id);
+    this.pending.delete(id!);
     pending.settle(message);
   }
 

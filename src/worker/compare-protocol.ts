@@ -1,6 +1,151 @@
 /**
  * Messages of the engine worker's 'compare-' domain (see domains.ts): every kind starts with 'compare-'.
- * (Filled in by the compare work; empty until then.)
+ *
+ * A comparison runs one prompt through the loaded base and through each chosen library adapter attached to it, one
+ * column after another under the worker's GPU lock; an evaluation measures the same columns' loss on a dataset.
+ * Replies carry their request's `id`; events carry `requestId` (never `id`, see domains.ts).
  */
-export type CompareToEngine = never;
-export type CompareFromEngine = never;
+import type { DatasetShape } from '../data';
+import type { GenerateSettings, GenerationOutcome, GenerationProgress, TaskProblemKind } from './engine-types';
+
+/** One column: the base alone (adapterId null) or the base with a library adapter attached. */
+export interface CompareColumn {
+  adapterId: string | null;
+  /** What the column is called on screen ("Base: stories260K", the adapter's name); echoed in messages. */
+  label: string;
+}
+
+/**
+ * Why a comparison could not run. 'adapter-mismatch': an adapter was made for another base (the message names
+ * both); 'adapter-missing': the library has no such adapter (deleted meanwhile) or its files are unreadable;
+ * 'dataset': the evaluation dataset cannot be used; the rest as for a generation.
+ */
+export type CompareProblemKind = TaskProblemKind | 'adapter-mismatch' | 'adapter-missing' | 'dataset';
+
+export interface CompareProblem {
+  kind: CompareProblemKind;
+  message: string;
+}
+
+/** How one column's generation ended: its outcome, why it failed, or 'skipped' (stopped before it began). */
+export type ColumnOutcome =
+  | { status: 'done'; outcome: GenerationOutcome }
+  | { status: 'failed'; problem: CompareProblem }
+  | { status: 'skipped' };
+
+/** Where the evaluation's examples come from: the sample shipped with the studio, or a file the user picked. */
+export type CompareDatasetSource = { kind: 'sample' } | { kind: 'file'; file: File };
+
+export interface CompareEvalSettings {
+  /** Dataset shape; 'auto' detects it as the Datasets view does. */
+  format: DatasetShape | 'auto';
+  /** Tokens per example; longer ones are cut. */
+  seqLen: number;
+  /** Sequences per forward pass. */
+  batchSize: number;
+  /** Share held out as the validation set (what is evaluated), in (0, 1); seeded split as in training. */
+  validationFraction: number;
+  seed: number;
+  trainOnInputs: boolean;
+}
+
+export interface EvalColumnResult {
+  meanLoss: number;
+  perplexity: number;
+  trainedTokens: number;
+}
+
+export interface EvalSummary {
+  /** The dataset's file name. */
+  dataset: string;
+  /** Validation examples evaluated, and the examples cut to the sequence length among all. */
+  examples: number;
+  truncated: number;
+  /** One per column, in the request's order. */
+  results: EvalColumnResult[];
+}
+
+// Main thread → worker.
+
+/** Generates `settings` once per column (same seed and sampling each); streams `compare-token` events. */
+export interface CompareGenerateRequest {
+  kind: 'compare-generate';
+  id: number;
+  settings: GenerateSettings;
+  columns: CompareColumn[];
+}
+
+/** Loss and perplexity of each column on a dataset's validation split; streams `compare-eval-progress`. */
+export interface CompareEvaluateRequest {
+  kind: 'compare-evaluate';
+  id: number;
+  source: CompareDatasetSource;
+  settings: CompareEvalSettings;
+  columns: CompareColumn[];
+}
+
+/** Stops the comparison or evaluation started by request `target` (it still answers, with what was done). */
+export interface CompareCancelMessage {
+  kind: 'compare-cancel';
+  target: number;
+}
+
+export type CompareToEngine = CompareGenerateRequest | CompareEvaluateRequest | CompareCancelMessage;
+
+// Worker → main thread.
+
+/** A column's text so far. */
+export interface CompareTokenEvent {
+  kind: 'compare-token';
+  requestId: number;
+  column: number;
+  progress: GenerationProgress;
+}
+
+/** A column finished (or could not run); the next one starts. */
+export interface CompareColumnDoneEvent {
+  kind: 'compare-column-done';
+  requestId: number;
+  column: number;
+  result: ColumnOutcome;
+}
+
+export interface CompareEvalProgressEvent {
+  kind: 'compare-eval-progress';
+  requestId: number;
+  column: number;
+  batchesDone: number;
+  batches: number;
+  /** Results of the columns already measured. */
+  results: EvalColumnResult[];
+}
+
+/** Every column's outcome; `stopped`: a cancel ended the run (later columns then say 'aborted'). */
+export interface CompareGenerated {
+  kind: 'compare-generated';
+  id: number;
+  columns: ColumnOutcome[];
+  stopped: boolean;
+}
+
+/** `summary` null: cancelled before every column was measured (partial numbers are not reported as results). */
+export interface CompareEvaluated {
+  kind: 'compare-evaluated';
+  id: number;
+  summary: EvalSummary | null;
+}
+
+/** The whole request was refused (no model, an adapter for another base, a bad dataset). */
+export interface CompareFailed {
+  kind: 'compare-failed';
+  id: number;
+  problem: CompareProblem;
+}
+
+export type CompareFromEngine =
+  | CompareTokenEvent
+  | CompareColumnDoneEvent
+  | CompareEvalProgressEvent
+  | CompareGenerated
+  | CompareEvaluated
+  | CompareFailed;

@@ -25,9 +25,21 @@ export interface DatasetSettings {
 }
 
 export interface DatasetProgress {
+  /** 'reading': `done` and `total` are bytes of the file; 'tokenizing': examples of the (sampled) rows. */
   phase: 'reading' | 'tokenizing';
   done: number;
   total: number;
+  /** The request this progress belongs to, so the studio can cancel it (a `cancel` message naming it). */
+  request?: number;
+}
+
+/**
+ * When a file has more examples than the summary tokenizes, the token figures come from a seeded sample of
+ * `examples` of them (of `of` in all) and are estimates; counts of rows, examples and bad rows stay exact.
+ */
+export interface DatasetSampling {
+  examples: number;
+  of: number;
 }
 
 /** A run of consecutive tokens that are all trained, or all masked, as the text they decode to. */
@@ -74,6 +86,9 @@ export interface DatasetLengths {
   medianTokens: number;
   split: { train: number; validation: number };
   preview: PreviewRow[];
+  /** null: every example was tokenized and the figures are exact. Otherwise histogram bins count sampled
+   * examples, max/median are the sample's, and overLength, tokens and split are scaled to the whole file. */
+  sampling: DatasetSampling | null;
 }
 
 export interface DatasetSummary extends DatasetLengths {
@@ -101,6 +116,7 @@ export interface DatasetFailure {
   badRows: BadRow[];
   columns: string[];
   rowUnit: 'line' | 'row';
-  /** 'dataset': the file or settings; 'tokenizer': no tokenizer could be had; 'internal': a bug. */
-  kind: 'dataset' | 'tokenizer' | 'internal';
+  /** 'dataset': the file or settings; 'tokenizer': no tokenizer could be had; 'cancelled': the user stopped the
+   * reading (the file is no longer open); 'internal': a bug. */
+  kind: 'dataset' | 'tokenizer' | 'cancelled' | 'internal';
 }

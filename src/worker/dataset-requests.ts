@@ -20,6 +20,14 @@ let bundled: Promise<DataTokenizer> | null = null;
 
 type Post = (message: FromEngine) => void;
 
+/** The dataset request in flight (the latest one: it supersedes any older). */
+let inFlight: number | null = null;
+
+/** Stops dataset request `target` if it is the one in flight; it answers a 'cancelled' failure. */
+export function cancelDataset(target: number): void {
+  if (target === inFlight) workbench.cancel();
+}
+
 function bundledTokenizer(): Promise<DataTokenizer> {
   bundled ??= (async () => {
     const models = await listBundledModels();
@@ -68,6 +76,7 @@ function failureOf(error: unknown, file: string): DatasetFailure {
 }
 
 async function answer(id: number, file: string, post: Post, work: () => Promise<DatasetSummary>): Promise<void> {
+  inFlight = id;
   try {
     post({ kind: 'dataset-ready', id, summary: await work() });
   } catch (error) {
@@ -77,6 +86,8 @@ async function answer(id: number, file: string, post: Post, work: () => Promise<
       return;
     }
     post({ kind: 'dataset-failed', id, failure: failureOf(error, file) });
+  } finally {
+    if (inFlight === id) inFlight = null;
   }
 }
 
@@ -86,7 +97,7 @@ export function openDataset(request: OpenDatasetRequest, session: () => ModelSes
   return answer(id, file, post, async () => {
     const blob = source.kind === 'file' ? source.file : await fetchSample();
     return workbench.open(blob, file, settings, tokenizerFor(session), (progress) =>
-      post({ kind: 'dataset-progress', id, progress }),
+      post({ kind: 'dataset-progress', id, progress: { ...progress, request: id } }),
     );
   });
 }
@@ -94,6 +105,8 @@ export function openDataset(request: OpenDatasetRequest, session: () => ModelSes
 export function updateDataset(request: UpdateDatasetRequest, session: () => ModelSession | null, post: Post): Promise<void> {
   const { settings, id } = request;
   return answer(id, 'dataset', post, () =>
-    workbench.update(settings, tokenizerFor(session), (progress) => post({ kind: 'dataset-progress', id, progress })),
+    workbench.update(settings, tokenizerFor(session), (progress) =>
+      post({ kind: 'dataset-progress', id, progress: { ...progress, request: id } }),
+    ),
   );
 }

@@ -3,7 +3,16 @@ import type { Example } from '../data';
 import { chatTemplateFor } from '../model/chat';
 import { createGgufTokenizer } from '../model/tokenizer';
 import { ggufTokenizerSource, STORIES_GGUF } from '../model/tokenizer/testing/fixtures';
-import { lengthHistogram, summarizeLengths, tokenizeFull } from './dataset-summary';
+import { splitTrainValidation } from '../data';
+import {
+  estimateLengths,
+  ExampleSampler,
+  lengthHistogram,
+  splitCounts,
+  summarizeLengths,
+  tokenizeFull,
+  tokenizeFullInSlices,
+} from './dataset-summary';
 
 const stories = createGgufTokenizer(ggufTokenizerSource(STORIES_GGUF));
 const template = chatTemplateFor(stories, null);
@@ -81,5 +90,110 @@ describe('summarizeLengths', () => {
     const spans = summary.preview[0].spans;
     expect(spans.map((s) => s.trained)).toEqual([false, true]);
     expect(spans[0].tokens).toBe(1);
+  });
+});
+
+const text = (line: number, words = 3): Example => ({
+  kind: 'text',
+  line,
+  text: Array.from({ length: words }, (_, i) => `word${(line + i) % 7}`).join(' '),
+});
+
+describe('ExampleSampler', () => {
+  it('keeps every example, in order, when there are no more than its size', () => {
+    const sampler = new ExampleSampler(10, 3);
+    for (let line = 1; line <= 10; line++) sampler.add(text(line));
+    expect(sampler.sampled).toBe(false);
+    expect(sampler.examples().map((e) => e.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(sampler.head.map((e) => e.line)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a bounded sample in file order, the same one for the same seed, another for another seed', () => {
+    const run = (seed: number) => {
+      const sampler = new ExampleSampler(100, 4, seed);
+      for (let line = 1; line <= 10_000; line++) sampler.add(text(line, 1));
+      return sampler;
+    };
+    const a = run(1);
+    const lines = a.examples().map((e) => e.line!);
+    expect(a.sampled).toBe(true);
+    expect(a.seen).toBe(10_000);
+    expect(lines).toHaveLength(100);
+    expect(new Set(lines).size).toBe(100);
+    expect([...lines].sort((x, y) => x - y)).toEqual(lines);
+    expect(run(1).examples().map((e) => e.line)).toEqual(lines);
+    expect(run(2).examples().map((e) => e.line)).not.toEqual(lines);
+    expect(a.head.map((e) => e.line)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('samples uniformly: each tenth of the file gets about a tenth of the sample', () => {
+    const sampler = new ExampleSampler(2000, 0, 7);
+    for (let line = 1; line <= 100_000; line++) sampler.add(text(line, 1));
+    const perTenth = new Array<number>(10).fill(0);
+    for (const e of sampler.examples()) perTenth[Math.floor((e.line! - 1) / 10_000)]++;
+    // Binomial(2000, 0.1): mean 200, sd ≈ 13.4; ±60 is beyond 4 sd.
+    for (const n of perTenth) expect(Math.abs(n - 200)).toBeLessThan(60);
+  });
+});
+
+describe('splitCounts', () => {
+  it('gives the counts splitTrainValidation gives', () => {
+    for (const n of [0, 1, 2, 3, 10, 101, 999]) {
+      for (const fraction of [0, 0.01, 0.1, 0.5, 0.99]) {
+        if (n === 1 && fraction > 0) {
+          expect(() => splitCounts(n, fraction)).toThrow(RangeError);
+          continue;
+        }
+        const split = splitTrainValidation([...Array(n).keys()], { validationFraction: fraction, seed: 1 });
+        expect(splitCounts(n, fraction)).toEqual({ train: split.train.length, validation: split.validation.length });
+      }
+    }
+    expect(() => splitCounts(10, 1)).toThrow(RangeError);
+  });
+});
+
+describe('tokenizeFullInSlices', () => {
+  it('gives what tokenizeFull gives, reports progress per slice and lets `between` stop it', async () => {
+    const many = Array.from({ length: 250 }, (_, i) => text(i + 1, 4));
+    const whole = tokenizeFull(many, stories, template, false, 'many.txt');
+    const progress: number[] = [];
+    const sliced = await tokenizeFullInSlices(many, stories, template, false, 'many.txt', (done) => progress.push(done), async () => undefined);
+    expect(sliced.examples.map((e) => Array.from(e.ids))).toEqual(whole.examples.map((e) => Array.from(e.ids)));
+    expect(progress).toEqual([100, 200, 250]);
+    let slices = 0;
+    const stopped = tokenizeFullInSlices(many, stories, template, false, 'many.txt', () => undefined, async () => {
+      if (++slices === 2) throw new Error('stop');
+    });
+    await expect(stopped).rejects.toThrow('stop');
+    expect(slices).toBe(2);
+  });
+});
+
+describe('estimateLengths', () => {
+  const options = { seqLen: 256, validationFraction: 0.1, seed: 1 };
+  const rows = Array.from({ length: 40 }, (_, i) => text(i + 1, i % 4 === 0 ? 30 : 3));
+  const full = tokenizeFull(rows, stories, template, false, 'rows.txt');
+
+  it('is the exact summary scaled by 1 when the sample is the whole file', () => {
+    const exact = summarizeLengths(full, options, stories);
+    const estimate = estimateLengths(full, full, { examples: 40, of: 40 }, options, stories);
+    expect({ ...estimate, sampling: null }).toEqual(exact);
+    expect(estimate.sampling).toEqual({ examples: 40, of: 40 });
+  });
+
+  it('scales counts to the whole file and keeps the sample\'s own histogram, and the head\'s preview', () => {
+    const seqLen = 20;
+    const sample = summarizeLengths(full, { ...options, seqLen, validationFraction: 0 }, stories);
+    expect(sample.overLength).toBe(10); // every fourth row is 30 words long
+    const head = tokenizeFull(rows.slice(0, 2), stories, template, false, 'rows.txt');
+    const estimate = estimateLengths(full, head, { examples: 40, of: 4000 }, { ...options, seqLen }, stories);
+    expect(estimate.overLength).toBe(1000);
+    expect(estimate.totalTokens).toBe(sample.totalTokens * 100);
+    expect(estimate.trainedTokens).toBe(sample.trainedTokens * 100);
+    expect(estimate.split).toEqual({ train: 3600, validation: 400 });
+    expect(estimate.histogram).toEqual(sample.histogram);
+    expect(estimate.histogram.reduce((n, b) => n + b.count, 0)).toBe(40);
+    expect(estimate.preview.map((r) => r.line)).toEqual([1, 2]);
+    expect(estimate.sampling).toEqual({ examples: 40, of: 4000 });
   });
 });

@@ -5,11 +5,15 @@
  * Examples are tokenized once at full length (`tokenizeFull`); the sequence length, the split and the preview are
  * then cheap to redo when the user edits them. Truncation follows `tokenizeExamples`: the first `seqLen` tokens
  * are kept, and an example whose trained tokens all lie past them is left out.
+ *
+ * Tokenizing costs about a millisecond per row, so a 1 GB file (five million rows) would take hours: beyond
+ * `SAMPLE_SIZE` examples the figures come from a seeded uniform sample (`ExampleSampler`, reservoir sampling
+ * while the file streams by) and are scaled to the whole file (`estimateLengths`).
  */
-import { type BadRow, type Example, splitTrainValidation, type TokenizedExample, tokenizeExamples } from '../data';
+import { type BadRow, DataRng, DatasetError, type Example, formatBadRow, splitTrainValidation, type TokenizedExample, tokenizeExamples } from '../data';
 import type { ChatTemplate } from '../model/chat';
 import type { Tokenizer } from '../model/tokenizer';
-import type { DatasetLengths, HistogramBin, PreviewRow, TokenSpan } from './dataset-protocol';
+import type { DatasetLengths, DatasetSampling, HistogramBin, PreviewRow, TokenSpan } from './dataset-protocol';
 
 /** Long enough never to truncate: lengths are measured before the user's sequence length applies. */
 const NO_LIMIT = 2 ** 31 - 1;
@@ -17,6 +21,53 @@ const BINS = 20;
 export const PREVIEW_ROWS = 6;
 /** A preview row longer than this many tokens is cut for display (the counts stay whole). */
 const PREVIEW_TOKENS = 400;
+
+/** Examples tokenized for the summary; a file with more is summarised from a sample of this many. */
+export const SAMPLE_SIZE = 1000;
+/** Fixed, so the same file always gives the same sample (and the same estimates). */
+export const SAMPLE_SEED = 0x5eed;
+
+/**
+ * Keeps a uniform random sample of at most `size` examples of a stream of unknown length (Algorithm R: example
+ * k > size replaces a kept one with probability size/k), plus the first `headSize` for the preview. Memory is
+ * bounded by `size + headSize` examples whatever the file's length.
+ */
+export class ExampleSampler {
+  private readonly kept: { example: Example; index: number }[] = [];
+  readonly head: Example[] = [];
+  /** Examples offered so far. */
+  seen = 0;
+  private readonly rng: DataRng;
+
+  constructor(
+    readonly size = SAMPLE_SIZE,
+    readonly headSize = 2 * PREVIEW_ROWS,
+    seed = SAMPLE_SEED,
+  ) {
+    this.rng = DataRng.fromSeed(seed);
+  }
+
+  add(example: Example): void {
+    const index = this.seen++;
+    if (this.head.length < this.headSize) this.head.push(example);
+    if (this.kept.length < this.size) {
+      this.kept.push({ example, index });
+      return;
+    }
+    const slot = this.rng.below(this.seen);
+    if (slot < this.size) this.kept[slot] = { example, index };
+  }
+
+  /** Whether some examples were left out (the figures will be estimates). */
+  get sampled(): boolean {
+    return this.seen > this.size;
+  }
+
+  /** The kept examples in file order (all of them when the file had no more than `size`). */
+  examples(): Example[] {
+    return [...this.kept].sort((a, b) => a.index - b.index).map((k) => k.example);
+  }
+}
 
 export interface FullTokens {
   examples: TokenizedExample[];
@@ -33,6 +84,47 @@ export function tokenizeFull(
 ): FullTokens {
   const result = tokenizeExamples(examples, { tokenizer, template, seqLen: NO_LIMIT, trainOnInputs, file, onProgress });
   return { examples: result.examples, dropped: result.dropped };
+}
+
+/** Examples tokenized between two yields to the worker's event loop, so a cancel or a newer request gets in. */
+const SLICE = 100;
+
+/**
+ * `tokenizeFull` a slice at a time, awaiting `between()` after each slice (it yields, and throws to stop). The
+ * same result and the same refusal when no example has a trained token.
+ */
+export async function tokenizeFullInSlices(
+  examples: readonly Example[],
+  tokenizer: Tokenizer,
+  template: ChatTemplate,
+  trainOnInputs: boolean,
+  file: string,
+  onProgress: (done: number, total: number) => void,
+  between: () => Promise<void>,
+): Promise<FullTokens> {
+  const out: FullTokens = { examples: [], dropped: [] };
+  for (let start = 0; start < examples.length; start += SLICE) {
+    const slice = examples.slice(start, start + SLICE);
+    try {
+      const part = tokenizeFull(slice, tokenizer, template, trainOnInputs, file);
+      out.examples.push(...part.examples);
+      out.dropped.push(...part.dropped);
+    } catch (error) {
+      // A slice where every example was dropped is refused as a whole; its rows are the dropped ones.
+      if (!(error instanceof DatasetError && error.badRows.length === slice.length)) throw error;
+      out.dropped.push(...error.badRows);
+    }
+    onProgress(Math.min(examples.length, start + SLICE), examples.length);
+    await between();
+  }
+  if (out.examples.length === 0) {
+    throw new DatasetError(
+      file,
+      `no example has a trained token: all ${examples.length} were dropped; first: ${formatBadRow(out.dropped[0])}`,
+      out.dropped,
+    );
+  }
+  return out;
 }
 
 /**
@@ -139,6 +231,49 @@ export function summarizeLengths(
     medianTokens: median,
     split: { train: split.train.length, validation: split.validation.length },
     preview,
+    sampling: null,
     cutOff,
+  };
+}
+
+/** Train/validation counts of `n` examples, as `splitTrainValidation` would make them (without the examples). */
+export function splitCounts(n: number, fraction: number): { train: number; validation: number } {
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw new RangeError(`the validation fraction must be at least 0 and below 1, got ${fraction}`);
+  }
+  if (fraction === 0 || n === 0) return { train: n, validation: 0 };
+  if (n < 2) {
+    throw new RangeError(`a validation split needs at least 2 examples (one to train on, one to validate); the dataset has ${n}`);
+  }
+  const validation = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+  return { train: n - validation, validation };
+}
+
+/**
+ * The figures of a whole file from a uniform sample of its examples: `sample` is the sample tokenized (`rows`
+ * examples before any were dropped), `head` the file's first examples tokenized (for the preview), `examples`
+ * how many the file has. Counts (over-length, tokens, the split) are the sample's shares scaled to the file; the
+ * histogram, median and longest are the sample's own. Rows dropped are listed from the sample only.
+ */
+export function estimateLengths(
+  sample: FullTokens,
+  head: FullTokens,
+  sampling: DatasetSampling,
+  options: { seqLen: number; validationFraction: number; seed: number },
+  tokenizer: Tokenizer,
+): LengthSummary {
+  const scale = sampling.of / Math.max(1, sampling.examples);
+  const estimate = (n: number) => Math.round(n * scale);
+  const fromSample = summarizeLengths(sample, { ...options, validationFraction: 0 }, tokenizer);
+  const usable = estimate(fromSample.split.train);
+  const fromHead = summarizeLengths(head, { ...options, validationFraction: 0 }, tokenizer);
+  return {
+    ...fromSample,
+    overLength: estimate(fromSample.overLength),
+    totalTokens: estimate(fromSample.totalTokens),
+    trainedTokens: estimate(fromSample.trainedTokens),
+    split: splitCounts(usable, options.validationFraction),
+    preview: fromHead.preview,
+    sampling,
   };
 }

@@ -9,9 +9,10 @@ import { acquireDevice, WebGPUUnavailableError } from '../gpu/device';
 import { loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
 import { blobSource } from '../model/source';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
-import { openDataset, updateDataset } from './dataset-requests';
+import { cancelDataset, openDataset, updateDataset } from './dataset-requests';
 import { compareDomain } from './compare-requests';
 import type { DomainHandler, WorkerServices } from './domains';
+import { loadCachedModel } from './hub-cached-model';
 import { hubDomain } from './hub-requests';
 import { libraryDomain } from './library-requests';
 import { trainDomain } from './train-requests';
@@ -86,6 +87,8 @@ async function open(source: ModelSource): Promise<LoadedModel> {
       return loadGgufModel(blobSource(source.file, source.file.name));
     case 'folder':
       return loadHfModel(new Map(source.files.map((f) => [f.path, blobSource(f.file, f.path)])), source.label);
+    case 'cached':
+      return loadCachedModel(source.key);
     case 'bundled': {
       const model = (await listBundledModels()).find((m) => m.id === source.id);
       if (!model) throw new BundledModelError(`no model '${source.id}' is shipped with the studio`);
@@ -189,6 +192,8 @@ async function handle(message: ToEngine): Promise<void> {
     case 'update-dataset':
       return updateDataset(message, () => session, post);
     case 'cancel':
+      // One cancel message for every cancellable request: a generation, queued or running, or a dataset read.
+      cancelDataset(message.target);
       if (running?.id === message.target) running.controller.abort();
       else if (queued.has(message.target)) cancelled.add(message.target);
       return;

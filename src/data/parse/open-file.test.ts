@@ -128,4 +128,24 @@ describe('parseDatasetFile on Parquet', () => {
     expect(result.examples.map((e) => e.line)).toEqual([1, 2]);
     expect(result.badRows).toEqual([{ line: 3, reason: 'empty content: "prompt" is empty' }]);
   });
+
+  it('streams examples to onExample without keeping them, for every container, with the same counts', async () => {
+    const files: [string, string][] = [
+      ['a.jsonl', '{"text":"one"}\nnot json\n{"text":"two"}\n'],
+      ['a.csv', 'text\none\n"two"\n'],
+      ['a.txt', 'one\n\ntwo\n'],
+    ];
+    for (const [name, text] of files) {
+      const kept = await parseDatasetFile(blob(text), { file: name });
+      const streamed: number[] = [];
+      const result = await parseDatasetFile(blob(text), { file: name, onExample: (e) => streamed.push(e.line!) });
+      expect(result.examples).toEqual([]);
+      expect(streamed).toEqual(kept.examples.map((e) => e.line));
+      expect(streamed).toHaveLength(2);
+      expect({ ...result, examples: kept.examples }).toEqual(kept);
+    }
+    // A file with no usable row is still refused when its examples are streamed.
+    const none = await refusal(parseDatasetFile(blob('nope\n'), { file: 'b.jsonl', onExample: () => undefined }));
+    expect(none.message).toContain('no usable examples');
+  });
 });

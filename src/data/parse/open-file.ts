@@ -23,6 +23,9 @@ export interface FileParseOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Told the column names as soon as they are known, also when the file is then refused (so the user can map). */
   onColumns?: (columns: string[]) => void;
+  /** Streams each example here instead of keeping it: `examples` is then empty and the counts cover the whole
+   * file, so a file larger than memory can still be counted and sampled. */
+  onExample?: (example: Example) => void;
 }
 
 export interface FileParseResult {
@@ -78,7 +81,7 @@ export async function parseDatasetFile(blob: Blob, options: FileParseOptions): P
   const onBadRow = options.onBadRow ?? 'skip';
   const container = containerOf(file);
   if (blob.size === 0) throw new DatasetError(file, 'the file is empty (0 bytes)');
-  const collector = new RowCollector(file, format, mapping, onBadRow);
+  const collector = new RowCollector(file, format, mapping, onBadRow, options.onExample);
 
   if (container === 'parquet') {
     let columns: string[] = [];
@@ -114,7 +117,13 @@ export async function parseDatasetFile(blob: Blob, options: FileParseOptions): P
   };
 
   if (container === 'txt') {
-    const parser = new DatasetParser({ file, container: 'txt', format: format === 'auto' ? 'auto' : format, onBadRow });
+    const parser = new DatasetParser({
+      file,
+      container: 'txt',
+      format: format === 'auto' ? 'auto' : format,
+      onBadRow,
+      onExample: options.onExample,
+    });
     for await (const chunk of textChunks(counted(), file)) parser.push(chunk);
     const parsed = parser.finish();
     return { ...parsed, container, columns: [], rowUnit: 'line' };

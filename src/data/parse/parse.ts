@@ -37,6 +37,9 @@ export interface ParseOptions {
   /** Plain-text files only: 'paragraph' (default) makes each blank-line-separated paragraph an example, 'file'
    * makes the whole file one. */
   textUnit?: 'paragraph' | 'file';
+  /** Streams each example here instead of keeping it: `examples` is then empty, and the counts still cover the
+   * whole file (the studio summarises a 1 GB file from a sample, without holding every row). */
+  onExample?: (example: Example) => void;
 }
 
 export interface ParseResult {
@@ -62,6 +65,7 @@ export class DatasetParser {
   private head = '';
   private sawText = false;
   private readonly examples: Example[] = [];
+  private exampleCount = 0;
   private readonly badRows: BadRow[] = [];
   private badRowCount = 0;
   private rows = 0;
@@ -93,7 +97,7 @@ export class DatasetParser {
       throw new DatasetError(this.file, container === 'json' ? 'the JSON array is empty: no examples' : 'no examples');
     }
     const badRows = this.badRows;
-    if (this.examples.length === 0) {
+    if (this.exampleCount === 0) {
       throw new DatasetError(
         this.file,
         `no usable examples: all ${this.rows} rows were rejected; first: ${formatBadRow(badRows[0])}`,
@@ -122,7 +126,7 @@ export class DatasetParser {
       value: (value, line) => this.value(value, line),
       paragraph: (text, line) => {
         this.rows++;
-        this.examples.push({ kind: 'text', text, line });
+        this.accept({ kind: 'text', text, line });
       },
       bad: (row) => {
         this.rows++;
@@ -160,6 +164,12 @@ export class DatasetParser {
     }
     const example = rowToExample(value, this.shape, line);
     if ('reason' in example) this.bad({ line, reason: example.reason });
+    else this.accept(example);
+  }
+
+  private accept(example: Example): void {
+    this.exampleCount++;
+    if (this.options.onExample) this.options.onExample(example);
     else this.examples.push(example);
   }
 

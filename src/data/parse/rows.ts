@@ -107,6 +107,8 @@ export class RowCollector {
   readonly examples: Example[] = [];
   private readonly badRows: BadRow[] = [];
   private badRowCount = 0;
+  /** Examples accepted (kept, or streamed to `onExample`). */
+  private exampleCount = 0;
   private rows = 0;
   /** Keys of the first object row, for the column mapping of a JSON file. */
   firstKeys: string[] | null = null;
@@ -116,6 +118,8 @@ export class RowCollector {
     format: DatasetShape | 'auto',
     private readonly mapping: ColumnMapping,
     private readonly onBadRow: 'skip' | 'fail',
+    /** When given, each example goes here instead of into `examples` (see `FileParseOptions.onExample`). */
+    private readonly onExample?: (example: Example) => void,
   ) {
     this.shape = format === 'auto' ? null : format;
   }
@@ -131,7 +135,9 @@ export class RowCollector {
       this.shape = detected;
     }
     const example = rowToExample(row, this.shape, line);
-    if ('reason' in example) this.bad({ line, reason: example.reason });
+    if ('reason' in example) return this.bad({ line, reason: example.reason });
+    this.exampleCount++;
+    if (this.onExample) this.onExample(example);
     else this.examples.push(example);
   }
 
@@ -146,7 +152,7 @@ export class RowCollector {
 
   finish(emptyProblem: string): RowCollection {
     if (this.rows === 0) throw new DatasetError(this.file, emptyProblem);
-    if (this.examples.length === 0) {
+    if (this.exampleCount === 0) {
       throw new DatasetError(
         this.file,
         `no usable examples: all ${this.rows} rows were rejected; first: ${formatBadRow(this.badRows[0])}`,

@@ -5,12 +5,16 @@
  */
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { createAdaptersSlice, type AdaptersSlice } from './adaptersSlice';
+import { createCompareSlice, type CompareSlice } from './compareSlice';
 import { createDatasetsSlice, type DatasetsSlice } from './datasetsSlice';
 import { createDeviceSlice, type DeviceSlice } from './deviceSlice';
+import { createHubSlice, type HubSlice } from './hubSlice';
 import { createPlaygroundSlice, type PlaygroundSlice } from './playgroundSlice';
 import { createThemeSlice, type ThemeSlice } from './themeSlice';
+import { createTrainSlice, type TrainSlice } from './trainSlice';
 
-export type StudioState = DeviceSlice & PlaygroundSlice & ThemeSlice & DatasetsSlice;
+export type StudioState = DeviceSlice & PlaygroundSlice & ThemeSlice & DatasetsSlice & AdaptersSlice & CompareSlice & TrainSlice & HubSlice;
 
 export const useStudio = create<StudioState>()(
   persist(
@@ -19,6 +23,10 @@ export const useStudio = create<StudioState>()(
       ...createPlaygroundSlice(...args),
       ...createThemeSlice(...args),
       ...createDatasetsSlice(...args),
+      ...createTrainSlice(...args),
+      ...createCompareSlice(...args),
+      ...createAdaptersSlice(...args),
+      ...createHubSlice(...args),
     }),
     {
       name: 'webtune.studio',

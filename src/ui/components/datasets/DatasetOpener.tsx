@@ -1,12 +1,14 @@
 /**
  * Where a dataset comes from: a file dropped on the zone or picked, or the sample shipped with the studio. Only
- * the File handle goes to the worker; nothing is read on this thread. Progress shows while the worker reads.
+ * the File handle goes to the worker; nothing is read on this thread. Progress (bytes read of the file, then
+ * examples tokenized) shows while the worker works, with a button that cancels it.
  */
 import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { SAMPLE_DATASET } from '../../../data';
 import { openDataset } from '../../engineBridge';
 import { DATASET_ACCEPT } from '../../datasets/dataset-form';
-import { formatCount } from '../../format';
+import { cancelDatasetRequest } from '../../datasets/dataset-cancel';
+import { formatBytes, formatCount } from '../../format';
 import { useStudio } from '../../stores/studio';
 
 function openFile(file: File): void {
@@ -22,6 +24,7 @@ function fromInput(event: ChangeEvent<HTMLInputElement>): void {
 
 function ProgressLine() {
   const dataset = useStudio((state) => state.dataset);
+  const [cancelled, setCancelled] = useState<number | null>(null);
   if (dataset.status !== 'loading') return null;
   const { progress, file } = dataset;
   const reading = !progress || progress.phase === 'reading';
@@ -30,15 +33,34 @@ function ProgressLine() {
   const detail = !progress
     ? 'Starting…'
     : reading
-      ? `${Math.round((fraction ?? 0) * 100)}% of the file`
+      ? `${formatBytes(progress.done)} of ${formatBytes(progress.total)} (${Math.round((fraction ?? 0) * 100)}%)`
       : `${formatCount(progress.done)} of ${formatCount(progress.total)} examples`;
+  const request = progress?.request;
+  const cancelling = request !== undefined && cancelled === request;
   return (
-    <div className="dataset-progress" role="status">
-      <span className="loading-line">
-        <span className="spinner" aria-hidden="true" />
-        {label}… <span className="muted">{detail}</span>
-      </span>
-      <progress aria-label={label} max={1} value={fraction ?? undefined} />
+    <div className="dataset-progress">
+      <div role="status" aria-live="polite">
+        <span className="loading-line">
+          <span className="spinner" aria-hidden="true" />
+          {label}… <span className="muted" data-testid="dataset-progress-detail">{detail}</span>
+        </span>
+      </div>
+      {/* Inline because styles.css is shared; the bar takes the row, the button its own width. */}
+      <div className="dataset-progress-bar">
+        <progress aria-label={label} max={1} value={fraction ?? undefined} />
+        <button
+          type="button"
+          className="button secondary small"
+          disabled={request === undefined || cancelling}
+          onClick={() => {
+            if (request === undefined) return;
+            setCancelled(request);
+            cancelDatasetRequest(request);
+          }}
+        >
+          {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+      </div>
     </div>
   );
 }

@@ -6,6 +6,8 @@ import { SHAPE_NAMES } from './DatasetSettings';
 export function DatasetOverview({ summary }: { summary: DatasetSummary }) {
   const trainedShare = summary.totalTokens ? Math.round((100 * summary.trainedTokens) / summary.totalTokens) : 0;
   const t = summary.tokenizer;
+  const sampling = summary.sampling;
+  const about = sampling ? '≈ ' : '';
   return (
     <section className="panel dataset-overview" aria-labelledby="dataset-overview-title">
       <div className="panel-head">
@@ -36,16 +38,23 @@ export function DatasetOverview({ summary }: { summary: DatasetSummary }) {
         <div>
           <dt>Tokens</dt>
           <dd>
+            {about}
             {formatCount(summary.totalTokens)} <span className="muted">{trainedShare}% trained</span>
           </dd>
         </div>
         <div>
-          <dt>Median / longest</dt>
+          <dt>Median / longest{sampling ? ' sampled' : ''}</dt>
           <dd>
             {formatCount(summary.medianTokens)} / {formatCount(summary.maxTokens)}
           </dd>
         </div>
       </dl>
+      <p className="muted dataset-hint" data-testid="dataset-sampling">
+        {sampling
+          ? `Token figures are estimated from ${formatCount(sampling.examples)} sampled rows of ` +
+            `${formatCount(sampling.of)} (a fixed random sample); rows, examples and bad rows are counted exactly.`
+          : `Token figures are exact: all ${formatCount(summary.examples)} examples were tokenized.`}
+      </p>
       <p className="muted dataset-hint" data-testid="dataset-tokenizer">
         {t.origin === 'loaded'
           ? `Tokens from the loaded model, ${t.model} (${t.template === 'model' ? 'its own' : t.template} chat template).`

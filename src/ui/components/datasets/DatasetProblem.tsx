@@ -5,10 +5,22 @@ import { BadRowsTable } from './BadRowsTable';
 const TITLES: Record<DatasetFailure['kind'], string> = {
   dataset: 'This file cannot be used',
   tokenizer: 'No tokenizer for the tokens',
+  cancelled: 'Reading cancelled',
   internal: 'The dataset could not be read',
 };
 
 export function DatasetProblem({ failure }: { failure: DatasetFailure }) {
+  if (failure.kind === 'cancelled') {
+    // The user's own choice, not a problem: said plainly, without an alert.
+    return (
+      <section className="panel dataset-problem" aria-labelledby="dataset-problem-title">
+        <div role="status" data-testid="dataset-cancelled">
+          <h4 id="dataset-problem-title">{TITLES.cancelled}</h4>
+          <p className="muted">{failure.message}</p>
+        </div>
+      </section>
+    );
+  }
   return (
     <section className="panel dataset-problem" aria-labelledby="dataset-problem-title">
       <div className="inline-problem" role="alert" aria-labelledby="dataset-problem-title">

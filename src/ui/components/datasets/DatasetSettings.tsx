@@ -155,8 +155,10 @@ export function DatasetSettings() {
       </div>
       {summary && (
         <p className="dataset-split" aria-live="polite">
-          Split: <strong>{formatCount(summary.split.train)}</strong> training ·{' '}
+          Split: {summary.sampling ? '≈ ' : ''}
+          <strong>{formatCount(summary.split.train)}</strong> training ·{' '}
           <strong>{formatCount(summary.split.validation)}</strong> validation examples
+          {summary.sampling ? ' (estimated from the sample)' : ''}
         </p>
       )}
     </section>

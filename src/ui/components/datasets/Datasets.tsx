@@ -2,6 +2,7 @@
  * The Datasets view: open a file (or the sample), correct how its rows are read, and see what training will see:
  * the tokens that are learned from, the length of every example, the split, and the rows that could not be used.
  */
+import { useDeferredValue } from 'react';
 import { useStudio } from '../../stores/studio';
 import { BadRowsTable } from './BadRowsTable';
 import { DatasetOpener } from './DatasetOpener';
@@ -12,7 +13,9 @@ import { LengthHistogram } from './LengthHistogram';
 import { TokenPreview } from './TokenPreview';
 
 function Results() {
-  const dataset = useStudio((state) => state.dataset);
+  // Deferred: a new summary (preview, histogram, bad rows) renders as background work React splits into short
+  // slices, so the page never stalls for the length of one big render when a large file's summary arrives.
+  const dataset = useDeferredValue(useStudio((state) => state.dataset));
   if (dataset.status === 'empty') {
     return (
       <p className="empty-state dataset-empty">
@@ -34,6 +37,7 @@ function Results() {
         seqLen={summary.seqLen}
         overLength={summary.overLength}
         examples={summary.examples}
+        sampling={summary.sampling}
       />
       {skipped.length > 0 && (
         <section className="panel" aria-labelledby="bad-rows-title">

@@ -1,6 +1,10 @@
-/** What the loaded model is and what it costs on the GPU, from the engine's summary. */
+/**
+ * What the loaded model is and what it costs on the GPU, from the engine's summary, and what a LoRA training run on
+ * it would need (the engine's memory estimator with the default training settings, named beside each figure).
+ */
 import type { ModelSummary } from '../../../worker/protocol';
 import { formatBytes, formatCount } from '../../format';
+import { useStudio } from '../../stores/studio';
 
 const FORMAT_NAMES = { gguf: 'GGUF', hf: 'Hugging Face' } as const;
 
@@ -27,7 +31,35 @@ function facts(s: ModelSummary): [string, string][] {
     ['GPU memory', `${formatBytes(s.weightBytes)} weights, ${formatBytes(s.cacheBytes)} cache`],
     ['Chat template', TEMPLATE_NAMES[s.chatTemplate]],
     ['Load time', `${(s.loadMilliseconds / 1000).toFixed(2)} s`],
-  ];}
+  ];
+}
+
+/** Estimated peak GPU bytes of a training run, per setup; the first line is the default settings. */
+function TrainingMemory({ model }: { model: string }) {
+  const card = useStudio((state) => state.modelCard);
+  if (card.status === 'none' || card.model !== model) return null;
+  return (
+    <div className="training-memory">
+      <h4 id="training-memory-title">Training memory (estimate)</h4>
+      {card.status === 'loading' && <p className="muted">Estimating…</p>}
+      {card.status === 'failed' && <p className="field-error">{card.message}</p>}
+      {card.status === 'ready' && (
+        <ul aria-labelledby="training-memory-title">
+          {card.training.map((figure) => (
+            <li key={figure.settings}>
+              <strong>{formatBytes(figure.totalBytes)}</strong>
+              <span className="muted">
+                {' '}
+                for {figure.settings}: weights {formatBytes(figure.weightBytes)}, adapter and optimizer{' '}
+                {formatBytes(figure.adapterBytes)}, activations {formatBytes(figure.activationBytes)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
 
 export function ModelSummaryFacts({ summary }: { summary: ModelSummary }) {
   return (
@@ -44,6 +76,7 @@ export function ModelSummaryFacts({ summary }: { summary: ModelSummary }) {
           </div>
         ))}
       </dl>
+      <TrainingMemory model={summary.name} />
       {summary.warnings.length > 0 && (
         <ul className="notice model-warnings" aria-label="Warnings">
           {summary.warnings.map((warning) => (

@@ -1,0 +1,149 @@
+/**
+ * The Compare view in headless Chromium on WebGPU (SwiftShader), against the built studio. Adapters made in Node
+ * at test time are imported through the Adapters view (a folder, as a user picks one); the base and an adapter
+ * then run the same greedy prompt side by side, and the adapter's column must equal `webtune generate --adapter`
+ * on the same files in Node. The evaluation table, the history (open, delete), Stop, Cancel, a bad dataset file and the
+ * refusal of an adapter made for another base are checked on the way.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const run = promisify(execFile);
+const MODEL = resolve('public/models/stories260K/stories260K.gguf');
+const SCREENSHOT = resolve('docs/screenshots/compare.png');
+const PROMPT = 'Once upon a time';
+const MAX_TOKENS = 24;
+/** SwiftShader: the first generation compiles the inference kernels, the first evaluation the training forward's. */
+const SLOW = 240_000;
+
+function panel(page: Page, name: string): Locator {
+  return page.getByRole('region', { name, exact: true });
+}
+
+function statusOf(region: Locator): Locator {
+  return region.locator('.panel-head').getByRole('status');
+}
+
+async function importFolder(page: Page, folder: string, name: string): Promise<void> {
+  await page.goto('/#adapters');
+  await page.getByLabel('Choose an adapter folder').setInputFiles(folder);
+  await expect(page.getByText(`Imported “${name}” into the library.`)).toBeVisible({ timeout: 60_000 });
+}
+
+test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval table, history, stop and refusals', async ({ page }, testInfo) => {
+  test.setTimeout(SLOW * 3);
+  const fixtures = testInfo.outputPath('adapters');
+  await run('npx', ['tsx', 'e2e/support/compare-adapters.ts', MODEL, fixtures]);
+  const adapterDir = join(fixtures, 'moon-adapter');
+  // The CLI's greedy continuation with the same files, computed while the browser works.
+  const cli = run('npm', [
+    'run', '-s', 'webtune', '--', 'generate', '--model', MODEL, '--adapter', adapterDir,
+    '--prompt', PROMPT, '--max-tokens', String(MAX_TOKENS), '--greedy', '--json',
+  ]).then(({ stdout }) => JSON.parse(stdout.trim().split('\n').at(-1)!) as { text: string });
+
+  await page.emulateMedia({ colorScheme: 'light' });
+  // With no base loaded the Adapters view stores an adapter unchecked: this one was made for another vocabulary.
+  await importFolder(page, join(fixtures, 'other-base-adapter'), 'other-base-adapter');
+
+  await page.goto('/#compare');
+  await expect(page.getByRole('heading', { name: 'Compare', level: 2 })).toBeVisible();
+  await expect(page.getByText('No model is loaded.')).toBeVisible();
+  await expect(page.getByText('No comparisons yet.')).toBeVisible();
+
+  await page.goto('/#playground');
+  const model = panel(page, 'Model');
+  await model.getByRole('button', { name: 'Load stories260K (GGUF file)' }).click();
+  await expect(statusOf(model)).toHaveText('Loaded', { timeout: SLOW });
+  await importFolder(page, adapterDir, 'moon-adapter');
+
+  await page.goto('/#compare');
+  await expect(page.getByTestId('compare-base')).toHaveText('stories260K.gguf');
+  await page.getByRole('checkbox', { name: /moon-adapter/ }).check();
+  await page.getByLabel('Comparison prompt').fill(PROMPT);
+  await page.getByRole('checkbox', { name: 'Greedy' }).check();
+  await page.getByLabel('Max tokens').fill(String(MAX_TOKENS));
+  await page.getByLabel('Comparison prompt').press('Control+Enter');
+
+  const outputs = panel(page, 'Outputs');
+  await expect(statusOf(outputs)).toHaveText('Done', { timeout: SLOW });
+  const baseText = await outputs.getByLabel('Base: stories260K.gguf text').textContent();
+  const adapterText = await outputs.getByLabel('moon-adapter text').textContent();
+  expect(baseText).not.toBe(adapterText);
+  expect(adapterText).toBe((await cli).text);
+  await expect(outputs.getByTestId('column-rate').first()).toContainText(/^24 tokens · \d+\.\d tokens\/s$/);
+  await expect(outputs.getByTestId('column-rate').nth(1)).toContainText(/^24 tokens · \d+\.\d tokens\/s$/);
+
+  // Evaluation on the sample's validation split (5%: 20 examples, to keep SwiftShader's time down).
+  const evaluation = panel(page, 'Evaluation');
+  await evaluation.getByLabel('Validation %').fill('5');
+  await evaluation.getByRole('button', { name: 'Evaluate' }).click();
+  await expect(statusOf(evaluation)).toHaveText('Done', { timeout: SLOW });
+  await expect(evaluation.locator('caption')).toContainText('moon-stories.jsonl: 20 validation examples');
+  const losses = (await evaluation.getByTestId('eval-loss').allTextContents()).map(Number);
+  expect(losses).toHaveLength(2);
+  for (const loss of losses) expect(Number.isFinite(loss) && loss > 0).toBe(true);
+  expect(losses[1]).not.toBe(losses[0]);
+  await expect(evaluation.getByText('Added to this comparison in the history.')).toBeVisible();
+
+  // The history keeps the comparison with its evaluation; opened, it shows the same texts and losses.
+  const history = panel(page, 'History');
+  const entries = history.getByRole('list', { name: 'Past comparisons' }).getByRole('listitem');
+  await expect(entries).toHaveCount(1);
+  await expect(entries.first()).toContainText(`“${PROMPT}”`);
+  await expect(entries.first()).toContainText('Base: stories260K.gguf vs moon-adapter · evaluated');
+  await entries.first().getByRole('button', { name: /^Open comparison/ }).click();
+  const opened = history.getByRole('region', { name: 'Opened comparison' });
+  await expect(opened.getByLabel('moon-adapter text')).toHaveText(adapterText!);
+  await expect(opened.getByLabel('Base: stories260K.gguf text')).toHaveText(baseText!);
+  await expect(opened).toContainText(`${MAX_TOKENS} tokens, greedy`);
+  expect((await opened.getByTestId('eval-loss').allTextContents()).map(Number)).toEqual(losses);
+
+  await mkdir(dirname(SCREENSHOT), { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+  // Stop: the base column ends where it was, the adapter's is skipped, and nothing is added to the history.
+  await page.getByLabel('Max tokens').fill('400');
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  await expect(outputs.getByRole('listitem', { name: 'Base: stories260K.gguf' })).toContainText('Generating', { timeout: SLOW });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(statusOf(outputs)).toHaveText('Stopped', { timeout: SLOW });
+  await expect(outputs.getByRole('listitem', { name: 'moon-adapter' })).toContainText('Skipped');
+  await expect(entries).toHaveCount(1);
+
+  // Cancel an evaluation: no table, nothing saved.
+  await evaluation.getByRole('button', { name: 'Evaluate' }).click();
+  await evaluation.getByRole('button', { name: 'Cancel' }).click();
+  await expect(statusOf(evaluation)).toHaveText('Cancelled', { timeout: SLOW });
+  await expect(evaluation.getByText('Cancelled; nothing was measured to the end')).toBeVisible();
+
+  // A dataset file that is not one: refused in the table's place, naming the file.
+  await evaluation
+    .getByLabel('Choose an evaluation dataset')
+    .setInputFiles({ name: 'broken.jsonl', mimeType: 'application/octet-stream', buffer: Buffer.from('not json\n{"prompt":\n') });
+  await expect(evaluation.getByText('File: broken.jsonl')).toBeVisible();
+  await evaluation.getByRole('button', { name: 'Evaluate' }).click();
+  const badData = evaluation.getByRole('alert');
+  await expect(badData.getByRole('heading')).toHaveText('This dataset cannot be used', { timeout: SLOW });
+  await expect(badData).toContainText('broken.jsonl');
+  await evaluation.getByLabel('Sample: moon-stories.jsonl').check();
+  await expect(evaluation.getByText('Choose a file…')).toBeVisible();
+
+  // An adapter for another base is refused, naming both.
+  await page.getByRole('checkbox', { name: /other-base-adapter/ }).check();
+  await page.getByLabel('Max tokens').fill(String(MAX_TOKENS));
+  await page.getByRole('button', { name: 'Compare', exact: true }).click();
+  const refusal = outputs.getByRole('alert');
+  await expect(refusal.getByRole('heading')).toHaveText('This adapter is for another base model', { timeout: SLOW });
+  await expect(refusal).toContainText("'stories-big-vocab'");
+  await expect(refusal).toContainText("'stories260K.gguf'");
+
+  // Delete: gone now and after a reload.
+  await entries.first().getByRole('button', { name: /^Delete comparison/ }).click();
+  await expect(history.getByText('No comparisons yet.')).toBeVisible();
+  await page.reload();
+  await expect(panel(page, 'History').getByText('No comparisons yet.')).toBeVisible();
+});

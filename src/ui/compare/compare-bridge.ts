@@ -1,0 +1,219 @@
+/**
+ * Where the Compare view's work reaches the engine, the adapter library and the history, and their answers reach
+ * the store: streamed column text is throttled to ten updates a second, a finished comparison is saved to the
+ * history (a stopped one is not), and an evaluation of the same columns is added to it.
+ */
+import { type ComparisonRecord, CompareHistory, newComparisonId } from '../../library/compare-history';
+import { listAdapters } from '../../library/adapter-library';
+import { EngineRequestError, EngineTaskError } from '../../worker/client';
+import { CompareFailedError, compareEvaluate, compareGenerate } from '../../worker/compare-client';
+import type { CompareDatasetSource, CompareProblemKind } from '../../worker/compare-protocol';
+import type { GenerationProgress } from '../../worker/protocol';
+import { engineClient } from '../engineBridge';
+import { parseForm } from '../playground/settings';
+import type { ShownProblem } from '../stores/playgroundSlice';
+import { useStudio } from '../stores/studio';
+import { throttleLatest } from '../throttle';
+import { waitingColumns } from './column-views';
+import { columnsOf, parseEvalForm } from './compare-form';
+import { evaluationOf, recordOfRun, withEvaluation } from './history-record';
+
+const PROGRESS_INTERVAL_MS = 100;
+
+const history = new CompareHistory();
+let comparison: AbortController | null = null;
+let evaluation: AbortController | null = null;
+/** The file picked for the evaluation (Files are not store data). */
+let evalFile: File | null = null;
+/** The last comparison saved from this view: an evaluation of the same columns is added to it. */
+let current: ComparisonRecord | null = null;
+
+const TITLES: Record<CompareProblemKind, string> = {
+  'adapter-mismatch': 'This adapter is for another base model',
+  'adapter-missing': 'An adapter could not be read',
+  dataset: 'This dataset cannot be used',
+  'model-format': 'A file could not be read',
+  'bundled-unavailable': 'The bundled model could not be fetched',
+  'no-model': 'No base model is loaded',
+  prompt: 'The prompt cannot be used',
+  sampling: 'A sampling setting is out of range',
+  'chat-template': 'The chat template failed',
+  gpu: 'The GPU refused the work',
+  internal: 'The engine hit an unexpected error',
+};
+
+function problemOf(error: unknown): ShownProblem {
+  if (error instanceof CompareFailedError) return { title: TITLES[error.problem.kind], message: error.problem.message };
+  if (error instanceof EngineTaskError) return { title: TITLES[error.problem.kind], message: error.problem.message };
+  if (error instanceof EngineRequestError) return { title: 'The engine has no GPU device', message: `${error.failure.message} (see Device)` };
+  return { title: 'Something went wrong', message: error instanceof Error ? error.message : String(error) };
+}
+
+function storageProblem(what: string, error: unknown): ShownProblem {
+  return { title: `The ${what} could not be read or written`, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Lists the library's adapters (the view calls it when it opens, and on Refresh). */
+export async function refreshCompareLibrary(): Promise<void> {
+  useStudio.getState().compareLibraryLoading();
+  try {
+    const records = await listAdapters();
+    useStudio.getState().compareLibraryListed(records.map((r) => ({ id: r.id, name: r.name, baseModel: r.baseModel })));
+  } catch (error) {
+    useStudio.getState().compareLibraryFailed(storageProblem('adapter library', error));
+  }
+}
+
+export async function refreshCompareHistory(): Promise<void> {
+  useStudio.getState().compareHistoryLoading();
+  try {
+    useStudio.getState().compareHistoryListed(await history.list());
+  } catch (error) {
+    useStudio.getState().compareHistoryFailed(storageProblem('comparison history', error));
+  }
+}
+
+async function saveToHistory(record: ComparisonRecord): Promise<boolean> {
+  try {
+    await history.save(record);
+    useStudio.getState().compareHistoryProblemShown(null);
+    await refreshCompareHistory();
+    return true;
+  } catch (error) {
+    useStudio.getState().compareHistoryProblemShown(storageProblem('comparison history', error));
+    return false;
+  }
+}
+
+function chosenColumns() {
+  const state = useStudio.getState();
+  if (state.model.status !== 'ready') return null;
+  const adapters = state.compareLibrary.status === 'ready' ? state.compareLibrary.adapters : [];
+  return columnsOf(state.model.summary.name, state.compareSelected, adapters);
+}
+
+/** Runs the form's prompt through the base and each chosen adapter, or marks the fields that are wrong. */
+export async function startComparison(): Promise<void> {
+  const client = engineClient();
+  const state = useStudio.getState();
+  const columns = chosenColumns();
+  if (!client || !columns || state.model.status !== 'ready' || state.compareRun.status === 'running') return;
+  const parsed = parseForm(state.compareForm, state.model.summary.contextLength);
+  if (!parsed.ok) {
+    state.compareFormRejected(parsed.errors);
+    return;
+  }
+  const { settings } = parsed;
+  const model = state.model.summary.name;
+  const controller = new AbortController();
+  comparison = controller;
+  state.compareStarted(settings, waitingColumns(columns));
+  const progress = throttleLatest(
+    (p: { column: number; progress: GenerationProgress }) => useStudio.getState().compareProgressed(p.column, p.progress),
+    PROGRESS_INTERVAL_MS,
+  );
+  try {
+    const result = await compareGenerate(
+      client,
+      settings,
+      columns,
+      {
+        onToken: (column, p) => progress.push({ column, progress: p }),
+        onColumnDone: (column, outcome) => {
+          progress.cancel();
+          useStudio.getState().compareColumnDone(column, outcome);
+        },
+      },
+      controller.signal,
+    );
+    progress.cancel();
+    if (comparison !== controller) return;
+    useStudio.getState().compareFinished(result.stopped);
+    const run = useStudio.getState().compareRun;
+    const record = run.status === 'done' && !run.stopped ? recordOfRun(newComparisonId(), Date.now(), model, settings, run.columns) : null;
+    if (record && (await saveToHistory(record))) current = record;
+  } catch (error) {
+    progress.cancel();
+    if (comparison === controller) useStudio.getState().compareFailed(problemOf(error));
+  } finally {
+    if (comparison === controller) comparison = null;
+  }
+}
+
+/** Stops the comparison after its current token; later columns are skipped, and nothing is saved. */
+export function stopComparison(): void {
+  if (!comparison || comparison.signal.aborted) return;
+  comparison.abort();
+  useStudio.getState().compareStopping();
+}
+
+/** The evaluation's dataset: the sample, or a file the user picked. */
+export function chooseEvalDataset(file: File | null): void {
+  evalFile = file;
+  useStudio.getState().compareEvalDatasetChosen(file ? { kind: 'file', name: file.name } : { kind: 'sample' });
+}
+
+/** Measures validation loss and perplexity of the base and each chosen adapter. */
+export async function startEvaluation(): Promise<void> {
+  const client = engineClient();
+  const state = useStudio.getState();
+  const columns = chosenColumns();
+  if (!client || !columns || state.compareEval.status === 'running') return;
+  const parsed = parseEvalForm(state.compareEvalForm);
+  if (!parsed.ok) {
+    state.compareEvalRejected(parsed.errors);
+    return;
+  }
+  const source: CompareDatasetSource =
+    state.compareEvalDataset.kind === 'file' && evalFile ? { kind: 'file', file: evalFile } : { kind: 'sample' };
+  const controller = new AbortController();
+  evaluation = controller;
+  state.compareEvalStarted(columns.map((c) => ({ label: c.label, adapterId: c.adapterId })));
+  const progress = throttleLatest(useStudio.getState().compareEvalProgressed, PROGRESS_INTERVAL_MS);
+  try {
+    const summary = await compareEvaluate(client, source, parsed.settings, columns, progress.push, controller.signal);
+    progress.cancel();
+    if (evaluation !== controller) return;
+    if (!summary) {
+      useStudio.getState().compareEvalCancelled();
+      return;
+    }
+    // Only the comparison of this very base and these adapters gets the table.
+    const sameBase = current !== null && state.model.status === 'ready' && current.model === state.model.summary.name;
+    const joined = current && sameBase ? withEvaluation(current, columns, evaluationOf(summary, columns, parsed.settings.seqLen)) : null;
+    const saved = joined ? await saveToHistory(joined) : false;
+    if (saved) current = joined;
+    useStudio.getState().compareEvalDone(summary, parsed.settings.seqLen, saved);
+  } catch (error) {
+    progress.cancel();
+    if (evaluation === controller) useStudio.getState().compareEvalFailed(problemOf(error));
+  } finally {
+    if (evaluation === controller) evaluation = null;
+  }
+}
+
+export function cancelEvaluation(): void {
+  if (!evaluation || evaluation.signal.aborted) return;
+  evaluation.abort();
+  useStudio.getState().compareEvalCancelling();
+}
+
+export async function openHistoryEntry(id: string): Promise<void> {
+  try {
+    const record = await history.get(id);
+    useStudio.getState().compareOpen(record);
+    if (!record) await refreshCompareHistory();
+  } catch (error) {
+    useStudio.getState().compareHistoryProblemShown(storageProblem('comparison history', error));
+  }
+}
+
+export async function deleteHistoryEntry(id: string): Promise<void> {
+  try {
+    await history.delete(id);
+    if (current?.id === id) current = null;
+    await refreshCompareHistory();
+  } catch (error) {
+    useStudio.getState().compareHistoryProblemShown(storageProblem('comparison history', error));
+  }
+}

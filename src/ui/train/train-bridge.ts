@@ -1,0 +1,382 @@
+/**
+ * Where training news reaches the store, and the Train view's actions: start a run from the form (after the form,
+ * the memory estimate and the device have all agreed), pause/stop/resume it, keep its record in the run history
+ * (IndexedDB; progress saved at most every two seconds, status changes at once), and delete old runs with their
+ * files. The engine worker sends progress batched at ≤10 Hz; each batch is one store update.
+ */
+import {
+  cutBackTo,
+  deleteRun,
+  type RunModelRef,
+  loadRuns,
+  newRunId,
+  type RunPoint,
+  type RunRecord,
+  type RunStatus,
+  saveRun,
+  withPoints,
+} from '../../library/run-history';
+import type { MetricsHistory } from '../../train/metrics';
+import { EngineRequestError } from '../../worker/client';
+import type { TrainDataSource, TrainFailure, TrainModelSource, TrainOutcome } from '../../worker/train-protocol';
+import { controlRun, deleteRunFiles, inspectModel, startRun, type TrainEvent, type TrainResult } from '../../worker/train-client';
+import { engineClient, onEngineConnected } from '../engineBridge';
+import { useStudio } from '../stores/studio';
+import type { TrainProblem } from '../stores/trainSlice';
+import { checkRunMemory } from './memory';
+import { fieldOfSetting, parseTrainForm } from './train-form';
+
+/** The base every run trains until user-dropped bases are supported: the bundled stories260K, as GGUF. */
+export const DEFAULT_TRAIN_MODEL: TrainModelSource = { kind: 'bundled', id: 'stories260K', format: 'gguf' };
+const SAVE_INTERVAL_MS = 2000;
+
+/** The files the user chose for the next run (Files stay out of the store). */
+let chosenFile: File | null = null;
+let chosenModel: File | null = null;
+/** The base file of each run started or resumed in this page, so Resume needs no new pick until a reload. */
+const runModelFiles = new Map<string, File>();
+let initialized = false;
+let lastSaved = 0;
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Loads the run history (marking runs cut off by a reload) and reads the base's header once the engine is up. */
+export function initTrain(): void {
+  if (initialized) return;
+  initialized = true;
+  loadRuns()
+    .then((runs) => useStudio.getState().runsLoaded(runs))
+    .catch((error: unknown) => useStudio.getState().runsFailed(`The run history could not be read: ${message(error)}`));
+  onEngineConnected(() => void inspectBase(currentModelSource()));
+}
+
+function refOf(source: TrainModelSource): RunModelRef {
+  return source.kind === 'gguf-file' ? { kind: 'gguf-file', name: source.file.name, bytes: source.file.size } : source;
+}
+
+/** The latest base asked for; an older inspection that answers later is ignored. */
+let inspectTicket = 0;
+
+async function inspectBase(source: TrainModelSource): Promise<void> {
+  const client = engineClient();
+  if (!client) return;
+  const ticket = ++inspectTicket;
+  const ref = refOf(source);
+  useStudio.getState().trainModelChanged({ status: 'loading', source: ref });
+  try {
+    const info = await inspectModel(client, source);
+    if (ticket === inspectTicket) useStudio.getState().trainModelChanged({ status: 'ready', source: ref, info });
+  } catch (error) {
+    if (ticket === inspectTicket) useStudio.getState().trainModelChanged({ status: 'failed', source: ref, message: message(error) });
+  }
+}
+
+/** The base of the next run: a GGUF file the user opened, or (null) the bundled stories260K. */
+export function chooseTrainModel(file: File | null): void {
+  chosenModel = file;
+  void inspectBase(currentModelSource());
+}
+
+function currentModelSource(): TrainModelSource {
+  return chosenModel ? { kind: 'gguf-file', file: chosenModel } : DEFAULT_TRAIN_MODEL;
+}
+
+export function chooseTrainFile(file: File | null): void {
+  chosenFile = file;
+  useStudio.getState().trainDataChosen(file ? { kind: 'file', name: file.name, bytes: file.size } : { kind: 'sample' });
+}
+
+function record(id: string): RunRecord | undefined {
+  return useStudio.getState().runs.find((r) => r.id === id);
+}
+
+/**
+ * Puts the record in the store now, and in IndexedDB now (`urgent`) or with the first update two seconds after
+ * the last write. Writes happen while an engine message is handled, never from a timer: that is when the engine
+ * pauses its GPU work so the page has the CPU (see train-run.ts). The run's last state is always written urgently.
+ */
+function keep(next: RunRecord, urgent: boolean): void {
+  useStudio.getState().runSaved(next);
+  if (!urgent && performance.now() - lastSaved < SAVE_INTERVAL_MS) return;
+  lastSaved = performance.now();
+  saveRun(next).catch((error: unknown) => useStudio.getState().liveNoticed(`The run history could not be saved: ${message(error)}`));
+}
+
+function isBusy(): boolean {
+  const live = useStudio.getState().live;
+  return live !== null && live.phase !== 'ended';
+}
+
+/** Checks the form, the base, the memory and the device; starts a new run when all agree. */
+export async function startTraining(): Promise<void> {
+  const state = useStudio.getState();
+  if (isBusy()) return;
+  const model = state.trainModel.status === 'ready' ? state.trainModel.info : null;
+  const parsed = parseTrainForm(state.trainForm, model?.config ?? null);
+  if (!parsed.ok) {
+    state.trainFormRejected(parsed.errors, { title: 'Some settings cannot be used', message: 'Fix the marked fields, then start again.' });
+    return;
+  }
+  const client = engineClient();
+  if (!client || state.device.status !== 'ready') {
+    state.trainRefused({ title: 'No GPU device', message: 'Training needs the engine’s GPU device, which is not ready (see Device).' });
+    return;
+  }
+  if (!model) {
+    const why = state.trainModel.status === 'failed' ? state.trainModel.message : 'it is still being read';
+    state.trainRefused({ title: 'The base model is not ready', message: `The base model cannot be used yet: ${why}.` });
+    return;
+  }
+  const { config, samples, budgetBytes } = parsed.parsed;
+  const memory = checkRunMemory(config, model.config, state.device.report.limits, budgetBytes, model.weights);
+  if (!memory.fits) {
+    state.trainRefused({
+      title: 'This run will not fit the GPU',
+      message: `${memory.problems.join('; ')}.${memory.advice.length ? ` Would help: ${memory.advice.join('; ')}.` : ''}`,
+    });
+    return;
+  }
+  const data: TrainDataSource = state.trainData.kind === 'file' && chosenFile ? { kind: 'file', file: chosenFile } : { kind: 'sample' };
+  const modelSource = currentModelSource();
+  const datasetName = data.kind === 'file' ? data.file.name : 'moon-stories.jsonl';
+  const now = Date.now();
+  const run: RunRecord = {
+    id: newRunId(),
+    name: `${datasetName.replace(/\.[^.]+$/, '')} · ${model.name.replace(/\.gguf$/, '')} · r${config.rank}`,
+    createdAt: now,
+    updatedAt: now,
+    status: 'running',
+    config,
+    model: { name: model.name, source: refOf(modelSource) },
+    dataset: { name: datasetName, source: data.kind },
+    samples,
+    step: 0,
+    totalSteps: config.maxSteps ?? 0,
+    checkpointStep: null,
+    points: [],
+    validations: [],
+    bestValLoss: null,
+    finalValLoss: null,
+    adapterId: null,
+    problem: null,
+    lastSamples: null,
+  };
+  if (modelSource.kind === 'gguf-file') runModelFiles.set(run.id, modelSource.file);
+  await go(run, modelSource, data, false, budgetBytes);
+}
+
+/** Whether resuming this run needs its base file picked again (it was a file, and this page does not hold it). */
+export function needsModelFile(run: RunRecord): boolean {
+  return run.model.source.kind === 'gguf-file' && !runModelFiles.has(run.id);
+}
+
+/**
+ * Continues a paused or interrupted run from its last checkpoint. A run on a GGUF file the user opened needs the
+ * file again after a reload (`modelFile`); the worker checks it is the same base.
+ */
+export async function resumeTraining(runId: string, modelFile?: File): Promise<void> {
+  const run = record(runId);
+  if (!run || isBusy()) return;
+  const state = useStudio.getState();
+  if (!engineClient() || state.device.status !== 'ready') {
+    state.trainRefused({ title: 'No GPU device', message: 'Resuming needs the engine’s GPU device, which is not ready (see Device).', where: 'resume' });
+    return;
+  }
+  let source: TrainModelSource;
+  if (run.model.source.kind === 'gguf-file') {
+    const file = modelFile ?? runModelFiles.get(run.id);
+    if (!file) {
+      state.trainRefused({
+        title: 'The base model is needed again',
+        message: `This run trained on ${run.model.source.name}, a file you opened; the browser does not keep it across reloads. Choose it again to resume.`,
+        where: 'resume',
+      });
+      return;
+    }
+    runModelFiles.set(run.id, file);
+    source = { kind: 'gguf-file', file };
+  } else {
+    source = run.model.source;
+  }
+  await go({ ...run, status: 'running', problem: null }, source, { kind: 'sample' }, true, undefined);
+}
+
+export function pauseTraining(): void {
+  control('pause');
+}
+
+export function stopTraining(): void {
+  control('stop');
+}
+
+function control(action: 'pause' | 'stop'): void {
+  const live = useStudio.getState().live;
+  const client = engineClient();
+  if (!live || !client || (live.phase !== 'running' && live.phase !== 'starting')) return;
+  controlRun(client, live.runId, action);
+  useStudio.getState().liveUpdated({ phase: action === 'pause' ? 'pausing' : 'stopping' });
+}
+
+export async function removeRun(runId: string): Promise<void> {
+  const client = engineClient();
+  if (useStudio.getState().live?.runId === runId && isBusy()) return;
+  try {
+    await deleteRun(runId);
+    if (client) await deleteRunFiles(client, runId);
+    useStudio.getState().runRemoved(runId);
+  } catch (error) {
+    useStudio.getState().runsFailed(`The run could not be deleted: ${message(error)}`);
+  }
+}
+
+function fromHistory(run: RunRecord, history: MetricsHistory, fromStep: number): RunRecord {
+  const cut = cutBackTo(run, fromStep);
+  // The checkpoint's history is what the resumed run continues; fill in what the record lost (e.g. never saved).
+  const known = new Map(cut.points.map((p) => [p.step, p]));
+  const points: RunPoint[] = history.steps.map(
+    (s) => known.get(s.step) ?? { step: s.step, loss: s.loss, learningRate: s.learningRate, gradNorm: s.gradNorm, tokensPerSecond: 0 },
+  );
+  return withPoints({ ...cut, points: [], validations: [] }, points, history.validations.map((v) => ({ step: v.step, loss: v.loss })));
+}
+
+async function go(
+  run: RunRecord,
+  model: TrainModelSource,
+  data: TrainDataSource,
+  resume: boolean,
+  budgetBytes: number | undefined,
+): Promise<void> {
+  const client = engineClient();
+  if (!client) return;
+  const store = useStudio.getState();
+  store.liveStarted(run.id);
+  keep(run, true);
+  const onEvent = (event: TrainEvent) => {
+    const s = useStudio.getState();
+    const current = record(run.id);
+    if (!current) return;
+    switch (event.kind) {
+      case 'train-started': {
+        s.liveUpdated({ phase: 'running', data: { train: event.trainExamples, validation: event.validationExamples } });
+        const next = resume ? fromHistory(current, event.history, event.fromStep) : current;
+        keep({ ...next, dataset: { ...next.dataset, name: event.datasetName } }, true);
+        return;
+      }
+      case 'train-progress': {
+        const last = event.steps.at(-1);
+        const points = event.steps.map((e) => ({
+          step: e.step,
+          loss: e.loss,
+          learningRate: e.learningRate,
+          gradNorm: e.gradNorm,
+          tokensPerSecond: e.tokensPerSecond,
+        }));
+        let next = withPoints(current, points, event.validations.map((v) => ({ step: v.step, loss: v.loss })));
+        if (last) {
+          next = { ...next, totalSteps: last.totalSteps };
+          const saveEvery = current.config.saveEvery;
+          // The loop saves a checkpoint right after a step that is a multiple of saveEvery (the last one excepted).
+          const saved = event.steps.filter((e) => saveEvery > 0 && e.step % saveEvery === 0 && e.step < e.totalSteps).at(-1);
+          if (saved) next = { ...next, checkpointStep: saved.step };
+          s.liveUpdated({ progress: last });
+        }
+        // A new checkpoint is saved to the history at once: it is what a reload would resume from.
+        keep(next, next.checkpointStep !== current.checkpointStep);
+        return;
+      }
+      case 'train-sample':
+        s.liveSampled(event.step, event.samples);
+        keep({ ...current, lastSamples: { step: event.step, samples: event.samples } }, false);
+        return;
+      case 'train-notice':
+        s.liveNoticed(event.message);
+        return;
+    }
+  };
+  let result: TrainResult;
+  try {
+    result = await startRun(
+      client,
+      { runId: run.id, runName: run.name, model, data, config: run.config, resume, samples: run.samples, budgetBytes },
+      onEvent,
+    );
+  } catch (error) {
+    const text = error instanceof EngineRequestError ? `The engine stopped: ${error.message}` : message(error);
+    result = { ok: false, failure: { kind: 'interrupted', message: text, checkpointStep: record(run.id)?.checkpointStep ?? null } };
+  }
+  finish(run.id, result);
+}
+
+const STATUS_OF: Record<TrainOutcome['stopReason'], RunStatus> = {
+  completed: 'finished',
+  'early-stopped': 'finished',
+  aborted: 'stopped',
+  paused: 'paused',
+};
+
+const FAILURE_TITLES: Record<TrainFailure['kind'], string> = {
+  config: 'A setting cannot be used',
+  data: 'The dataset cannot be trained on',
+  model: 'The base model could not be read',
+  memory: 'This run will not fit the GPU',
+  'non-finite': 'The loss became NaN or infinite',
+  'device-lost': 'The GPU device was lost',
+  interrupted: 'Training was interrupted',
+  checkpoint: 'The checkpoint cannot be used',
+  internal: 'The engine hit an unexpected error',
+};
+
+function failureProblem(failure: TrainFailure): TrainProblem {
+  const resumable = failure.kind === 'device-lost' || failure.kind === 'interrupted';
+  const how =
+    failure.kind === 'device-lost'
+      ? ' Once the device is back (see Device; reloading the page also gets a new one), press Resume to continue from the last checkpoint.'
+      : resumable
+        ? ' Press Resume to continue from the last checkpoint.'
+        : '';
+  return { title: FAILURE_TITLES[failure.kind], message: `${failure.message}${how}` };
+}
+
+function finish(runId: string, result: TrainResult): void {
+  const s = useStudio.getState();
+  const current = record(runId);
+  if (!current) return;
+  if (result.ok) {
+    const { outcome } = result;
+    const status = STATUS_OF[outcome.stopReason];
+    keep(
+      {
+        ...current,
+        status,
+        step: outcome.steps,
+        totalSteps: outcome.totalSteps,
+        checkpointStep: outcome.steps,
+        bestValLoss: outcome.bestValLoss,
+        finalValLoss: outcome.finalValLoss,
+        adapterId: outcome.adapterId,
+        problem: outcome.adapterProblem ? { kind: 'internal', message: outcome.adapterProblem } : null,
+      },
+      true,
+    );
+    s.liveUpdated({ phase: 'ended', outcome });
+    return;
+  }
+  const { failure } = result;
+  const resumable = failure.kind === 'device-lost' || failure.kind === 'interrupted' || failure.kind === 'non-finite';
+  keep(
+    {
+      ...current,
+      status: failure.kind === 'device-lost' || failure.kind === 'interrupted' ? 'interrupted' : 'failed',
+      checkpointStep: resumable ? failure.checkpointStep : current.checkpointStep,
+      problem: { kind: failure.kind, message: failureProblem(failure).message },
+    },
+    true,
+  );
+  s.liveUpdated({ phase: 'ended', problem: failureProblem(failure) });
+  if (failure.kind === 'config' && failure.setting) {
+    const field = fieldOfSetting(failure.setting) ?? (failure.setting as never);
+    if (field) s.trainFormRejected({ [field]: failure.message }, failureProblem(failure));
+  }
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { syntheticConfig } from '../../model/fixtures';
+import { checkRunMemory } from './memory';
+import { DEFAULT_TRAIN_FORM, parseTrainForm, PRESETS, presetForm, type TrainForm } from './train-form';
+
+const model = syntheticConfig();
+const form = (patch: Partial<TrainForm>): TrainForm => ({ ...DEFAULT_TRAIN_FORM, ...patch });
+
+function errorsOf(f: TrainForm) {
+  const result = parseTrainForm(f, model);
+  if (result.ok) throw new Error('expected the form to be refused');
+  return result.errors;
+}
+
+describe('train form', () => {
+  it('parses every preset into a config the engine accepts', () => {
+    for (const preset of PRESETS) {
+      const result = parseTrainForm(presetForm(preset.id), null);
+      expect(result.ok, preset.id).toBe(true);
+    }
+    const quick = parseTrainForm(presetForm('quick'), model);
+    if (!quick.ok) throw new Error('quick preset refused');
+    expect(quick.parsed.config.maxSteps).toBe(50);
+    expect(quick.parsed.config.epochs).toBeNull();
+    expect(quick.parsed.config.valSplit).toBeCloseTo(0.05);
+    expect(quick.parsed.samples.prompts).toHaveLength(2);
+    const quality = parseTrainForm(presetForm('quality'), null);
+    if (!quality.ok) throw new Error('quality preset refused');
+    expect(quality.parsed.config.maxSteps).toBeNull();
+    expect(quality.parsed.config.epochs).toBe(3);
+    expect(quality.parsed.config.patience).toBe(3);
+  });
+
+  it('refuses a learning rate of 0, NaN or text with a message on that field', () => {
+    expect(errorsOf(form({ learningRate: '0' })).learningRate).toMatch(/above 0/);
+    expect(errorsOf(form({ learningRate: 'NaN' })).learningRate).toBe('NaN is not a number.');
+    expect(errorsOf(form({ learningRate: 'fast' })).learningRate).toBe('Enter a number.');
+  });
+
+  it("refuses a rank larger than the base's layers, naming the projection", () => {
+    const errors = errorsOf(form({ rank: String(model.hiddenSize * 8) }));
+    expect(errors.rank).toMatch(/larger than the '.+' projection/);
+    expect(errors.rank).not.toContain('--');
+  });
+
+  it('refuses no targets, a bad split, and a fractional batch', () => {
+    const errors = errorsOf(form({ targets: [], valPercent: '100', batchSize: '1.5' }));
+    expect(errors.targets).toBeDefined();
+    expect(errors.valPercent).toBeDefined();
+    expect(errors.batchSize).toBeDefined();
+  });
+
+  it('reads the length as steps or epochs, never both', () => {
+    const result = parseTrainForm(form({ lengthBy: 'epochs', epochs: '2', maxSteps: 'ignored' }), model);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.parsed.config.epochs).toBe(2);
+    expect(result.parsed.config.maxSteps).toBeNull();
+  });
+
+  it('takes a budget in MiB', () => {
+    const result = parseTrainForm(form({ budgetMiB: '2' }), model);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.parsed.budgetBytes).toBe(2 * 2 ** 20);
+  });
+});
+
+describe('run memory check', () => {
+  const parsed = parseTrainForm(DEFAULT_TRAIN_FORM, model);
+  if (!parsed.ok) throw new Error('default form refused');
+  const { config } = parsed.parsed;
+
+  it('fits a small run and grows with the batch', () => {
+    const small = checkRunMemory(config, model, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }, undefined);
+    expect(small.fits).toBe(true);
+    const big = checkRunMemory({ ...config, batchSize: 8 }, model, null, undefined);
+    expect(big.estimate.activationBytes).toBeGreaterThan(small.estimate.activationBytes);
+  });
+
+  it("refuses a run beyond the device's buffer limit or the budget, with a reason and advice", () => {
+    const tiny = checkRunMemory({ ...config, seqLen: 4096 }, model, { maxBufferSize: 2 ** 16, maxStorageBufferBindingSize: 2 ** 16 }, 2 ** 16);
+    expect(tiny.fits).toBe(false);
+    expect(tiny.problems.join(' ')).toMatch(/maxBufferSize/);
+    expect(tiny.problems.join(' ')).toMatch(/more than the 64\.0 KiB available/);
+    expect(tiny.advice.join(' ')).toContain('checkpointing');
+    expect(tiny.advice.join(' ')).not.toContain('--');
+  });
+});

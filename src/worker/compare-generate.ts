@@ -1,0 +1,52 @@
+/**
+ * One prompt through every column of a comparison: the loaded base alone, then the base with each adapter attached
+ * in turn, each with the same settings (so the same seed and sampling). Columns run one after another on the one
+ * device; the caller holds the worker's GPU lock for the whole run so no Playground generation interleaves.
+ */
+import { releaseLoraAdapter, uploadLoraAdapter } from '../adapters/gpu-adapter';
+import type { LoraAdapter } from '../adapters/lora-weights';
+import type { GpuContext } from '../gpu/context';
+import type { ColumnOutcome, CompareGenerateRequest } from './compare-protocol';
+import type { ModelSession } from './model-session';
+import { problemOf } from './problems';
+import type { FromEngine } from './protocol';
+
+export async function generateColumns(
+  ctx: GpuContext,
+  session: ModelSession,
+  adapters: readonly (LoraAdapter | null)[],
+  request: CompareGenerateRequest,
+  signal: AbortSignal,
+  post: (message: FromEngine) => void,
+): Promise<{ columns: ColumnOutcome[]; stopped: boolean }> {
+  const columns: ColumnOutcome[] = [];
+  for (let column = 0; column < request.columns.length; column++) {
+    if (signal.aborted) {
+      columns.push({ status: 'skipped' });
+      post({ kind: 'compare-column-done', requestId: request.id, column, result: { status: 'skipped' } });
+      continue;
+    }
+    const adapter = adapters[column];
+    let result: ColumnOutcome;
+    let uploaded = null;
+    try {
+      if (adapter) {
+        uploaded = uploadLoraAdapter(ctx, adapter, session.files.config.ropeLayout);
+        session.setAdapter(uploaded);
+      }
+      const outcome = await session.generate(request.settings, signal, (progress) =>
+        post({ kind: 'compare-token', requestId: request.id, column, progress }),
+      );
+      result = { status: 'done', outcome };
+    } catch (error) {
+      result = { status: 'failed', problem: problemOf(error) };
+    } finally {
+      // Detach before releasing: the model must never point at freed buffers.
+      session.setAdapter(null);
+      if (uploaded) releaseLoraAdapter(ctx, uploaded);
+    }
+    columns.push(result);
+    post({ kind: 'compare-column-done', requestId: request.id, column, result });
+  }
+  return { columns, stopped: signal.aborted };
+}

@@ -1,0 +1,41 @@
+/**
+ * Opens a model from the Hub cache for the worker's load: the entry's files straight from OPFS (lazy Blobs), so a
+ * cached model loads with no network at all. A missing or unfinished entry is a ModelFormatError naming it, which
+ * the studio shows where the load was asked.
+ */
+import { openCachedModel } from '../hub/cache-list';
+import { HubError } from '../hub/errors';
+import { OpfsCacheStore } from '../hub/opfs-store';
+import { ModelFormatError } from '../model/errors';
+import { loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
+import { blobSource } from '../model/source';
+
+/** Which cache entry each opened model came from, so the entry of the loaded model is not deleted under it. */
+const entryOfModel = new WeakMap<LoadedModel, string>();
+
+export function cacheKeyOf(model: LoadedModel): string | null {
+  return entryOfModel.get(model) ?? null;
+}
+
+export async function loadCachedModel(key: string): Promise<LoadedModel> {
+  const model = await openEntry(key);
+  entryOfModel.set(model, key);
+  return model;
+}
+
+async function openEntry(key: string): Promise<LoadedModel> {
+  let opened;
+  try {
+    opened = await openCachedModel(new OpfsCacheStore(), key);
+  } catch (error) {
+    if (error instanceof HubError) throw new ModelFormatError('Cached model', error.message);
+    throw error;
+  }
+  const { manifest, files } = opened;
+  if (manifest.request.target.kind === 'gguf') {
+    const [[name, blob]] = [...files];
+    return loadGgufModel(blobSource(blob, name));
+  }
+  const label = manifest.request.repo.split('/')[1] + (manifest.request.target.folder ? `/${manifest.request.target.folder}` : '');
+  return loadHfModel(new Map([...files].map(([name, blob]) => [name, blobSource(blob, name)])), label);
+}

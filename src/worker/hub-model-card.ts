@@ -1,0 +1,48 @@
+/**
+ * The model card's training-memory figures: src/train/memory-estimate.ts on the loaded model with the default
+ * training settings (DEFAULT_TRAINING_CONFIG: LoRA rank 8 on every projection, 4 sequences × 256 tokens, no
+ * dropout, no checkpointing, base as stored), then the two switches that lower it most (QLoRA NF4 for a float
+ * base, gradient checkpointing).
+ */
+import type { LoadedModel } from '../model/load';
+import { DEFAULT_TRAINING_CONFIG } from '../train/config';
+import { estimateTrainingMemory, type MemoryEstimateInput } from '../train/memory-estimate';
+import { weightStorageOf } from '../train/session';
+import type { TrainingMemoryFigure } from './hub-protocol';
+
+const STORAGE_NAMES: Record<string, string> = { f32: 'F32', nf4: 'NF4', q8_0: 'Q8_0', q4_0: 'Q4_0', q4_k: 'Q4_K', q6_k: 'Q6_K' };
+
+export function trainingMemoryFigures(model: LoadedModel, maxBindingBytes?: number): TrainingMemoryFigure[] {
+  const c = DEFAULT_TRAINING_CONFIG;
+  const base: MemoryEstimateInput = {
+    config: model.config,
+    weights: weightStorageOf(model, c.quant),
+    rank: c.rank,
+    targets: c.targets,
+    maxTokens: c.batchSize * c.seqLen,
+    checkpointing: c.checkpointing,
+    dropout: c.dropout > 0,
+    maxBindingBytes,
+  };
+  const describe = (input: MemoryEstimateInput, extra: string): string =>
+    `LoRA rank ${input.rank} on ${input.targets.join(',')}, ${c.batchSize} × ${c.seqLen} tokens, ` +
+    `${STORAGE_NAMES[input.weights] ?? input.weights} base${extra}`;
+  const variants: { input: MemoryEstimateInput; settings: string }[] = [{ input: base, settings: describe(base, ' (defaults)') }];
+  if (base.weights === 'f32') {
+    const nf4 = { ...base, weights: 'nf4' as const };
+    variants.push({ input: nf4, settings: describe(nf4, ' (QLoRA)') });
+  }
+  const recompute = { ...base, checkpointing: true };
+  variants.push({ input: recompute, settings: describe(recompute, ', gradient checkpointing') });
+  return variants.map(({ input, settings }) => {
+    const e = estimateTrainingMemory(input);
+    return {
+      settings,
+      totalBytes: e.totalBytes,
+      weightBytes: e.weightBytes,
+      adapterBytes: e.adapterBytes,
+      activationBytes: e.activationBytes,
+      scratchBytes: e.scratchBytes,
+    };
+  });
+}

@@ -1,0 +1,305 @@
+/**
+ * One training run inside the engine worker, from a start request to its `train-ended` reply: the run's folder
+ * in OPFS (the dataset is copied there on first start, so a reload can resume without the user giving it again),
+ * the base (a bundled model, refetched), the checks that name a bad dataset before the GPU is touched, the
+ * session itself with progress batched to ≤10 messages a second and samples every N steps, and at the end the
+ * adapter added to the library. Pause and stop act after the current step through the run's AbortController.
+ */
+import { DatasetError, parseDatasetBlob, SAMPLE_DATASET, tokenizeExamples, type ParseResult } from '../data';
+import type { GpuContext } from '../gpu/context';
+import { addAdapter } from '../library/adapter-library';
+import { chatTemplateFor } from '../model/chat';
+import { closeModel, loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
+import { blobSource } from '../model/source';
+import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
+import type { TrainingConfig } from '../train/config';
+import type { ProgressEvent, ValidationRecord } from '../train/metrics';
+import { describeModel, runTrainingSession, weightStorageOf } from '../train/session';
+import { OpfsRunStorage } from '../train/storage-opfs';
+import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
+import type { WorkerServices } from './domains';
+import { RunSampler } from './train-samples';
+import { checkSameBase, TrainSetupError, trainFailureOf } from './train-failure';
+import type { TrainControlMessage, TrainModelInfo, TrainModelSource, TrainStartRequest } from './train-protocol';
+
+/** The run's own files besides checkpoints: its dataset copy and what it was made from. */
+const DATA_FILE = 'dataset.data';
+const META_FILE = 'run.json';
+/** Progress reaches the page at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+/**
+ * On a CPU adapter (SwiftShader), the GPU's work takes every core, and the page's main thread, drawing the new
+ * points, would wait for the CPU: a task of 20 ms would last hundreds. So after progress is sent, the next GPU work
+ * waits this long there (a few percent of a step of a second or more). A real GPU leaves the CPU free: no pause.
+ */
+const CPU_ADAPTER_DRAW_PAUSE_MS = 100;
+
+function drawPauseMs(ctx: GpuContext): number {
+  const r = ctx.report;
+  return r.isFallbackAdapter || /swiftshader/i.test(`${r.vendor} ${r.architecture} ${r.device} ${r.description}`) ? CPU_ADAPTER_DRAW_PAUSE_MS : 0;
+}
+
+interface RunMeta {
+  datasetName: string;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  action: 'pause' | 'stop' | null;
+}
+
+const active = new Map<string, ActiveRun>();
+
+/** Pause or stop a run after its current step (a message for a run that is not going is ignored). */
+export function controlRun(message: TrainControlMessage): void {
+  const run = active.get(message.runId);
+  if (!run || run.action) return;
+  run.action = message.action;
+  run.controller.abort();
+}
+
+export async function openTrainModel(source: TrainModelSource): Promise<LoadedModel> {
+  if (source.kind === 'gguf-file') return loadGgufModel(blobSource(source.file, source.file.name));
+  const model = (await listBundledModels()).find((m) => m.id === source.id);
+  if (!model) throw new BundledModelError(`no model '${source.id}' is shipped with the studio`);
+  const fetched = await fetchBundledModel(model, source.format);
+  return fetched.kind === 'gguf' ? loadGgufModel(fetched.source) : loadHfModel(fetched.files, fetched.label);
+}
+
+export async function inspectTrainModel(source: TrainModelSource): Promise<TrainModelInfo> {
+  const loaded = await openTrainModel(source);
+  try {
+    return { name: loaded.name, config: structuredClone(loaded.config), weights: weightStorageOf(loaded, 'none') };
+  } finally {
+    await closeModel(loaded);
+  }
+}
+
+async function fetchSample(): Promise<Blob> {
+  const url = new URL(`${import.meta.env.BASE_URL}${SAMPLE_DATASET.url}`, self.location.href);
+  const response = await fetch(url).catch((error: unknown) => {
+    throw new TrainSetupError('data', `The sample dataset could not be fetched (${String(error)}).`);
+  });
+  if (!response.ok) throw new TrainSetupError('data', `The sample dataset could not be fetched: the server answered ${response.status}.`);
+  return response.blob();
+}
+
+/** The run's dataset: copied into its folder on a fresh start, read back from there on resume. */
+async function runDataset(storage: OpfsRunStorage, request: TrainStartRequest): Promise<{ blob: Blob; name: string }> {
+  if (request.resume) {
+    const meta = await storage.read(META_FILE);
+    const blob = await storage.blob(DATA_FILE);
+    if (!meta || !blob) {
+      throw new TrainSetupError('checkpoint', `This run's copy of its dataset is gone from ${storage.where}; start a new run.`);
+    }
+    const { datasetName } = JSON.parse(new TextDecoder().decode(meta)) as RunMeta;
+    return { blob, name: datasetName };
+  }
+  const source = request.data;
+  const blob = source.kind === 'file' ? source.file : await fetchSample();
+  const name = source.kind === 'file' ? source.file.name : SAMPLE_DATASET.url.split('/').at(-1)!;
+  await storage.write(DATA_FILE, [new Uint8Array(await blob.arrayBuffer())]);
+  await storage.write(META_FILE, [new TextEncoder().encode(JSON.stringify({ datasetName: name } satisfies RunMeta))]);
+  return { blob, name };
+}
+
+const MASKED_ADVICE = 'there is no token to train on. Turn on "Train on inputs", raise the sequence length, or check the column mapping.';
+
+/** The two dataset problems a user can fix in the form, said in their words before the session's generic checks. */
+function checkTrainable(parsed: ParseResult, model: LoadedModel, config: TrainingConfig, name: string): void {
+  if (parsed.examples.length === 0) {
+    throw new TrainSetupError('data', `${name} is empty: it has no examples to train on.`);
+  }
+  let tokenized;
+  try {
+    tokenized = tokenizeExamples(parsed.examples, {
+      tokenizer: model.tokenizer,
+      template: chatTemplateFor(model.tokenizer, model.chatTemplate),
+      seqLen: config.seqLen,
+      trainOnInputs: config.trainOnInputs,
+      overLength: config.overLength,
+      file: name,
+    });
+  } catch (error) {
+    if (!(error instanceof DatasetError)) throw error;
+    // The tokenizer drops every example whose labels are all masked, and refuses a dataset left with none.
+    const allMasked = /no example has a trained token/.test(error.message);
+    throw new TrainSetupError('data', allMasked ? `${error.message}. Every example has all its labels masked: ${MASKED_ADVICE}` : error.message);
+  }
+  if (tokenized.examples.length === 0) {
+    const why = tokenized.dropped[0]?.reason ?? 'no trained token';
+    throw new TrainSetupError('data', `Every example of ${name} has all its labels masked (e.g. ${why}): ${MASKED_ADVICE}`);
+  }
+}
+
+/**
+ * Collects progress and sends it after a step (flushIfDue), at most once per interval, so a fast GPU cannot flood
+ * the page; never from a timer, so the page draws only while the GPU work pauses (see drawPauseMs).
+ */
+class ProgressBatcher {
+  private steps: ProgressEvent[] = [];
+  private validations: ValidationRecord[] = [];
+  private lastSent = -Infinity;
+
+  constructor(
+    private readonly runId: string,
+    private readonly services: WorkerServices,
+  ) {}
+
+  step(event: ProgressEvent): void {
+    this.steps.push(event);
+  }
+
+  validation(record: ValidationRecord): void {
+    this.validations.push(record);
+  }
+
+  /** Sends what is waiting if the last message is at least an interval old; says whether it sent. */
+  flushIfDue(): boolean {
+    if (performance.now() - this.lastSent < PROGRESS_INTERVAL_MS) return false;
+    return this.flush();
+  }
+
+  /** Sends what is waiting now; says whether there was anything. */
+  flush(): boolean {
+    if (this.steps.length === 0 && this.validations.length === 0) return false;
+    this.services.post({ kind: 'train-progress', runId: this.runId, steps: this.steps, validations: this.validations });
+    this.lastSent = performance.now();
+    this.steps = [];
+    this.validations = [];
+    return true;
+  }
+}
+
+const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
+
+export async function runTraining(request: TrainStartRequest, services: WorkerServices): Promise<void> {
+  const { runId, config, id } = request;
+  const run: ActiveRun = { controller: new AbortController(), action: null };
+  active.set(runId, run);
+  const progress = new ProgressBatcher(runId, services);
+  let loaded: LoadedModel | null = null;
+  let sampler: RunSampler | null = null;
+  let checkpointStep: number | null = null;
+  try {
+    const storage = await OpfsRunStorage.open(runId);
+    const data = await runDataset(storage, request);
+    loaded = await openTrainModel(request.model);
+    const model = loaded;
+    const parsed = await parseDatasetBlob(data.blob, { file: data.name });
+    checkTrainable(parsed, model, config, data.name);
+    const saved = request.resume ? await storage.read(CHECKPOINT_FILE) : null;
+    const from = saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
+    if (request.resume && !from) {
+      services.post({ kind: 'train-notice', runId, message: 'No checkpoint had been saved yet, so the run starts over from step 0.' });
+    }
+    if (from) checkSameBase(from.model, describeModel(model, config.quant));
+    checkpointStep = from?.step ?? null;
+    const ctx = await services.getEngine();
+    const drawPause = drawPauseMs(ctx);
+    let deviceLost = false;
+    void ctx.lost.then(() => (deviceLost = true));
+    sampler = new RunSampler(ctx, model, config, request.samples);
+    const runSampler = sampler;
+    let totalSteps = 0;
+    const result = await runTrainingSession({
+      ctx,
+      model,
+      dataset: parsed,
+      datasetName: data.name,
+      config,
+      storage,
+      resume: from !== null,
+      budgetBytes: request.budgetBytes,
+      signal: run.controller.signal,
+      onPrepared: (sizes) =>
+        services.post({
+          kind: 'train-started',
+          runId,
+          datasetName: data.name,
+          trainExamples: sizes.train,
+          validationExamples: sizes.validation,
+          fromStep: from?.step ?? 0,
+          history: from?.history ?? { steps: [], validations: [] },
+        }),
+      onProgress: (event) => {
+        totalSteps = event.totalSteps;
+        progress.step(event);
+      },
+      onValidation: (record) => progress.validation(record),
+      onNotice: (message) => services.post({ kind: 'train-notice', runId, message }),
+      afterStep: async (step, engine) => {
+        if (config.saveEvery > 0 && step % config.saveEvery === 0) checkpointStep = step;
+        if (progress.flushIfDue() && drawPause > 0) await pause(drawPause);
+        if (!runSampler.due(step, totalSteps)) return;
+        try {
+          const samples = await runSampler.sample(engine.trainer, engine.uploaded);
+          progress.flush(); // the step's point before its samples
+          services.post({ kind: 'train-sample', runId, step, samples });
+          if (drawPause > 0) await pause(drawPause);
+        } catch (error) {
+          if (deviceLost) throw error;
+          const message = error instanceof Error ? error.message : String(error);
+          services.post({ kind: 'train-notice', runId, message: `Samples at step ${step} could not be generated: ${message}` });
+        }
+      },
+    });
+    progress.flush();
+    const { loop } = result;
+    const stopReason = loop.stopReason === 'aborted' && run.action === 'pause' ? 'paused' : loop.stopReason;
+    let adapterId: string | null = null;
+    let adapterProblem: string | null = null;
+    if (stopReason !== 'paused' && loop.steps > 0) {
+      try {
+        const record = await addAdapter(
+          {
+            name: request.runName,
+            baseModel: model.name,
+            method: config.quant === 'nf4' ? 'QLoRA (NF4)' : 'LoRA',
+            rank: config.rank,
+            alpha: config.alpha,
+            targets: [...config.targets],
+            dataset: data.name,
+            valLoss: loop.best?.loss ?? result.finalValLoss,
+            source: 'trained',
+            runId,
+          },
+          result.adapter,
+        );
+        adapterId = record.id;
+      } catch (error) {
+        adapterProblem = `The adapter could not be added to the library: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    services.post({
+      kind: 'train-ended',
+      id,
+      result: {
+        ok: true,
+        outcome: {
+          stopReason,
+          steps: loop.steps,
+          totalSteps: loop.totalSteps,
+          bestValLoss: loop.best?.loss ?? null,
+          bestStep: loop.best?.step ?? null,
+          finalValLoss: result.finalValLoss,
+          finalTrainLoss: result.finalTrainLoss,
+          adapterId,
+          adapterStep: result.adapterStep,
+          adapterProblem,
+          tokensPerSecond: loop.tokensPerSecond,
+          elapsedSeconds: loop.elapsedSeconds,
+          peakBytes: result.peakBytes,
+          estimatedBytes: result.estimate.totalBytes,
+        },
+      },
+    });
+  } catch (error) {
+    progress.flush();
+    services.post({ kind: 'train-ended', id, result: { ok: false, failure: trainFailureOf(error, checkpointStep) } });
+  } finally {
+    active.delete(runId);
+    sampler?.dispose();
+    if (loaded) await closeModel(loaded).catch(() => undefined);
+  }
+}
