@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { benchLibraryGuard, initialJsBudget } from './scripts/bundle-budget';
+import { benchLibraryGuard, initialJsBudget } from './scripts/bundle-budget.ts';
 
 /**
  * Where the studio may connect: its own origin, and the Hugging Face Hub for model downloads. huggingface.co
