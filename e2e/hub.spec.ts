@@ -152,6 +152,12 @@ test('downloads a GGUF with progress, resumes a cut transfer with a Range reques
   const output = region(page, 'Output');
   await expect(output.locator('.panel-head').getByRole('status')).toHaveText('Done', { timeout: LOAD_TIMEOUT });
   expect(await output.getByRole('status', { name: 'Generated text' }).textContent()).toBe(await referenceContinuation());
+
+  // The Train view offers the cached model as a base, and reads it from the cache (still no network).
+  await page.goto('/#train');
+  await page.getByRole('button', { name: 'Train webtune-test/stories260K · stories260K.gguf' }).click();
+  await expect(page.getByTestId('train-base')).toContainText('5 layers, hidden 64', { timeout: LOAD_TIMEOUT });
+  await expect(page.getByRole('button', { name: 'Use the bundled stories260K' })).toBeVisible();
   expect(hub.requests).toEqual([]);
 });
 

@@ -28,7 +28,10 @@ export interface RunValidationPoint {
 }
 
 /** The base as a run record keeps it: a bundled model, or the name and size of a GGUF file (never its bytes). */
-export type RunModelRef = { kind: 'bundled'; id: string; format: 'gguf' | 'hf' } | { kind: 'gguf-file'; name: string; bytes: number };
+export type RunModelRef =
+  | { kind: 'bundled'; id: string; format: 'gguf' | 'hf' }
+  | { kind: 'gguf-file'; name: string; bytes: number }
+  | { kind: 'cached'; key: string; label: string };
 
 export interface RunRecord {
   id: string;

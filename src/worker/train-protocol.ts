@@ -13,7 +13,11 @@ import type { ModelFormat } from './engine-types';
  * The base a run trains: a model shipped with the studio (refetched on resume), or a GGUF file the user opened
  * (asked for again on resume after a reload, and checked to be the same base).
  */
-export type TrainModelSource = { kind: 'bundled'; id: string; format: ModelFormat } | { kind: 'gguf-file'; file: File };
+export type TrainModelSource =
+  | { kind: 'bundled'; id: string; format: ModelFormat }
+  | { kind: 'gguf-file'; file: File }
+  /** A complete entry of the Hub download cache (OPFS): reopened by key, so a resume needs nothing from the user. */
+  | { kind: 'cached'; key: string; label: string };
 
 /** The dataset of a new run: the bundled sample or a file the user gave. A resumed run reads its own copy. */
 export type TrainDataSource = { kind: 'sample' } | { kind: 'file'; file: File };

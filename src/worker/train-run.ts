@@ -17,6 +17,7 @@ import type { ProgressEvent, ValidationRecord } from '../train/metrics';
 import { describeModel, runTrainingSession, weightStorageOf } from '../train/session';
 import { OpfsRunStorage } from '../train/storage-opfs';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
+import { loadCachedModel } from './hub-cached-model';
 import type { WorkerServices } from './domains';
 import { RunSampler } from './train-samples';
 import { checkSameBase, TrainSetupError, trainFailureOf } from './train-failure';
@@ -60,6 +61,7 @@ export function controlRun(message: TrainControlMessage): void {
 
 export async function openTrainModel(source: TrainModelSource): Promise<LoadedModel> {
   if (source.kind === 'gguf-file') return loadGgufModel(blobSource(source.file, source.file.name));
+  if (source.kind === 'cached') return loadCachedModel(source.key);
   const model = (await listBundledModels()).find((m) => m.id === source.id);
   if (!model) throw new BundledModelError(`no model '${source.id}' is shipped with the studio`);
   const fetched = await fetchBundledModel(model, source.format);

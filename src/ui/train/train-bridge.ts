@@ -32,7 +32,8 @@ const SAVE_INTERVAL_MS = 2000;
 
 /** The files the user chose for the next run (Files stay out of the store). */
 let chosenFile: File | null = null;
-let chosenModel: File | null = null;
+/** The base the user picked for the next run (null: the bundled default). */
+let chosenModel: TrainModelSource | null = null;
 /** The base file of each run started or resumed in this page, so Resume needs no new pick until a reload. */
 const runModelFiles = new Map<string, File>();
 let initialized = false;
@@ -75,12 +76,18 @@ async function inspectBase(source: TrainModelSource): Promise<void> {
 
 /** The base of the next run: a GGUF file the user opened, or (null) the bundled stories260K. */
 export function chooseTrainModel(file: File | null): void {
-  chosenModel = file;
+  chosenModel = file ? { kind: 'gguf-file', file } : null;
+  void inspectBase(currentModelSource());
+}
+
+/** The base of the next run: a complete model of the Hub download cache. */
+export function chooseCachedTrainModel(key: string, label: string): void {
+  chosenModel = { kind: 'cached', key, label };
   void inspectBase(currentModelSource());
 }
 
 function currentModelSource(): TrainModelSource {
-  return chosenModel ? { kind: 'gguf-file', file: chosenModel } : DEFAULT_TRAIN_MODEL;
+  return chosenModel ?? DEFAULT_TRAIN_MODEL;
 }
 
 export function chooseTrainFile(file: File | null): void {

@@ -3,11 +3,14 @@
  * training config behind "Advanced". The memory estimate follows the fields as they change; Start is refused with
  * the reason when the form, the base, the device or the memory say no.
  */
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { LORA_TARGETS, type LoraTarget } from '../../../gpu/lora/lora-linear';
-import { useStudio } from '../../stores/studio';
-import { chooseTrainFile, chooseTrainModel, startTraining } from '../../train/train-bridge';
+import type { CacheEntryInfo } from '../../../hub/types';
 import { openDatasetFile } from '../../engineBridge';
+import { startHubBridge } from '../../hub/hubBridge';
+import { useStudio } from '../../stores/studio';
+import { chooseCachedTrainModel, chooseTrainFile, chooseTrainModel, startTraining } from '../../train/train-bridge';
 import { PRESETS } from '../../train/train-form';
 import { MemoryEstimate } from './MemoryEstimate';
 import { TrainChoice, TrainNumber, TrainSwitch } from './TrainFields';
@@ -57,11 +60,32 @@ function DatasetChoice() {
   );
 }
 
-/** The base: the bundled stories260K, or a GGUF file the user opens (read in the worker, header only). */
+const NO_ENTRIES: CacheEntryInfo[] = [];
+
+/**
+ * The base: the bundled stories260K, a GGUF file the user opens (read in the worker, header only), or a model
+ * downloaded from the Hub into the browser's cache.
+ */
 function BaseChoice() {
   const model = useStudio((state) => state.trainModel);
-  const isFile = model.status !== 'idle' && model.source.kind === 'gguf-file';
-  const name = model.status === 'ready' ? model.info.name : model.status === 'idle' ? 'stories260K' : model.source.kind === 'gguf-file' ? model.source.name : model.source.id;
+  const chosen = model.status !== 'idle' && model.source.kind !== 'bundled';
+  const name =
+    model.status === 'ready'
+      ? model.info.name
+      : model.status === 'idle'
+        ? 'stories260K'
+        : model.source.kind === 'gguf-file'
+          ? model.source.name
+          : model.source.kind === 'cached'
+            ? model.source.label
+            : model.source.id;
+  // Complete downloads of the Hub cache (listed by the hub bridge), each a base a run can reopen by itself.
+  useEffect(startHubBridge, []);
+  const cached = useStudio(
+    useShallow((state) =>
+      state.hubCache.status === 'ready' ? state.hubCache.listing.entries.filter((e) => e.complete) : NO_ENTRIES,
+    ),
+  );
   return (
     <fieldset className="train-group">
       <legend>Base model</legend>
@@ -95,12 +119,31 @@ function BaseChoice() {
             }}
           />
         </label>
-        {isFile && (
+        {chosen && (
           <button type="button" className="button secondary" onClick={() => chooseTrainModel(null)}>
             Use the bundled stories260K
           </button>
         )}
       </div>
+      {cached.length > 0 && (
+        <div className="train-cached">
+          <p className="field-hint">Downloaded from the Hub (Playground), kept in this browser:</p>
+          <ul>
+            {cached.map((entry) => (
+              <li key={entry.key}>
+                <button
+                  type="button"
+                  className="button secondary small"
+                  aria-pressed={model.status !== 'idle' && model.source.kind === 'cached' && model.source.key === entry.key}
+                  onClick={() => chooseCachedTrainModel(entry.key, entry.label)}
+                >
+                  Train {entry.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
     </fieldset>
   );
 }
