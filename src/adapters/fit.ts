@@ -13,7 +13,8 @@ export class AdapterMismatchError extends Error {
   }
 }
 
-const FIELDS: [keyof LoraBaseShape, string][] = [
+/** The facts of a base an adapter records (its fingerprint), with the words a message names each by. */
+export const BASE_FACTS: [keyof LoraBaseShape, string][] = [
   ['architecture', 'architecture'],
   ['hiddenSize', 'hidden size'],
   ['intermediateSize', 'MLP size'],
@@ -25,7 +26,7 @@ const FIELDS: [keyof LoraBaseShape, string][] = [
 ];
 
 function describe(s: LoraBaseShape): string {
-  return FIELDS.filter(([k]) => s[k] !== null)
+  return BASE_FACTS.filter(([k]) => s[k] !== null)
     .map(([k, words]) => (k === 'architecture' ? String(s[k]) : `${words} ${s[k]}`))
     .join(', ');
 }
@@ -39,13 +40,18 @@ function sameFact(key: keyof LoraBaseShape, a: unknown, b: unknown): boolean {
   return key === 'architecture' ? family(a) === family(b) : a === b;
 }
 
+/** Each fact `recorded` holds that `base` contradicts, as "words recorded vs base"; unrecorded facts are skipped. */
+export function baseDisagreements(recorded: LoraBaseShape, base: LoraBaseShape): string[] {
+  return BASE_FACTS.filter(([k]) => recorded[k] !== null && !sameFact(k, recorded[k], base[k])).map(
+    ([k, words]) => `${words} ${recorded[k]} vs ${base[k]}`,
+  );
+}
+
 /** Throws AdapterMismatchError naming both bases and every disagreement; unrecorded facts are not compared. */
 export function checkAdapterFits(adapter: LoraAdapter, config: ModelConfig, baseName: string): void {
   const mine = adapter.config.base;
   const theirs = baseShapeOf(config);
-  const problems = FIELDS.filter(([k]) => mine[k] !== null && !sameFact(k, mine[k], theirs[k])).map(
-    ([k, words]) => `${words} ${mine[k]} vs ${theirs[k]}`,
-  );
+  const problems = baseDisagreements(mine, theirs);
   if (problems.length === 0) {
     // Pairs can still disagree in sizes the fingerprint left unrecorded (another tool's file).
     pairs: for (let l = 0; l < adapter.layers.length; l++) {

@@ -3,20 +3,8 @@
  * carry no architecture or head counts), yet a GGUF export needs them. They can be taken from the loaded base,
  * but only when that base agrees with every fact the adapter does record.
  */
+import { BASE_FACTS, baseDisagreements } from '../adapters/fit';
 import type { LoraBaseShape } from '../adapters/lora-weights';
-
-const FACTS: [keyof LoraBaseShape, string][] = [
-  ['architecture', 'architecture'],
-  ['hiddenSize', 'hidden size'],
-  ['intermediateSize', 'MLP size'],
-  ['numLayers', 'layers'],
-  ['numHeads', 'heads'],
-  ['numKvHeads', 'KV heads'],
-  ['headDim', 'head size'],
-  ['vocabSize', 'vocabulary'],
-];
-
-const family = (x: unknown) => (x === 'mistral' ? 'llama' : x);
 
 /**
  * `recorded` completed from `loaded` (facts it lacks are filled in), or the disagreements that make the loaded
@@ -27,12 +15,9 @@ export function completeBaseFacts(
   loaded: LoraBaseShape | null,
 ): { ok: true; base: LoraBaseShape } | { ok: false; disagreements: string[] } {
   if (!loaded) return { ok: true, base: recorded };
-  const disagreements = FACTS.filter(([key]) => {
-    const mine = recorded[key];
-    return mine !== null && (key === 'architecture' ? family(mine) !== family(loaded[key]) : mine !== loaded[key]);
-  }).map(([key, words]) => `${words} ${recorded[key]} vs ${loaded[key]}`);
+  const disagreements = baseDisagreements(recorded, loaded);
   if (disagreements.length) return { ok: false, disagreements };
   const base = { ...recorded };
-  for (const [key] of FACTS) if (base[key] === null) (base as Record<string, unknown>)[key] = loaded[key];
+  for (const [key] of BASE_FACTS) if (base[key] === null) (base as Record<string, unknown>)[key] = loaded[key];
   return { ok: true, base };
 }
