@@ -2,7 +2,8 @@
  * Where adapters come in: a PEFT folder (folder picker, or a folder dropped), a .zip of one, or a GGUF LoRA file.
  * The files go to the engine worker as File handles; it checks them against the loaded base and stores them.
  */
-import { useState, type ChangeEvent, type DragEvent } from 'react';
+import type { ChangeEvent } from 'react';
+import { DropZone } from '../DropZone';
 import { importDrop, importUpload } from '../../adapters/library-actions';
 import { filesFromInput } from '../../playground/model-files';
 import { useStudio } from '../../stores/studio';
@@ -56,29 +57,13 @@ function ImportOutcome() {
 }
 
 export function AdapterImporter() {
-  const [dragging, setDragging] = useState(false);
   const busy = useStudio((state) => state.adapterImport.status === 'importing');
-  const onDrop = (event: DragEvent<HTMLDivElement>) => {
-    event.preventDefault();
-    setDragging(false);
-    void importDrop(event.dataTransfer);
-  };
   return (
     <section className="panel adapter-importer" aria-labelledby="adapter-import-title">
       <div className="panel-head">
         <h3 id="adapter-import-title">Import an adapter</h3>
       </div>
-      <div
-        className={`drop-zone adapter-drop${dragging ? ' dragging' : ''}`}
-        data-testid="adapter-drop-zone"
-        onDragOver={(event) => {
-          event.preventDefault();
-          event.dataTransfer.dropEffect = 'copy';
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
+      <DropZone className="adapter-drop" testId="adapter-drop-zone" onDrop={(data) => void importDrop(data)}>
         <p className="drop-title">Drop an adapter folder, .zip or .gguf here</p>
         <p className="muted drop-hint">
           PEFT (<code>adapter_config.json</code> + <code>adapter_model.safetensors</code>), a <code>.zip</code> of that
@@ -109,7 +94,7 @@ export function AdapterImporter() {
             Choose a .zip or .gguf…
           </label>
         </div>
-      </div>
+      </DropZone>
       <BaseNote />
       <div aria-live="polite">
         <ImportOutcome />

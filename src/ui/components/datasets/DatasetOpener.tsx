@@ -3,7 +3,8 @@
  * the File handle goes to the worker; nothing is read on this thread. Progress (bytes read of the file, then
  * examples tokenized) shows while the worker works, with a button that cancels it.
  */
-import { useState, type ChangeEvent, type DragEvent } from 'react';
+import { useState, type ChangeEvent } from 'react';
+import { DropZone } from '../DropZone';
 import { SAMPLE_DATASET } from '../../../data';
 import { openDataset } from '../../engineBridge';
 import { DATASET_ACCEPT } from '../../datasets/dataset-form';
@@ -66,12 +67,9 @@ function ProgressLine() {
 }
 
 export function DatasetOpener() {
-  const [dragging, setDragging] = useState(false);
   const busy = useStudio((state) => state.dataset.status === 'loading');
-  const onDrop = (event: DragEvent<HTMLDivElement>) => {
-    event.preventDefault();
-    setDragging(false);
-    const file = event.dataTransfer.files[0];
+  const onDrop = (data: DataTransfer) => {
+    const file = data.files[0];
     if (file) openFile(file);
   };
   return (
@@ -79,17 +77,7 @@ export function DatasetOpener() {
       <div className="panel-head">
         <h3 id="dataset-open-title">Dataset file</h3>
       </div>
-      <div
-        className={`drop-zone dataset-drop${dragging ? ' dragging' : ''}`}
-        data-testid="dataset-drop-zone"
-        onDragOver={(event) => {
-          event.preventDefault();
-          event.dataTransfer.dropEffect = 'copy';
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
+      <DropZone className="dataset-drop" testId="dataset-drop-zone" onDrop={onDrop}>
         <p className="drop-title">Drop a dataset file here</p>
         <p className="muted drop-hint">
           <code>.jsonl</code> <code>.json</code> <code>.csv</code> <code>.tsv</code> <code>.parquet</code>{' '}
@@ -115,7 +103,7 @@ export function DatasetOpener() {
             Use the sample dataset
           </button>
         </div>
-      </div>
+      </DropZone>
       <ProgressLine />
     </section>
   );

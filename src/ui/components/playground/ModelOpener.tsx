@@ -2,7 +2,8 @@
  * Opens the user's own model: a .gguf file, a Hugging Face folder (through the browser's folder picker), or either
  * dropped onto the zone. What is not a model is refused here with a message saying what is wanted.
  */
-import { useState, type ChangeEvent, type DragEvent } from 'react';
+import type { ChangeEvent } from 'react';
+import { DropZone } from '../DropZone';
 import type { FolderFile } from '../../../worker/protocol';
 import { loadModel, rejectModelFiles } from '../../engineBridge';
 import { filesFromDrop, filesFromInput, pickModel } from '../../playground/model-files';
@@ -27,26 +28,14 @@ function asFolderPicker(input: HTMLInputElement | null): void {
 }
 
 export function ModelOpener() {
-  const [dragging, setDragging] = useState(false);
-  const onDrop = (event: DragEvent<HTMLDivElement>) => {
-    event.preventDefault();
-    setDragging(false);
+  const onDrop = (data: DataTransfer) => {
     // filesFromDrop reads the items before its first await, while the DataTransfer is still readable.
-    filesFromDrop(event.dataTransfer).then(open, (error: unknown) => rejectModelFiles(`The drop could not be read: ${String(error)}`));
+    filesFromDrop(data).then(open, (error: unknown) => rejectModelFiles(`The drop could not be read: ${String(error)}`));
   };
   return (
     <div className="model-source">
       <h4 id="open-title">Your own</h4>
-      <div
-        className={`drop-zone${dragging ? ' dragging' : ''}`}
-        onDragOver={(event) => {
-          event.preventDefault();
-          event.dataTransfer.dropEffect = 'copy';
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
+      <DropZone onDrop={onDrop}>
         <div className="open-buttons" role="group" aria-labelledby="open-title">
           <label className="button secondary small file-button">
             <input type="file" className="visually-hidden" accept=".gguf" onChange={fromInput} />
@@ -60,7 +49,7 @@ export function ModelOpener() {
         <p className="muted drop-hint">
           or drop a <code>.gguf</code> file or a Hugging Face folder here. Files are read in place, never uploaded.
         </p>
-      </div>
+      </DropZone>
     </div>
   );
 }
