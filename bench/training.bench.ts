@@ -14,7 +14,9 @@
  * (twice its forward), LoRA's own products; recomputation is not counted as useful work.
  *
  * Run: npm run bench:training. BENCH_ONLY=<text> runs only cases whose name contains it; BENCH_STEPS,
- * BENCH_SMOL_STEPS set the timed steps; BENCH_SEQ_LEN the tokens per step; BENCH_RESULTS another output path.
+ * BENCH_SMOL_STEPS set the timed steps; BENCH_SEQ_LEN the tokens per step; BENCH_RESULTS another output path;
+ * BENCH_PROFILE=1 adds one more step per case with every dispatch timed by timestamp queries (kernel-profiler.ts)
+ * and prints and stores where that step's GPU time went, by kernel and grid.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { TokenBatch } from '../src/data/batch-types';
 import { GpuContext } from '../src/gpu/context';
 import { acquireNodeDevice } from '../src/gpu/device-node';
+import { KernelProfiler, type KernelTime } from '../src/gpu/kernel-profiler';
 import { matmulBackwardInput } from '../src/gpu/kernels/matmul';
 import { LORA_TARGETS } from '../src/gpu/lora/lora-linear';
 import { releaseModel, uploadModel } from '../src/gpu/model/upload';
@@ -129,6 +132,29 @@ function bestMatmulGflops(device: string): { gflops: number; shape: string } | n
   return { gflops: best.oursRate, shape: `${best.op} ${best.shape}` };
 }
 
+/** One more step with every dispatch timed on the GPU; prints the kernels that took 90% of it. */
+async function profiledStep(ctx: GpuContext, runStep: () => Promise<unknown>): Promise<KernelTime[]> {
+  const profiler = new KernelProfiler(ctx.device);
+  ctx.profiler = profiler;
+  try {
+    await runStep();
+    await ctx.sync();
+  } finally {
+    ctx.profiler = null;
+  }
+  const times = await profiler.collect();
+  profiler.destroy();
+  const total = times.reduce((a, t) => a + t.ms, 0);
+  let shown = 0;
+  console.error(`  GPU time of a profiled step: ${total.toFixed(0)} ms in ${times.reduce((a, t) => a + t.dispatches, 0)} dispatches`);
+  for (const t of times) {
+    if (shown > 0.9 * total) break;
+    shown += t.ms;
+    console.error(`  ${(100 * t.ms / total).toFixed(1).padStart(5)}%  ${t.ms.toFixed(1).padStart(9)} ms  ×${t.dispatches}  ${t.kernel}`);
+  }
+  return times;
+}
+
 async function main(): Promise<void> {
   const acquired = await acquireNodeDevice();
   const ctx = GpuContext.fromAcquired(acquired);
@@ -198,6 +224,7 @@ async function main(): Promise<void> {
     const timed = [];
     for (let i = 0; i < c.steps; i++) timed.push(await runStep());
     const measuredPeak = ctx.memory.peakBytes - before;
+    const kernelTimes = process.env.BENCH_PROFILE === '1' ? await profiledStep(ctx, runStep) : undefined;
     trainer.dispose();
     releaseModel(ctx, uploaded);
     const estimate = estimateTrainingMemory({
@@ -235,6 +262,7 @@ async function main(): Promise<void> {
       sameRunMatmulGflops: matmulNow,
       fractionOfSameRunMatmul: gflops / matmulNow,
       stepsMs: timed.map((t) => t.ms),
+      ...(kernelTimes ? { kernelTimes } : {}),
     };
     rows.push(row);
     console.log(

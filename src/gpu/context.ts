@@ -7,6 +7,7 @@
  */
 import { BufferArena, type ArenaStats } from './arena';
 import type { AcquiredDevice, AdapterReport } from './device';
+import type { KernelProfiler } from './kernel-profiler';
 import { KernelRegistry, type Kernel, type KernelSpec } from './registry';
 import { BYTES_PER_ELEMENT, type DType, Tensor } from './tensor';
 import { Params, UniformSlabs } from './uniforms';
@@ -38,6 +39,8 @@ export class GpuContext {
   /** Dispatches recorded since the context was made (for tests and benchmarks). */
   dispatches = 0;
   submits = 0;
+  /** When set, every dispatch is timed on the GPU (benchmarks only; see kernel-profiler.ts). */
+  profiler: KernelProfiler | null = null;
   readonly lost: Promise<GPUDeviceLostInfo>;
 
   constructor(
@@ -153,10 +156,16 @@ export class GpuContext {
       group = this.device.createBindGroup({ layout: kernel.pipeline.getBindGroupLayout(0), entries, label: kernel.name });
       this.bindGroups.set(key, group);
     }
+    if (this.profiler) {
+      this.endPass();
+      const encoder = this.ensureEncoder();
+      this.pass = encoder.beginComputePass(this.profiler.passFor(`${kernel.name} ${x}×${y}×${z}`, encoder));
+    }
     const pass = this.ensurePass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) this.endPass();
     this.batchKernels.push(kernel.name);
     this.dispatches++;
   }
@@ -176,6 +185,7 @@ export class GpuContext {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
+    this.profiler?.resolve(this.encoder);
     this.uniforms.flush();
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;

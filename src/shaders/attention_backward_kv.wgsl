@@ -2,15 +2,16 @@
 // q, dOut [T, Hq, D]; k, v, dK, dV [T, Hkv, D]; seqStart [T] u32; stats [Hq, T] of (lse, delta) pairs.
 //   p = exp(scale·q·k − lse), dV_j = Σ_i p_ij dOut_i, dS = p∘(dOut·v − delta), dK_j = scale·Σ_i dS_ij q_i,
 // the sums running over every query row of every query head in the kv head's group.
-// One workgroup owns BLOCK_KEYS keys of one kv head and walks the query rows (row ρ = i·G + g, as in the
-// forward) that can see them, BLOCK_ROWS at a time; thread (j, c) owns vec4 column c of key j's dK and dV, so
-// each gradient element has a single writer and the sums run in a fixed order (deterministic, no atomics).
+// One thread per key: a workgroup owns BLOCK_KEYS keys of one kv head, keeps each key's k, v, dK and dV rows in
+// its thread's registers, and walks the query rows (row ρ = i·G + g, as in the forward) that can see them,
+// staging BLOCK_ROWS rows at a time. Each gradient element has a single writer and the sums run in a fixed
+// order (deterministic, no atomics).
 
 override HEAD_DIM: u32 = 64u;
-override BLOCK_ROWS: u32 = 16u;
-override BLOCK_KEYS: u32 = 16u;
+override BLOCK_ROWS: u32 = 32u;
+override BLOCK_KEYS: u32 = 64u;
 override HEAD_VECS: u32 = (HEAD_DIM + 3u) / 4u;
-override WORKGROUP_SIZE: u32 = BLOCK_KEYS * HEAD_VECS;
+const MAX_HEAD_VECS: u32 = 64u;
 
 struct Params {
   T: u32,
@@ -29,12 +30,8 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> dK: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dV: array<f32>;
 
-var<workgroup> kTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
-var<workgroup> vTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
 var<workgroup> qTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
 var<workgroup> dOutTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
-var<workgroup> probs: array<f32, BLOCK_ROWS * BLOCK_KEYS>;
-var<workgroup> dS: array<f32, BLOCK_ROWS * BLOCK_KEYS>;
 var<workgroup> rowFirst: array<u32, BLOCK_ROWS>;
 var<workgroup> rowLast: array<u32, BLOCK_ROWS>;
 var<workgroup> rowStats: array<vec2<f32>, BLOCK_ROWS>;
@@ -72,36 +69,33 @@ fn readDOut(base: u32, c: u32) -> vec4<f32> {
   return x;
 }
 
-fn dot4(a: vec4<f32>) -> f32 {
-  return a.x + a.y + a.z + a.w;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(BLOCK_KEYS)
+fn main(@builtin(local_invocation_index) j: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let group = params.Hq / params.Hkv;
   let hk = wid.y;
   let rows = params.T * group;
   let k0 = wid.x * BLOCK_KEYS;
   let keys = min(BLOCK_KEYS, params.T - k0);
   let keyLast = k0 + keys - 1u;
-  let j = tid / HEAD_VECS;
-  let c = tid % HEAD_VECS;
-  let kBase = (min(k0 + j, params.T - 1u) * params.Hkv + hk) * HEAD_DIM;
+  let key = k0 + j;
+  let live = j < keys;
+  let kBase = (min(key, params.T - 1u) * params.Hkv + hk) * HEAD_DIM;
 
-  var kx = vec4<f32>(0.0);
-  var vx = vec4<f32>(0.0);
-  if (j < keys) {
-    kx = readK(kBase, c);
-    vx = readV(kBase, c);
+  var kr: array<vec4<f32>, MAX_HEAD_VECS>;
+  var vr: array<vec4<f32>, MAX_HEAD_VECS>;
+  var dk: array<vec4<f32>, MAX_HEAD_VECS>;
+  var dv: array<vec4<f32>, MAX_HEAD_VECS>;
+  for (var x = 0u; x < HEAD_VECS; x++) {
+    // The scale is folded into k once instead of into every score.
+    kr[x] = select(vec4<f32>(0.0), readK(kBase, x) * params.scale, live);
+    vr[x] = select(vec4<f32>(0.0), readV(kBase, x), live);
+    dk[x] = vec4<f32>(0.0);
+    dv[x] = vec4<f32>(0.0);
   }
-  kTile[tid] = kx;
-  vTile[tid] = vx;
 
-  var dk = vec4<f32>(0.0);
-  var dv = vec4<f32>(0.0);
   // Causality: no query before k0 sees these keys.
   for (var r0 = k0 * group; r0 < rows; r0 += BLOCK_ROWS) {
-    if (tid == 0u) {
+    if (j == 0u) {
       // Rows of other sequences see none of these keys; skip the tile when none of its queries does.
       let lastQuery = (min(r0 + BLOCK_ROWS, rows) - 1u) / group;
       var lo = 0xffffffffu;
@@ -114,7 +108,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
       continue;
     }
 
-    for (var e = tid; e < BLOCK_ROWS * HEAD_VECS; e += WORKGROUP_SIZE) {
+    for (var e = j; e < BLOCK_ROWS * HEAD_VECS; e += BLOCK_KEYS) {
       let row = r0 + e / HEAD_VECS;
       var qv = vec4<f32>(0.0);
       var ov = vec4<f32>(0.0);
@@ -127,7 +121,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
       qTile[e] = qv;
       dOutTile[e] = ov;
     }
-    for (var x = tid; x < BLOCK_ROWS; x += WORKGROUP_SIZE) {
+    for (var x = j; x < BLOCK_ROWS; x += BLOCK_KEYS) {
       let row = r0 + x;
       let i = min(row / group, params.T - 1u);
       let h = hk * group + row % group;
@@ -137,41 +131,35 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     }
     workgroupBarrier();
 
-    for (var p = tid; p < BLOCK_ROWS * BLOCK_KEYS; p += WORKGROUP_SIZE) {
-      let pr = p / BLOCK_KEYS;
-      let pj = p % BLOCK_KEYS;
-      let key = k0 + pj;
-      var prob = 0.0;
-      var ds = 0.0;
-      if (pj < keys && key >= rowFirst[pr] && key <= rowLast[pr]) {
+    for (var rr = 0u; rr < BLOCK_ROWS; rr++) {
+      if (live && key >= rowFirst[rr] && key <= rowLast[rr]) {
         var s4 = vec4<f32>(0.0);
         var dp4 = vec4<f32>(0.0);
         for (var x = 0u; x < HEAD_VECS; x++) {
-          s4 = fma(qTile[pr * HEAD_VECS + x], kTile[pj * HEAD_VECS + x], s4);
-          dp4 = fma(dOutTile[pr * HEAD_VECS + x], vTile[pj * HEAD_VECS + x], dp4);
+          s4 = fma(kr[x], qTile[rr * HEAD_VECS + x], s4);
+          dp4 = fma(vr[x], dOutTile[rr * HEAD_VECS + x], dp4);
         }
-        let st = rowStats[pr];
-        prob = exp(params.scale * dot4(s4) - st.x);
-        ds = prob * (dot4(dp4) - st.y);
+        let st = rowStats[rr];
+        let p = exp(s4.x + s4.y + s4.z + s4.w - st.x);
+        let ds = p * (dp4.x + dp4.y + dp4.z + dp4.w - st.y);
+        for (var x = 0u; x < HEAD_VECS; x++) {
+          dv[x] = fma(vec4<f32>(p), dOutTile[rr * HEAD_VECS + x], dv[x]);
+          dk[x] = fma(vec4<f32>(ds), qTile[rr * HEAD_VECS + x], dk[x]);
+        }
       }
-      probs[p] = prob;
-      dS[p] = ds;
-    }
-    workgroupBarrier();
-
-    for (var r = 0u; r < BLOCK_ROWS; r++) {
-      dv = fma(vec4<f32>(probs[r * BLOCK_KEYS + j]), dOutTile[r * HEAD_VECS + c], dv);
-      dk = fma(vec4<f32>(dS[r * BLOCK_KEYS + j]), qTile[r * HEAD_VECS + c], dk);
     }
     workgroupBarrier();
   }
 
-  if (j < keys) {
-    dk *= params.scale;
-    for (var t = 0u; t < 4u; t++) {
-      if (4u * c + t < HEAD_DIM) {
-        dK[kBase + 4u * c + t] = dk[t];
-        dV[kBase + 4u * c + t] = dv[t];
+  if (live) {
+    for (var x = 0u; x < HEAD_VECS; x++) {
+      let gk = dk[x] * params.scale;
+      let gv = dv[x];
+      for (var t = 0u; t < 4u; t++) {
+        if (4u * x + t < HEAD_DIM) {
+          dK[kBase + 4u * x + t] = gk[t];
+          dV[kBase + 4u * x + t] = gv[t];
+        }
       }
     }
   }

@@ -3,15 +3,15 @@
 // attention_backward_delta.wgsl (delta_i = rowsum(dOut∘out)).
 // Probabilities are recomputed from the forward's lse, p = exp(s − lse), and
 //   dS = p∘(dP − delta), dP = dOut·Vᵀ, dQ = scale · dS·K.
-// Rows and tiles are laid out as in attention_forward.wgsl: a workgroup owns BLOCK_ROWS rows (query, head of
-// one kv group) and walks their visible keys; thread (r, c) owns vec4 column c of row r's dQ, so every dQ
-// element is written once by one thread and no atomics are needed.
+// Rows and tiles are laid out as in attention_forward.wgsl: one thread per row (query, head of one kv group),
+// BLOCK_ROWS rows per workgroup, keys staged BLOCK_KEYS at a time; a thread keeps its q, dOut and dQ rows in
+// registers, so every dQ element is written once by one thread and no atomics are needed.
 
 override HEAD_DIM: u32 = 64u;
-override BLOCK_ROWS: u32 = 16u;
-override BLOCK_KEYS: u32 = 16u;
+override BLOCK_ROWS: u32 = 64u;
+override BLOCK_KEYS: u32 = 32u;
 override HEAD_VECS: u32 = (HEAD_DIM + 3u) / 4u;
-override WORKGROUP_SIZE: u32 = BLOCK_ROWS * HEAD_VECS;
+const MAX_HEAD_VECS: u32 = 64u;
 
 struct Params {
   T: u32,
@@ -29,15 +29,8 @@ struct Params {
 @group(0) @binding(6) var<storage, read> seqStart: array<u32>;
 @group(0) @binding(7) var<storage, read_write> dQ: array<f32>;
 
-var<workgroup> qTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
-var<workgroup> dOutTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
 var<workgroup> kTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
 var<workgroup> vTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
-var<workgroup> dS: array<f32, BLOCK_ROWS * BLOCK_KEYS>;
-var<workgroup> rowFirst: array<u32, BLOCK_ROWS>;
-var<workgroup> rowLast: array<u32, BLOCK_ROWS>;
-var<workgroup> rowLse: array<f32, BLOCK_ROWS>;
-var<workgroup> rowDelta: array<f32, BLOCK_ROWS>;
 var<workgroup> keyRange: vec2<u32>;
 
 fn readQ(base: u32, c: u32) -> vec4<f32> {
@@ -72,40 +65,31 @@ fn readDOut(base: u32, c: u32) -> vec4<f32> {
   return x;
 }
 
-fn dot4(a: vec4<f32>) -> f32 {
-  return a.x + a.y + a.z + a.w;
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(BLOCK_ROWS)
+fn main(@builtin(local_invocation_index) r: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let group = params.Hq / params.Hkv;
   let hk = wid.y;
   let rows = params.T * group;
   let rowBase = wid.x * BLOCK_ROWS;
-  let r = tid / HEAD_VECS;
-  let c = tid % HEAD_VECS;
   let row = rowBase + r;
   let live = row < rows;
   let i = min(row / group, params.T - 1u);
   let h = hk * group + row % group;
   let qBase = (i * params.Hq + h) * HEAD_DIM;
+  let first = select(0xffffffffu, seqStart[i], live);
+  let last = select(0u, i, live);
+  let st = stats[h * params.T + i];
 
-  var qv = vec4<f32>(0.0);
-  var dv = vec4<f32>(0.0);
-  if (live) {
-    qv = readQ(qBase, c);
-    dv = readDOut(qBase, c);
+  var qr: array<vec4<f32>, MAX_HEAD_VECS>;
+  var dor: array<vec4<f32>, MAX_HEAD_VECS>;
+  var acc: array<vec4<f32>, MAX_HEAD_VECS>;
+  for (var x = 0u; x < HEAD_VECS; x++) {
+    // The scale is folded into q once instead of into every score.
+    qr[x] = select(vec4<f32>(0.0), readQ(qBase, x) * params.scale, live);
+    dor[x] = select(vec4<f32>(0.0), readDOut(qBase, x), live);
+    acc[x] = vec4<f32>(0.0);
   }
-  qTile[tid] = qv;
-  dOutTile[tid] = dv;
-  if (c == 0u) {
-    rowFirst[r] = select(0xffffffffu, seqStart[i], live);
-    rowLast[r] = select(0u, i, live);
-    let st = stats[h * params.T + i];
-    rowLse[r] = st.x;
-    rowDelta[r] = st.y;
-  }
-  if (tid == 0u) {
+  if (r == 0u) {
     let firstQuery = rowBase / group;
     let lastQuery = (min(rowBase + BLOCK_ROWS, rows) - 1u) / group;
     var lo = 0xffffffffu;
@@ -114,10 +98,9 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
   }
   let range = workgroupUniformLoad(&keyRange);
 
-  var acc = vec4<f32>(0.0);
   for (var k0 = range.x; k0 < range.y; k0 += BLOCK_KEYS) {
     let keys = min(BLOCK_KEYS, range.y - k0);
-    for (var e = tid; e < BLOCK_KEYS * HEAD_VECS; e += WORKGROUP_SIZE) {
+    for (var e = r; e < BLOCK_KEYS * HEAD_VECS; e += BLOCK_ROWS) {
       let j = e / HEAD_VECS;
       var kx = vec4<f32>(0.0);
       var vx = vec4<f32>(0.0);
@@ -131,35 +114,29 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
     }
     workgroupBarrier();
 
-    for (var p = tid; p < BLOCK_ROWS * BLOCK_KEYS; p += WORKGROUP_SIZE) {
-      let pr = p / BLOCK_KEYS;
-      let pj = p % BLOCK_KEYS;
-      let key = k0 + pj;
-      var ds = 0.0;
-      if (pj < keys && key >= rowFirst[pr] && key <= rowLast[pr]) {
+    for (var j = 0u; j < keys; j++) {
+      let key = k0 + j;
+      if (key >= first && key <= last) {
         var s4 = vec4<f32>(0.0);
         var dp4 = vec4<f32>(0.0);
         for (var x = 0u; x < HEAD_VECS; x++) {
-          s4 = fma(qTile[pr * HEAD_VECS + x], kTile[pj * HEAD_VECS + x], s4);
-          dp4 = fma(dOutTile[pr * HEAD_VECS + x], vTile[pj * HEAD_VECS + x], dp4);
+          s4 = fma(qr[x], kTile[j * HEAD_VECS + x], s4);
+          dp4 = fma(dor[x], vTile[j * HEAD_VECS + x], dp4);
         }
-        let prob = exp(params.scale * dot4(s4) - rowLse[pr]);
-        ds = prob * (dot4(dp4) - rowDelta[pr]);
+        let p = exp(s4.x + s4.y + s4.z + s4.w - st.x);
+        let ds = p * (dp4.x + dp4.y + dp4.z + dp4.w - st.y);
+        for (var x = 0u; x < HEAD_VECS; x++) { acc[x] = fma(vec4<f32>(ds), kTile[j * HEAD_VECS + x], acc[x]); }
       }
-      dS[p] = ds;
-    }
-    workgroupBarrier();
-
-    for (var j = 0u; j < BLOCK_KEYS; j++) {
-      acc = fma(vec4<f32>(dS[r * BLOCK_KEYS + j]), kTile[j * HEAD_VECS + c], acc);
     }
     workgroupBarrier();
   }
 
   if (live) {
-    let g = acc * params.scale;
-    for (var t = 0u; t < 4u; t++) {
-      if (4u * c + t < HEAD_DIM) { dQ[qBase + 4u * c + t] = g[t]; }
+    for (var x = 0u; x < HEAD_VECS; x++) {
+      let g = acc[x] * params.scale;
+      for (var t = 0u; t < 4u; t++) {
+        if (4u * x + t < HEAD_DIM) { dQ[qBase + 4u * x + t] = g[t]; }
+      }
     }
   }
 }

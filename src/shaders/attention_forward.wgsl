@@ -3,16 +3,18 @@
 // q, out [T, Hq, D]; k, v [Tk, Hkv, D]; seqStart [T] u32; lse [Hq, T] (log-sum-exp of each row's scores).
 // Query i sits at key position qOffset + i and sees keys seqStart[i] ..= qOffset + i.
 //
-// One workgroup takes BLOCK_ROWS consecutive rows of one kv head's group: row ρ = i·G + g is query i under
-// query head hk·G + g (G = Hq / Hkv), so every key/value tile brought into shared memory serves all the heads
-// that read it. Thread (r, c) owns vec4 column c of row r's accumulator; rows are zero-padded to HEAD_VECS vec4s
-// so any D works.
+// One thread per row: row ρ = i·G + g is query i under query head hk·G + g (G = Hq / Hkv), and a workgroup
+// takes BLOCK_ROWS consecutive rows of one kv head's group, so every key/value tile staged in workgroup memory
+// serves all the heads that read it. A thread keeps its query and output rows in registers and walks the staged
+// keys on its own: no score tile, no per-key barrier, one rescale of the output per tile (FlashAttention-2's
+// order), and two barriers per tile. Rows are zero-padded to HEAD_VECS vec4s so any D ≤ 4·MAX_HEAD_VECS works.
 
 override HEAD_DIM: u32 = 64u;
-override BLOCK_ROWS: u32 = 16u;
-override BLOCK_KEYS: u32 = 16u;
+override BLOCK_ROWS: u32 = 64u;
+override BLOCK_KEYS: u32 = 32u;
 override HEAD_VECS: u32 = (HEAD_DIM + 3u) / 4u;
-override WORKGROUP_SIZE: u32 = BLOCK_ROWS * HEAD_VECS;
+const MAX_HEAD_VECS: u32 = 64u;
+const MAX_BLOCK_KEYS: u32 = 64u;
 
 // Stands for −∞ (WGSL has no infinity literal); any score below MASK_LIMIT is a masked one.
 const MASKED: f32 = -3.0e38;
@@ -34,14 +36,8 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
 
-var<workgroup> qTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
-// Holds the key tile while scores are formed, then the value tile of the same keys.
-var<workgroup> kvTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
-var<workgroup> scores: array<f32, BLOCK_ROWS * BLOCK_KEYS>;
-var<workgroup> rowFirst: array<u32, BLOCK_ROWS>;
-var<workgroup> rowLast: array<u32, BLOCK_ROWS>;
-// During the loop exp(m_old − m_new) for each row; after it 1 / l.
-var<workgroup> rowScale: array<f32, BLOCK_ROWS>;
+var<workgroup> kTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
+var<workgroup> vTile: array<vec4<f32>, BLOCK_KEYS * HEAD_VECS>;
 var<workgroup> keyRange: vec2<u32>;
 
 fn readQ(base: u32, c: u32) -> vec4<f32> {
@@ -68,29 +64,29 @@ fn readV(base: u32, c: u32) -> vec4<f32> {
   return x;
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(BLOCK_ROWS)
+fn main(@builtin(local_invocation_index) r: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   let group = params.Hq / params.Hkv;
   let hk = wid.y;
   let rows = params.T * group;
   let rowBase = wid.x * BLOCK_ROWS;
-  let r = tid / HEAD_VECS;
-  let c = tid % HEAD_VECS;
   let row = rowBase + r;
   let live = row < rows;
-  let i = row / group;
+  let i = min(row / group, params.T - 1u);
   let h = hk * group + row % group;
   let qBase = (i * params.Hq + h) * HEAD_DIM;
+  // Padding rows get an empty window so they see no key.
+  let first = select(0xffffffffu, seqStart[i], live);
+  let last = select(0u, params.qOffset + i, live);
 
-  var qv = vec4<f32>(0.0);
-  if (live) { qv = readQ(qBase, c); }
-  qTile[tid] = qv;
-  if (c == 0u) {
-    // Padding rows get an empty window so they see no key.
-    rowFirst[r] = select(0xffffffffu, seqStart[min(i, params.T - 1u)], live);
-    rowLast[r] = select(0u, params.qOffset + i, live);
+  var qr: array<vec4<f32>, MAX_HEAD_VECS>;
+  var acc: array<vec4<f32>, MAX_HEAD_VECS>;
+  for (var x = 0u; x < HEAD_VECS; x++) {
+    // The scale is folded into q once instead of into every score.
+    qr[x] = select(vec4<f32>(0.0), readQ(qBase, x) * params.scale, live);
+    acc[x] = vec4<f32>(0.0);
   }
-  if (tid == 0u) {
+  if (r == 0u) {
     // The tile's rows are consecutive queries, so together they see keys [min seqStart, qOffset + last query].
     let firstQuery = rowBase / group;
     let lastQuery = (min(rowBase + BLOCK_ROWS, rows) - 1u) / group;
@@ -100,77 +96,57 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wid: v
   }
   let range = workgroupUniformLoad(&keyRange);
 
-  var acc = vec4<f32>(0.0);
-  // Running max and sum of row r, kept by its c == 0 thread only.
   var m = MASKED;
   var l = 0.0;
+  var s: array<f32, MAX_BLOCK_KEYS>;
   for (var k0 = range.x; k0 < range.y; k0 += BLOCK_KEYS) {
     let keys = min(BLOCK_KEYS, range.y - k0);
-    for (var e = tid; e < BLOCK_KEYS * HEAD_VECS; e += WORKGROUP_SIZE) {
+    for (var e = r; e < BLOCK_KEYS * HEAD_VECS; e += BLOCK_ROWS) {
       let j = e / HEAD_VECS;
       var kx = vec4<f32>(0.0);
-      if (j < keys) { kx = readK(((k0 + j) * params.Hkv + hk) * HEAD_DIM, e % HEAD_VECS); }
-      kvTile[e] = kx;
-    }
-    workgroupBarrier();
-
-    for (var p = tid; p < BLOCK_ROWS * BLOCK_KEYS; p += WORKGROUP_SIZE) {
-      let pr = p / BLOCK_KEYS;
-      let pj = p % BLOCK_KEYS;
-      let key = k0 + pj;
-      var s = MASKED;
-      if (pj < keys && key >= rowFirst[pr] && key <= rowLast[pr]) {
-        var d4 = vec4<f32>(0.0);
-        for (var x = 0u; x < HEAD_VECS; x++) { d4 = fma(qTile[pr * HEAD_VECS + x], kvTile[pj * HEAD_VECS + x], d4); }
-        s = params.scale * (d4.x + d4.y + d4.z + d4.w);
-      }
-      scores[p] = s;
-    }
-    workgroupBarrier();
-
-    if (c == 0u) {
-      var mNew = m;
-      for (var j = 0u; j < BLOCK_KEYS; j++) { mNew = max(mNew, scores[r * BLOCK_KEYS + j]); }
-      var sum = 0.0;
-      for (var j = 0u; j < BLOCK_KEYS; j++) {
-        let s = scores[r * BLOCK_KEYS + j];
-        let pj = select(0.0, exp(s - mNew), s > MASK_LIMIT);
-        scores[r * BLOCK_KEYS + j] = pj;
-        sum += pj;
-      }
-      // While the row has seen no key, m = mNew = MASKED and alpha = 1 multiplies zeros.
-      let alpha = exp(m - mNew);
-      l = l * alpha + sum;
-      m = mNew;
-      rowScale[r] = alpha;
-    }
-    // The scores are formed, so the key tile may be overwritten by the values.
-    for (var e = tid; e < BLOCK_KEYS * HEAD_VECS; e += WORKGROUP_SIZE) {
-      let j = e / HEAD_VECS;
       var vx = vec4<f32>(0.0);
-      if (j < keys) { vx = readV(((k0 + j) * params.Hkv + hk) * HEAD_DIM, e % HEAD_VECS); }
-      kvTile[e] = vx;
+      if (j < keys) {
+        let base = ((k0 + j) * params.Hkv + hk) * HEAD_DIM;
+        kx = readK(base, e % HEAD_VECS);
+        vx = readV(base, e % HEAD_VECS);
+      }
+      kTile[e] = kx;
+      vTile[e] = vx;
     }
     workgroupBarrier();
 
-    var pv = vec4<f32>(0.0);
+    // Scores of this tile's keys, and their max.
+    var mNew = m;
     for (var j = 0u; j < BLOCK_KEYS; j++) {
-      pv = fma(vec4<f32>(scores[r * BLOCK_KEYS + j]), kvTile[j * HEAD_VECS + c], pv);
+      let key = k0 + j;
+      var d4 = vec4<f32>(0.0);
+      for (var x = 0u; x < HEAD_VECS; x++) { d4 = fma(qr[x], kTile[j * HEAD_VECS + x], d4); }
+      let visible = j < keys && key >= first && key <= last;
+      s[j] = select(MASKED, d4.x + d4.y + d4.z + d4.w, visible);
+      mNew = max(mNew, s[j]);
     }
-    acc = acc * rowScale[r] + pv;
+    // While the row has seen no key, m = mNew = MASKED and alpha = 1 multiplies zeros.
+    let alpha = exp(m - mNew);
+    l *= alpha;
+    for (var x = 0u; x < HEAD_VECS; x++) { acc[x] *= alpha; }
+    for (var j = 0u; j < BLOCK_KEYS; j++) {
+      let p = select(0.0, exp(s[j] - mNew), s[j] > MASK_LIMIT);
+      l += p;
+      for (var x = 0u; x < HEAD_VECS; x++) { acc[x] = fma(vec4<f32>(p), vTile[j * HEAD_VECS + x], acc[x]); }
+    }
+    m = mNew;
     workgroupBarrier();
   }
 
-  if (c == 0u) {
-    // A row that sees no key (only possible with an inconsistent seqStart) gets out = 0 and lse = MASKED.
-    rowScale[r] = select(0.0, 1.0 / l, l > 0.0);
-    if (live) { lse[h * params.T + i] = select(MASKED, m + log(l), l > 0.0); }
-  }
-  workgroupBarrier();
   if (live) {
-    let o = acc * rowScale[r];
-    for (var t = 0u; t < 4u; t++) {
-      if (4u * c + t < HEAD_DIM) { out[qBase + 4u * c + t] = o[t]; }
+    // A row that sees no key (only possible with an inconsistent seqStart) gets out = 0 and lse = MASKED.
+    lse[h * params.T + i] = select(MASKED, m + log(l), l > 0.0);
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    for (var x = 0u; x < HEAD_VECS; x++) {
+      let o = acc[x] * inv;
+      for (var t = 0u; t < 4u; t++) {
+        if (4u * x + t < HEAD_DIM) { out[qBase + 4u * x + t] = o[t]; }
+      }
     }
   }
 }

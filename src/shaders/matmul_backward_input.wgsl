@@ -7,11 +7,15 @@
 // the inner loop reads two vec4 of each per n for 64 multiply-adds.
 // Entry points: `main` reads one f32 at a time with bounds checks (any N, K); `main_vec4` reads vec4 and
 // needs N % 4 == 0 and K % 4 == 0. Both fill the same tiles, so the compute loop is shared.
+// With HAS_LOW_RANK (a LoRA adapter on a dense base), the reduction runs on over the adapter's rank:
+// dX += low_rank_scale · dU[M,r] · A[r,K], staged into the same tiles after the last step of N, so LoRA's share of
+// dX costs a few more steps of this kernel instead of a dispatch that rereads and rewrites dX. Needs scale = 1.
 
 override WG_N: u32 = 8u;
 override WG_M: u32 = 8u;
 override TK: u32 = 32u;
 override ACCUMULATE: bool = false;
+override HAS_LOW_RANK: bool = false;
 
 const THREAD_ROWS = 8u;
 const THREAD_COLS = 8u;
@@ -25,6 +29,8 @@ struct Params {
   k: u32,
   row_offset: u32,
   scale: f32,
+  rank: u32,
+  low_rank_scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -33,6 +39,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read> w4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(4) var<storage, read> low_du: array<f32>;
+@group(0) @binding(5) var<storage, read> low_a: array<f32>;
 
 // [n][row of dX] and [n][col of dX], four rows/cols per vec4.
 var<workgroup> a_tile: array<vec4<f32>, TK * TILE_M / 4u>;
@@ -96,12 +104,43 @@ fn stage_vec4(tid: u32, m0: u32, k0: u32, n0: u32) {
   }
 }
 
-fn multiply_tile(tx: u32, ty: u32) {
+// Stages dU[m0 : m0+TILE_M, t0 : t0+TK] · low_rank_scale and A rows [t0, t0+TK) × cols [k0, k0+TILE_N) like
+// stage_scalar.
+fn stage_low_rank(tid: u32, m0: u32, k0: u32, t0: u32) {
+  let rank = params.rank;
+  for (var l = tid; l < TILE_M * TK; l += THREADS) {
+    let r = l / TK;
+    let t = l % TK;
+    let row = m0 + r;
+    let n = t0 + t;
+    let v = select(0.0, low_du[min(row, params.m - 1u) * rank + min(n, rank - 1u)], n < rank && row < params.m);
+    a_tile[(t * TILE_M + r) / 4u][r % 4u] = v * params.low_rank_scale;
+  }
+  for (var l = tid; l < TILE_N * TK; l += THREADS) {
+    let t = l / TILE_N;
+    let c = l % TILE_N;
+    let n = t0 + t;
+    let col = k0 + c;
+    let v = select(0.0, low_a[min(n, rank - 1u) * params.k + min(col, params.k - 1u)], n < rank && col < params.k);
+    b_tile[(t * TILE_N + c) / 4u][c % 4u] = v;
+  }
+}
+
+fn add_low_rank(lid: vec3<u32>, tid: u32, m0: u32, k0: u32) {
+  for (var t0 = 0u; t0 < params.rank; t0 += TK) {
+    stage_low_rank(tid, m0, k0, t0);
+    workgroupBarrier();
+    multiply_tile(lid.x, lid.y, min(TK, params.rank - t0));
+    workgroupBarrier();
+  }
+}
+
+fn multiply_tile(tx: u32, ty: u32, steps: u32) {
   let m4 = TILE_M / 4u;
   let n4 = TILE_N / 4u;
   var ai = ty * 2u;
   var bi = tx * 2u;
-  for (var t = 0u; t < TK; t++) {
+  for (var t = 0u; t < steps; t++) {
     let a0 = a_tile[ai];
     let a1 = a_tile[ai + 1u];
     let b0 = b_tile[bi];
@@ -165,9 +204,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   for (var n0 = 0u; n0 < params.n; n0 += TK) {
     stage_scalar(tid, m0, k0, n0);
     workgroupBarrier();
-    multiply_tile(lid.x, lid.y);
+    multiply_tile(lid.x, lid.y, TK);
     workgroupBarrier();
   }
+  if (HAS_LOW_RANK) { add_low_rank(lid, tid, m0, k0); }
   store_block(m0 + lid.y * THREAD_ROWS, k0 + lid.x * THREAD_COLS);
 }
 
@@ -179,8 +219,9 @@ fn main_vec4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
   for (var n0 = 0u; n0 < params.n; n0 += TK) {
     stage_vec4(tid, m0, k0, n0);
     workgroupBarrier();
-    multiply_tile(lid.x, lid.y);
+    multiply_tile(lid.x, lid.y, TK);
     workgroupBarrier();
   }
+  if (HAS_LOW_RANK) { add_low_rank(lid, tid, m0, k0); }
   store_block(m0 + lid.y * THREAD_ROWS, k0 + lid.x * THREAD_COLS);
 }

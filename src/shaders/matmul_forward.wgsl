@@ -7,6 +7,10 @@
 // memory, so the inner loop reads two vec4 of X and two of W per k for 64 multiply-adds.
 // Entry points: `main` reads X and W one f32 at a time with bounds checks (any K); `main_vec4` reads vec4
 // along K and needs K % 4 == 0. Both stage the same tiles, so the compute loop is shared.
+// With HAS_LOW_RANK (a LoRA adapter on a dense base), the reduction runs on over the adapter's rank:
+// Y += low_rank_scale · U[M,r] · B[N,r]ᵀ, U and B staged into the same tiles after the last step of K, so the
+// adapter's product costs a few more steps of this kernel instead of a dispatch that rereads and rewrites Y.
+// It needs scale = 1 (the low-rank terms are staged already scaled).
 
 override WG_N: u32 = 8u;
 override WG_M: u32 = 8u;
@@ -14,6 +18,7 @@ override TK: u32 = 32u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override ACCUMULATE: bool = false;
+override HAS_LOW_RANK: bool = false;
 
 const THREAD_ROWS = 8u;
 const THREAD_COLS = 8u;
@@ -27,6 +32,8 @@ struct Params {
   k: u32,
   row_offset: u32,
   scale: f32,
+  rank: u32,
+  low_rank_scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -37,6 +44,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read> residual: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read> low_u: array<f32>;
+@group(0) @binding(7) var<storage, read> low_b: array<f32>;
 
 // [k][row] and [k][col], four rows/cols per vec4.
 var<workgroup> xs: array<vec4<f32>, TK * TILE_M / 4u>;
@@ -103,12 +112,42 @@ fn stage_vec4(tid: u32, m0: u32, n0: u32, k0: u32) {
   }
 }
 
-fn multiply_tile(tx: u32, ty: u32) {
+// Stages U[m0 : m0+TILE_M, k0 : k0+TK] · low_rank_scale and B rows [n0, n0+TILE_N) like stage_scalar.
+fn stage_low_rank(tid: u32, m0: u32, n0: u32, k0: u32) {
+  let rank = params.rank;
+  for (var l = tid; l < TILE_M * TK; l += THREADS) {
+    let r = l / TK;
+    let kk = l % TK;
+    let row = m0 + r;
+    let k = k0 + kk;
+    let v = select(0.0, low_u[min(row, params.m - 1u) * rank + min(k, rank - 1u)], k < rank && row < params.m);
+    xs[(kk * TILE_M + r) / 4u][r % 4u] = v * params.low_rank_scale;
+  }
+  for (var l = tid; l < TILE_N * TK; l += THREADS) {
+    let r = l / TK;
+    let kk = l % TK;
+    let col = n0 + r;
+    let k = k0 + kk;
+    let v = select(0.0, low_b[min(col, params.n - 1u) * rank + min(k, rank - 1u)], k < rank && col < params.n);
+    ws[(kk * TILE_N + r) / 4u][r % 4u] = v;
+  }
+}
+
+fn add_low_rank(lid: vec3<u32>, tid: u32, m0: u32, n0: u32) {
+  for (var k0 = 0u; k0 < params.rank; k0 += TK) {
+    stage_low_rank(tid, m0, n0, k0);
+    workgroupBarrier();
+    multiply_tile(lid.x, lid.y, min(TK, params.rank - k0));
+    workgroupBarrier();
+  }
+}
+
+fn multiply_tile(tx: u32, ty: u32, steps: u32) {
   let m4 = TILE_M / 4u;
   let n4 = TILE_N / 4u;
   var ai = ty * 2u;
   var bi = tx * 2u;
-  for (var kk = 0u; kk < TK; kk++) {
+  for (var kk = 0u; kk < steps; kk++) {
     let a0 = xs[ai];
     let a1 = xs[ai + 1u];
     let b0 = ws[bi];
@@ -177,9 +216,10 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   for (var k0 = 0u; k0 < params.k; k0 += TK) {
     stage_scalar(tid, m0, n0, k0);
     workgroupBarrier();
-    multiply_tile(lid.x, lid.y);
+    multiply_tile(lid.x, lid.y, TK);
     workgroupBarrier();
   }
+  if (HAS_LOW_RANK) { add_low_rank(lid, tid, m0, n0); }
   store_block(m0 + lid.y * THREAD_ROWS, n0 + lid.x * THREAD_COLS);
 }
 
@@ -191,8 +231,9 @@ fn main_vec4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id
   for (var k0 = 0u; k0 < params.k; k0 += TK) {
     stage_vec4(tid, m0, n0, k0);
     workgroupBarrier();
-    multiply_tile(lid.x, lid.y);
+    multiply_tile(lid.x, lid.y, TK);
     workgroupBarrier();
   }
+  if (HAS_LOW_RANK) { add_low_rank(lid, tid, m0, n0); }
   store_block(m0 + lid.y * THREAD_ROWS, n0 + lid.x * THREAD_COLS);
 }

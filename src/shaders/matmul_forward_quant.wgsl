@@ -4,6 +4,10 @@
 // Output column j of this dispatch uses W row row_offset + j and is written to y[:, y_col + j], so a weight
 // stored in several parts, or a vocabulary chunk of the LM head, fills its own columns of y.
 //
+// With HAS_LOW_RANK (a LoRA adapter on this quantized base) each output also gets low_rank_scale · U[row]·B[col]
+// (U [M, r], B [N_total, r], row y_col + j of B for output column j), as r more reduction steps of `main` or a
+// short loop in `matvec`'s epilogue, instead of a second dispatch that rereads and rewrites Y. Needs scale = 1.
+//
 // Entry points: `main`, a 64×64-output tile per workgroup (16×16 threads, 4×4 outputs each), reading K in
 // steps of TILE_K; `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading
 // one W row, M ≤ 4 (one vec4 of partial sums per thread).
@@ -15,6 +19,7 @@ override THREADS_PER_ROW: u32 = 32u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override ACCUMULATE: bool = false;
+override HAS_LOW_RANK: bool = false;
 
 struct Params {
   m: u32,
@@ -25,6 +30,8 @@ struct Params {
   y_col: u32, // column of y (and residual) written by output column 0
   bias_offset: u32, // element of bias added to output column 0
   scale: f32,
+  rank: u32,
+  low_rank_scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -33,6 +40,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read> residual: array<f32>;
 @group(0) @binding(6) var<storage, read_write> y: array<f32>;
+@group(0) @binding(7) var<storage, read> low_u: array<f32>; // [M, rank]
+@group(0) @binding(8) var<storage, read> low_b: array<f32>; // [N_total, rank]
 
 // Both tiles are K-major so the inner loop reads one vec4 of X rows and one of W rows per k.
 var<workgroup> x_tile: array<vec4<f32>, TILE_K * TILE / 4u>; // [kk][m / 4]
@@ -98,6 +107,33 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     }
     workgroupBarrier();
   }
+  if (HAS_LOW_RANK) {
+    for (var t0 = 0u; t0 < params.rank; t0 += TILE_K) {
+      for (var i = lid; i < TILE * TILE_K; i += 256u) {
+        let r = i % TILE;
+        let kk = i / TILE;
+        let t = t0 + kk;
+        var a = 0.0;
+        var b = 0.0;
+        if (t < params.rank) {
+          if (m0 + r < params.m) { a = low_u[(m0 + r) * params.rank + t] * params.low_rank_scale; }
+          if (n0 + r < params.n) { b = low_b[(params.y_col + n0 + r) * params.rank + t]; }
+        }
+        x_tile[kk * (TILE / 4u) + r / 4u][r % 4u] = a;
+        w_tile[kk * (TILE / 4u) + r / 4u][r % 4u] = b;
+      }
+      workgroupBarrier();
+      for (var kk = 0u; kk < min(TILE_K, params.rank - t0); kk++) {
+        let a = x_tile[kk * (TILE / 4u) + ty];
+        let b = w_tile[kk * (TILE / 4u) + tx];
+        acc[0] += a.x * b;
+        acc[1] += a.y * b;
+        acc[2] += a.z * b;
+        acc[3] += a.w * b;
+      }
+      workgroupBarrier();
+    }
+  }
   for (var i = 0u; i < 4u; i++) {
     let row = m0 + 4u * ty + i;
     for (var j = 0u; j < 4u; j++) {
@@ -138,7 +174,15 @@ fn matvec(
   }
   if (lane == 0u && col < params.n) {
     for (var m = 0u; m < params.m; m++) {
-      epilogue(m, col, partial[lid][m]);
+      var sum = partial[lid][m];
+      if (HAS_LOW_RANK) {
+        var low = 0.0;
+        for (var t = 0u; t < params.rank; t++) {
+          low += low_u[m * params.rank + t] * low_b[(params.y_col + col) * params.rank + t];
+        }
+        sum += params.low_rank_scale * low;
+      }
+      epilogue(m, col, sum);
     }
   }
 }

@@ -169,8 +169,8 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
 
   // Scratch: the chunked loss (crossEntropyChunkSize), dropout, optimizer/metrics and uniform slabs.
   const s = new Tally();
-  let chunk = Math.min(8192, c.vocabSize, Math.floor(Math.min(64 * 2 ** 20, binding) / (4 * T)));
-  if (chunk > 64) chunk -= chunk % 64;
+  let chunk = Math.min(c.vocabSize, Math.floor(Math.min(64 * 2 ** 20, binding) / (4 * T)));
+  if (chunk > 64 && chunk < c.vocabSize) chunk -= chunk % 64;
   s.add('cross_entropy:logits-chunk', T * chunk * 4);
   s.add('cross_entropy:stats', T * 3 * 4);
   s.add('lm_head.metrics', 16);

@@ -181,6 +181,12 @@ describe('cross_entropy', () => {
     ce.backward({ ...t, hidden: otherHidden, gradScale: 0.25 });
     expect(ctx.dispatches - mark).toBe(16);
     ctx.release(otherHidden);
+    // A fresh view of the forward's own hidden is the same memory: the last chunk is reused.
+    ce.forward(t);
+    mark = ctx.dispatches;
+    ce.backward({ ...t, hidden: t.hidden.view([...t.hidden.shape]), gradScale: 0.25 });
+    expect(ctx.dispatches - mark).toBe(15);
+    assertClose(await ctx.read(t.dHidden), ref.dHidden, { atol: 1e-5, rtol: 1e-4 }, 'dHidden (reused last chunk)');
     ce.release();
     for (const x of Object.values(t)) ctx.release(x);
   });
@@ -191,6 +197,10 @@ describe('cross_entropy', () => {
     expect(crossEntropyChunkSize(ctx, { maxTokens: 4096, vocab: 49152 })).toBe(4096);
     expect(crossEntropyChunkSize(ctx, { maxTokens: 3000, vocab: 49152, maxScratchBytes: 2 ** 24 })).toBe(1344);
     expect(crossEntropyChunkSize(ctx, { maxTokens: 16, vocab: 50 })).toBe(50);
+    // The whole vocabulary when it fits (the backward then reuses the forward's logits), even if V % 64 ≠ 0.
+    expect(crossEntropyChunkSize(ctx, { maxTokens: 256, vocab: 49152 })).toBe(49152);
+    expect(crossEntropyChunkSize(ctx, { maxTokens: 256, vocab: 32001 })).toBe(32001);
+    expect(crossEntropyChunkSize(ctx, { maxTokens: 256, vocab: 49152, chunk: 8192 })).toBe(8192);
   });
 
   it('refuses mismatched shapes and dtypes, naming the kernel', async () => {

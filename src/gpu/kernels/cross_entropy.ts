@@ -167,17 +167,21 @@ export interface CrossEntropyPlan {
   /** Largest token count a step will use. */
   maxTokens: number;
   vocab: number;
-  /** Vocabulary columns per chunk; default 8192, lowered to fit `maxScratchBytes`. */
+  /**
+   * Vocabulary columns per chunk; by default the whole vocabulary, lowered to fit `maxScratchBytes`. One chunk
+   * means the backward reuses the forward's logits instead of recomputing them (SmolLM2-135M at 256 tokens:
+   * 50 MB of scratch saves a second 14.5 GFLOP LM-head product per step).
+   */
   chunk?: number;
   /** Cap on the logits scratch buffer; default 64 MiB (also capped by the adapter's binding size). */
   maxScratchBytes?: number;
 }
 
-/** Chunk width for a plan: as asked (default 8192), within the scratch budget, a multiple of 64 when above 64. */
+/** Chunk width for a plan: as asked (default V), within the scratch budget, a multiple of 64 when above 64 and below V. */
 export function crossEntropyChunkSize(ctx: GpuContext, plan: CrossEntropyPlan): number {
   const budget = Math.min(plan.maxScratchBytes ?? 64 * 2 ** 20, ctx.maxBindingBytes);
-  let chunk = Math.min(plan.chunk ?? 8192, plan.vocab, Math.floor(budget / (4 * plan.maxTokens)));
-  if (chunk > 64) chunk -= chunk % 64;
+  let chunk = Math.min(plan.chunk ?? plan.vocab, plan.vocab, Math.floor(budget / (4 * plan.maxTokens)));
+  if (chunk > 64 && chunk < plan.vocab) chunk -= chunk % 64;
   if (chunk < 1) {
     throw new GpuError(`cross_entropy: ${plan.maxTokens} tokens do not fit one logits column in ${budget} bytes`);
   }
@@ -189,6 +193,16 @@ export function crossEntropyChunkSize(ctx: GpuContext, plan: CrossEntropyPlan): 
  * stats [maxTokens, 3]. Tracks whether the scratch still holds the forward pass's last chunk, so the backward
  * skips recomputing it.
  */
+function sameMemory(a: Tensor, b: Tensor): boolean {
+  return (
+    a.buffer === b.buffer &&
+    a.byteOffset === b.byteOffset &&
+    a.dtype === b.dtype &&
+    a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i])
+  );
+}
+
 export class CrossEntropyChunked {
   readonly chunk: number;
   readonly logitsChunk: Tensor;
@@ -215,7 +229,9 @@ export class CrossEntropyChunked {
 
   backward(args: Omit<CrossEntropyBackwardArgs, 'stats' | 'logitsChunk' | 'reuseLastChunk'>): void {
     const last = this.lastForward;
-    const reuseLastChunk = last !== null && last.hidden === args.hidden && last.weight === args.weight;
+    // Views are made afresh by callers ([T, C] of a [maxTokens, C] buffer), so "the same tensor" means the same
+    // memory seen the same way, not the same object.
+    const reuseLastChunk = last !== null && sameMemory(last.hidden, args.hidden) && sameMemory(last.weight, args.weight);
     // The backward overwrites the scratch with dlogits: a second backward must recompute.
     this.lastForward = null;
     crossEntropyBackward(this.ctx, { ...args, stats: this.stats, logitsChunk: this.logitsChunk, reuseLastChunk });

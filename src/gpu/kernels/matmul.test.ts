@@ -10,7 +10,9 @@ import { matmulBackwardInputRef, matmulBackwardWeightRef, matmulForwardRef } fro
  * [M tokens, N out, K in]. The kernels tile 64×64 outputs and stage 32 along the reduction, so these cover:
  * one token, odd token counts (7, 33, 257), widths no tile divides (172 = 2·64 + 44, 1536 = 24·64 but a
  * reduction of 48 steps, 576 = 9·64), the LM head's 49152 rows at tiny M and K, and K or N not a multiple of 4
- * (the scalar-load entry point) next to multiples of 4 (the vec4 one).
+ * (the scalar-load entry point) next to multiples of 4 (the vec4 one). LoRA's rank-8 shapes (N = 8, K = 8, and
+ * dW outputs of 8 rows or columns) and sides below 8 take the narrowed tilings of tilingFor (one thread along
+ * the narrow side, TK cut to the reduction's depth), including at odd M.
  */
 const SHAPES: [number, number, number][] = [
   [1, 172, 64],
@@ -24,6 +26,10 @@ const SHAPES: [number, number, number][] = [
   [257, 20, 36],
   [7, 13, 5],
   [33, 57, 173],
+  [257, 8, 576],
+  [70, 576, 8],
+  [33, 6, 5],
+  [9, 3, 7],
 ];
 
 /**
@@ -83,6 +89,39 @@ describe('matmulForward: Y = scale·X·Wᵀ + bias + residual', () => {
     for (const t of [tx, tw, tb, tr, y]) ctx.release(t);
   });
 
+  // The low-rank (LoRA) term joins the reduction after K: rank 8 (one step), 37 (two steps of TK = 32, the last
+  // partial), with bias, residual and accumulate, from the vec4 (K = 64) and scalar (K = 37) entry points.
+  it.each([
+    [33, 172, 64, 8],
+    [70, 64, 64, 37],
+    [7, 13, 37, 3],
+  ])('low-rank term at M=%i N=%i K=%i r=%i: Y = X·Wᵀ + bias + residual + s·U·Bᵀ', async (m, n, k, r) => {
+    const ctx = await testContext();
+    const x = randomArray(m * k, 21), w = randomArray(n * k, 22), bias = randomArray(n, 23);
+    const residual = randomArray(m * n, 24), y0 = randomArray(m * n, 25);
+    const u = randomArray(m * r, 26), b = randomArray(n * r, 27);
+    const s = 0.625;
+    const tx = upload(ctx, [m, k], x, 'x'), tw = upload(ctx, [n, k], w, 'w'), tb = upload(ctx, [n], bias, 'bias');
+    const tr = upload(ctx, [m, n], residual, 'residual'), y = upload(ctx, [m, n], y0, 'y');
+    const tu = upload(ctx, [m, r], u, 'u'), tB = upload(ctx, [n, r], b, 'B');
+    const lowRank = { u: tu, b: tB, scale: s };
+    const base = matmulForwardRef(x, w, m, n, k, { bias, residual });
+    const low = matmulForwardRef(u, b, m, n, r, { scale: s });
+    const tol = summationTolerance(
+      matmulForwardRef(abs(x), abs(w), m, n, k).map((v, i) => v + matmulForwardRef(abs(u), abs(b), m, n, r)[i]),
+      k + r + 3,
+    );
+    matmulForward(ctx, tx, tw, y, { bias: tb, residual: tr, lowRank });
+    assertClose(await ctx.read(y), base.map((v, i) => v + low[i]), tol, 'bias + residual + low rank');
+    ctx.write(y, y0);
+    matmulForward(ctx, tx, tw, y, { accumulate: true, lowRank });
+    const plain = matmulForwardRef(x, w, m, n, k);
+    assertClose(await ctx.read(y), plain.map((v, i) => v + low[i] + y0[i]), tol, 'accumulate + low rank');
+    expect(() => matmulForward(ctx, tx, tw, y, { scale: 2, lowRank })).toThrow(/matmul_forward: a low-rank term needs scale 1/);
+    expect(() => matmulForward(ctx, tx, tw, y, { lowRank: { ...lowRank, b: tu } })).toThrow(/matmul_forward: .* should be/);
+    for (const t of [tx, tw, tb, tr, y, tu, tB]) ctx.release(t);
+  });
+
   it('refuses mismatched shapes and rows outside W, naming the kernel', async () => {
     const ctx = await testContext();
     const x = ctx.tensor([3, 8]), w = ctx.tensor([5, 8]), bad = ctx.tensor([5, 7]), y = ctx.tensor([3, 5]);
@@ -122,6 +161,34 @@ describe('matmulBackwardInput: dX = scale·dY·W', () => {
     const expected = matmulBackwardInputRef(dy, w, m, n, k, scale, 5).map((v, i) => v + dx0[i]);
     assertClose(await ctx.read(dx), expected, tol, 'dx accumulate + scale + wRows');
     for (const t of [tdy, tw, dx]) ctx.release(t);
+  });
+});
+
+describe('matmulBackwardInput with a low-rank term: dX = dY·W + s·dU·A', () => {
+  // Rank 8 (one extra step), 37 (two, the last partial); vec4 entry (N, K multiples of 4) and scalar (K = 37).
+  it.each([
+    [33, 172, 64, 8],
+    [70, 64, 64, 37],
+    [7, 13, 37, 3],
+  ])('M=%i N=%i K=%i r=%i, with and without accumulate', async (m, n, k, r) => {
+    const ctx = await testContext();
+    const dy = randomArray(m * n, 31), w = randomArray(n * k, 32), dx0 = randomArray(m * k, 33);
+    const du = randomArray(m * r, 34), a = randomArray(r * k, 35);
+    const tdy = upload(ctx, [m, n], dy, 'dy'), tw = upload(ctx, [n, k], w, 'w'), dx = upload(ctx, [m, k], dx0, 'dx');
+    const tdu = upload(ctx, [m, r], du, 'du'), ta = upload(ctx, [r, k], a, 'A');
+    const s = -0.75;
+    const lowRank = { u: tdu, b: ta, scale: s };
+    const base = matmulBackwardInputRef(dy, w, m, n, k);
+    const low = matmulBackwardInputRef(du, a, m, r, k, s);
+    const absLow = matmulBackwardInputRef(abs(du), abs(a), m, r, k);
+    const tol = summationTolerance(matmulBackwardInputRef(abs(dy), abs(w), m, n, k).map((v, i) => v + absLow[i]), n + r + 1);
+    matmulBackwardInput(ctx, tdy, tw, dx, { accumulate: true, lowRank });
+    assertClose(await ctx.read(dx), base.map((v, i) => v + low[i] + dx0[i]), tol, 'dx accumulate + low rank');
+    matmulBackwardInput(ctx, tdy, tw, dx, { lowRank });
+    assertClose(await ctx.read(dx), base.map((v, i) => v + low[i]), tol, 'dx + low rank');
+    expect(() => matmulBackwardInput(ctx, tdy, tw, dx, { scale: 2, lowRank })).toThrow(/needs scale 1/);
+    expect(() => matmulBackwardInput(ctx, tdy, tw, dx, { lowRank: { ...lowRank, b: tdu } })).toThrow(/should be/);
+    for (const t of [tdy, tw, dx, tdu, ta]) ctx.release(t);
   });
 });
 

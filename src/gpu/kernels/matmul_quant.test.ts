@@ -161,6 +161,40 @@ describe.each(FORMATS)('matmul with %s weights', (format) => {
     releaseQuantized(ctx, w);
   });
 
+  // LoRA's low-rank term fused into the quantized products: y += s·u·Bᵀ and dx += s·du·A, at M = 3 (matvec) and
+  // M = 33 (tiled), rank 8 and 37 (two reduction steps, the last partial), on a weight in several parts (the
+  // forward's parts each add their own columns; only the backward's first part adds the term).
+  it('add a low-rank (LoRA) term in the same dispatch, across parts', async () => {
+    const ctx = await testContext();
+    const [n, k] = [41, blockSize];
+    const host = hostWeight(format, n, k, 31);
+    const wd = dequantizeWeight(host);
+    const w = upload(ctx, host, quantByteSize(format, k) * 9);
+    expect(w.parts.length).toBeGreaterThanOrEqual(4);
+    for (const [m, r] of [[3, 8], [33, 37]]) {
+      const x = randomArray(m * k, 41), dy = randomArray(m * n, 42), y0 = randomArray(m * n, 43);
+      const u = randomArray(m * r, 44), b = randomArray(n * r, 45), du = randomArray(m * r, 46), a = randomArray(r * k, 47);
+      const s = 0.375;
+      const tx = ctx.tensor([m, k], 'f32', 'x', x), tdy = ctx.tensor([m, n], 'f32', 'dy', dy);
+      const tu = ctx.tensor([m, r], 'f32', 'u', u), tb = ctx.tensor([n, r], 'f32', 'B', b);
+      const tdu = ctx.tensor([m, r], 'f32', 'du', du), ta = ctx.tensor([r, k], 'f32', 'A', a);
+      const y = ctx.tensor([m, n], 'f32', 'y', y0), dx = ctx.tensor([m, k]);
+      matmulForwardQuant(ctx, tx, w, y, { accumulate: true, lowRank: { u: tu, b: tb, scale: s } });
+      matmulBackwardInputQuant(ctx, tdy, w, dx, { lowRank: { u: tdu, b: ta, scale: s } });
+      const tol = { atol: 1e-4, rtol: 1e-5 };
+      const low = matmulForwardRef(u, b, m, n, r, { scale: s });
+      const yRef = matmulForwardRef(x, wd, m, n, k).map((v, i) => v + low[i] + y0[i]);
+      assertClose(await ctx.read(y), yRef, tol, `low-rank forward M=${m} r=${r}`);
+      const lowDx = matmulBackwardInputRef(du, a, m, r, k, s);
+      const dxRef = matmulBackwardInputRef(dy, wd, m, n, k).map((v, i) => v + lowDx[i]);
+      assertClose(await ctx.read(dx), dxRef, tol, `low-rank backward M=${m} r=${r}`);
+      expect(() => matmulForwardQuant(ctx, tx, w, y, { scale: 2, lowRank: { u: tu, b: tb, scale: s } })).toThrow(/needs scale 1/);
+      expect(() => matmulBackwardInputQuant(ctx, tdy, w, dx, { lowRank: { u: tdu, b: tb, scale: s } })).toThrow(/low-rank factor/);
+      for (const t of [tx, tdy, tu, tb, tdu, ta, y, dx]) ctx.release(t);
+    }
+    releaseQuantized(ctx, w);
+  });
+
   it('keep the quantized size on the GPU', async () => {
     const ctx = await testContext();
     const host = hostWeight(format, 9, 2 * blockSize, 31);

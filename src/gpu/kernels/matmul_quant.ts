@@ -23,7 +23,7 @@ import { GpuError, type GpuContext } from '../context';
 import { ceilDiv, linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
-import type { MatmulBackwardOptions, MatmulForwardOptions, RowSlice } from './matmul';
+import type { LowRankTerm, MatmulBackwardInputOptions, MatmulForwardOptions, RowSlice } from './matmul';
 
 /** Outputs per workgroup along each side of the tiled kernels (the shaders' 16×16 threads × 4×4 outputs). */
 const TILE = 64;
@@ -172,6 +172,9 @@ export function matmulForwardQuant(
   if (options.bias) expectF32(kernelName, 'bias', options.bias, [w.shape[0]]);
   if (options.residual) expectF32(kernelName, 'residual', options.residual, [m, rows.count]);
   noAlias(kernelName, y, x, options.bias, options.residual);
+  const low = options.lowRank;
+  if (low) checkLowRank(kernelName, low, [m, low.u.shape[1]], [w.shape[0], low.u.shape[1]], options);
+  if (low && options.wRows) throw new GpuError(`${kernelName}: a low-rank term cannot be combined with wRows`);
   if (m === 0) return;
   const matvec = m <= MATVEC_MAX_M;
   const kernel = ctx.kernel({
@@ -185,6 +188,7 @@ export function matmulForwardQuant(
       HAS_BIAS: options.bias ? 1 : 0,
       HAS_RESIDUAL: options.residual ? 1 : 0,
       ACCUMULATE: options.accumulate ? 1 : 0,
+      HAS_LOW_RANK: low ? 1 : 0,
     },
   });
   for (const slice of partSlices(w, rows)) {
@@ -196,9 +200,11 @@ export function matmulForwardQuant(
       .u32(rows.count)
       .u32(slice.column)
       .u32(slice.row)
-      .f32(options.scale ?? 1);
+      .f32(options.scale ?? 1)
+      .u32(low ? low.u.shape[1] : 0)
+      .f32(low?.scale ?? 0);
     // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
-    const bindings = [x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y];
+    const bindings = [x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y, low?.u ?? x, low?.b ?? x];
     const grid = matvec
       ? linearGrid(slice.count, MATVEC_ROWS_PER_GROUP)
       : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
@@ -212,7 +218,7 @@ export function matmulBackwardInputQuant(
   dy: Tensor,
   w: QuantizedWeight,
   dx: Tensor,
-  options: MatmulBackwardOptions = {},
+  options: MatmulBackwardInputOptions = {},
 ): void {
   const kernelName = `matmul_backward_input_${w.format}`;
   if (dx.shape.length !== 2) throw new GpuError(`${kernelName}: dx ${dx} must be 2-D [M, K]`);
@@ -221,13 +227,17 @@ export function matmulBackwardInputQuant(
   expectF32(kernelName, 'dy', dy, [m, rows.count]);
   expectF32(kernelName, 'dx', dx, [m, k]);
   noAlias(kernelName, dx, dy);
+  const low = options.lowRank;
+  if (low) checkLowRank(kernelName, low, [m, low.u.shape[1]], [low.u.shape[1], k], options);
+  if (low) noAlias(kernelName, dx, low.u, low.b);
   if (m === 0) return;
   let accumulate = options.accumulate ?? false;
+  let lowRank = low ? low.u.shape[1] : 0; // the first part adds the low-rank term, the others do not
   for (const slice of partSlices(w, rows)) {
     const kernel = ctx.kernel({
       name: kernelName,
       code: `${matmulBackwardInputQuantWgsl}\n${WEIGHTS_WGSL[w.format]}`,
-      constants: { TILE, TILE_N: TILE_DEPTH, ACCUMULATE: accumulate ? 1 : 0 },
+      constants: { TILE, TILE_N: TILE_DEPTH, ACCUMULATE: accumulate ? 1 : 0, HAS_LOW_RANK: low ? 1 : 0 },
     });
     const params = new Params()
       .u32(m)
@@ -236,9 +246,27 @@ export function matmulBackwardInputQuant(
       .u32(slice.partRow)
       .u32(rows.count)
       .u32(slice.column)
-      .f32(options.scale ?? 1);
-    ctx.dispatch(kernel, params, [dy, slice.part.q, slice.part.s, dx], [ceilDiv(k, TILE), ceilDiv(m, TILE)]);
+      .f32(options.scale ?? 1)
+      .u32(lowRank)
+      .f32(low?.scale ?? 0);
+    const bindings = [dy, slice.part.q, slice.part.s, dx, low?.u ?? dy, low?.b ?? dy];
+    ctx.dispatch(kernel, params, bindings, [ceilDiv(k, TILE), ceilDiv(m, TILE)]);
     accumulate = true; // later parts add their rows' share
+    lowRank = 0;
   }
   if (rows.count === 0 && !options.accumulate) ctx.zero(dx);
+}
+
+/** Shapes and scale of a fused low-rank term: u [M, r], b as given, base scale 1. */
+function checkLowRank(
+  kernel: string,
+  low: LowRankTerm,
+  uShape: [number, number],
+  bShape: [number, number],
+  options: { scale?: number },
+): void {
+  if (low.u.shape.length !== 2) throw new GpuError(`${kernel}: low-rank u ${low.u} must be 2-D [M, r]`);
+  expectF32(kernel, 'low-rank u', low.u, uShape);
+  expectF32(kernel, 'low-rank factor', low.b, bShape);
+  if ((options.scale ?? 1) !== 1) throw new GpuError(`${kernel}: a low-rank term needs scale 1, got ${options.scale}`);
 }

@@ -1,7 +1,8 @@
 /**
  * A LoRA adapter attached to a frozen linear layer (MLX's LoRALinear): y = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ with
- * A [r, in] and B [out, r] trainable. The low-rank path reuses the base matmul's output buffer: x·Aᵀ is computed
- * once into u [T, r], and (u·Bᵀ)·scale is added by the matmul epilogue (accumulate), so no [T, out] temporary exists.
+ * A [r, in] and B [out, r] trainable. x·Aᵀ is computed once into u [T, r], and (u·Bᵀ)·scale is added by the base
+ * matmul itself (dense or quantized), as r more steps of its reduction, so no [T, out] temporary exists and y is
+ * written once; the backward does the same for du·A in dx.
  * Without an adapter the layer is just the frozen linear, and backward only propagates dx.
  */
 import type { GpuContext } from '../context';
@@ -65,12 +66,15 @@ export class LoraLinear {
     u: Tensor | null,
     options: { residual?: Tensor; adapterInput?: Tensor } = {},
   ): void {
-    linearForward(ctx, this.base, x, y, { residual: options.residual });
-    if (!this.lora) return;
+    if (!this.lora) {
+      linearForward(ctx, this.base, x, y, { residual: options.residual });
+      return;
+    }
     if (!u) throw new Error('LoraLinear.forward: an adapted layer needs its u [T, r] buffer');
     // With dropout the adapter reads mask(x); u is then x_masked·Aᵀ.
     matmulForward(ctx, options.adapterInput ?? x, this.lora.a, u);
-    matmulForward(ctx, u, this.lora.b, y, { accumulate: true, scale: this.lora.scale });
+    const lowRank = { u, b: this.lora.b, scale: this.lora.scale };
+    linearForward(ctx, this.base, x, y, { residual: options.residual, lowRank });
   }
 
   /**
@@ -87,8 +91,10 @@ export class LoraLinear {
     du: Tensor | null,
     options: { accumulateDx?: boolean; dropout?: AdapterInputMask } = {},
   ): void {
-    linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
-    if (!this.lora) return;
+    if (!this.lora) {
+      linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
+      return;
+    }
     if (!u || !du) throw new Error('LoraLinear.backward: an adapted layer needs u and du [T, r]');
     const { a, b, dA, dB, scale } = this.lora;
     matmulBackwardWeight(ctx, dy, u, dB, { accumulate: true, scale });
@@ -96,9 +102,11 @@ export class LoraLinear {
     const mask = options.dropout;
     matmulBackwardWeight(ctx, du, mask ? mask.input(x) : x, dA, { accumulate: true });
     if (!mask) {
-      matmulBackwardInput(ctx, du, a, dx, { accumulate: true });
+      // du·A joins the base product's reduction (one dispatch for dx).
+      linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx, lowRank: { u: du, b: a, scale: 1 } });
       return;
     }
+    linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
     const g = mask.gradScratch(x);
     matmulBackwardInput(ctx, du, a, g);
     mask.addMaskedGrad(g, dx);

@@ -4,7 +4,7 @@
  * quantized model is a weight format the kernels read, not a fork of the engine.
  */
 import type { GpuContext } from '../context';
-import { matmulBackwardInput, matmulForward, type RowSlice } from '../kernels/matmul';
+import { matmulBackwardInput, matmulForward, type LowRankTerm, type RowSlice } from '../kernels/matmul';
 import {
   matmulBackwardInputQuant,
   matmulForwardQuant,
@@ -27,26 +27,29 @@ export function linearLayer(weight: FrozenWeight, bias?: Tensor): LinearLayer {
   return { weight, bias, outFeatures: weight.shape[0], inFeatures: weight.shape[1] };
 }
 
-/** y [T, out] = x [T, in] · Wᵀ + bias (+ residual [T, out]). */
+/**
+ * y [T, out] = x [T, in] · Wᵀ + bias (+ residual [T, out]) (+ lowRank.scale · u·Bᵀ, a LoRA path, added by the
+ * base product's own dispatch as r more steps of its reduction, dense or quantized).
+ */
 export function linearForward(
   ctx: GpuContext,
   layer: LinearLayer,
   x: Tensor,
   y: Tensor,
-  options: { residual?: Tensor; wRows?: RowSlice } = {},
+  options: { residual?: Tensor; wRows?: RowSlice; lowRank?: LowRankTerm } = {},
 ): void {
   const w = layer.weight;
   if (w instanceof Tensor) matmulForward(ctx, x, w, y, { bias: layer.bias, ...options });
   else matmulForwardQuant(ctx, x, w, y, { bias: layer.bias, ...options });
 }
 
-/** dx [T, in] (+)= dy [T, out] · W. */
+/** dx [T, in] (+)= dy [T, out] · W (+ lowRank.scale · du·A, LoRA's share, fused as in the forward). */
 export function linearBackwardInput(
   ctx: GpuContext,
   layer: LinearLayer,
   dy: Tensor,
   dx: Tensor,
-  options: { accumulate?: boolean } = {},
+  options: { accumulate?: boolean; lowRank?: LowRankTerm } = {},
 ): void {
   const w = layer.weight;
   if (w instanceof Tensor) matmulBackwardInput(ctx, dy, w, dx, options);

@@ -173,12 +173,15 @@ export class LlamaModel {
     y: Tensor,
     options: { residual?: Tensor } = {},
   ): void {
-    linearForward(this.ctx, this.weights.layers[layerIndex][name], x, y, options);
+    const layer = this.weights.layers[layerIndex][name];
     const lora = this.adapter?.layers[layerIndex][name];
-    if (!lora || !this.loraScratch) return;
+    if (!lora || !this.loraScratch) {
+      linearForward(this.ctx, layer, x, y, options);
+      return;
+    }
     const u = this.loraScratch.view([x.shape[0], lora.a.shape[0]]); // [T, r]
     matmulForward(this.ctx, x, lora.a, u);
-    matmulForward(this.ctx, u, lora.b, y, { accumulate: true, scale: lora.scale });
+    linearForward(this.ctx, layer, x, y, { ...options, lowRank: { u, b: lora.b, scale: lora.scale } });
   }
 
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {
