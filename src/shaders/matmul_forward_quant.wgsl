@@ -8,11 +8,12 @@
 // (U [M, r], B [N_total, r], row y_col + j of B for output column j), as r more reduction steps of `main` or a
 // short loop in `matvec`'s epilogue, instead of a second dispatch that rereads and rewrites Y. Needs scale = 1.
 //
-// Entry points: `main`, a 64×64-output tile per workgroup (16×16 threads, 4×4 outputs each), reading K in
-// steps of TILE_K; `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading
-// one W row, M ≤ 4 (one vec4 of partial sums per thread).
+// Entry points: `main`, a 64×64-output tile per workgroup (8×8 threads, 8×8 outputs each, as matmul_forward.wgsl:
+// 64 multiply-adds per four vec4 reads of workgroup memory), reading K in steps of TILE_K; `matvec` for a few
+// rows of X (decode), THREADS_PER_ROW threads per output column reading one W row, M ≤ 4 (one vec4 of partial
+// sums per thread).
 
-override TILE: u32 = 64u; // outputs per workgroup along M and along N: 16 threads × 4
+override TILE: u32 = 64u; // outputs per workgroup along M and along N: 8 threads × 8 (fixed by main)
 override TILE_K: u32 = 32u;
 override ROWS_PER_GROUP: u32 = 8u;
 override THREADS_PER_ROW: u32 = 32u;
@@ -48,6 +49,16 @@ var<workgroup> x_tile: array<vec4<f32>, TILE_K * TILE / 4u>; // [kk][m / 4]
 var<workgroup> w_tile: array<vec4<f32>, TILE_K * TILE / 4u>; // [kk][n / 4]
 var<workgroup> partial: array<vec4<f32>, ROWS_PER_GROUP * THREADS_PER_ROW>;
 
+// `main`'s 8×8 block of outputs per thread, in named vec4s (rows 0..7, columns 0..3 and 4..7).
+var<private> c00: vec4<f32>; var<private> c01: vec4<f32>;
+var<private> c10: vec4<f32>; var<private> c11: vec4<f32>;
+var<private> c20: vec4<f32>; var<private> c21: vec4<f32>;
+var<private> c30: vec4<f32>; var<private> c31: vec4<f32>;
+var<private> c40: vec4<f32>; var<private> c41: vec4<f32>;
+var<private> c50: vec4<f32>; var<private> c51: vec4<f32>;
+var<private> c60: vec4<f32>; var<private> c61: vec4<f32>;
+var<private> c70: vec4<f32>; var<private> c71: vec4<f32>;
+
 fn epilogue(row: u32, col: u32, acc: f32) {
   let i = row * params.y_stride + params.y_col + col;
   var result = params.scale * acc;
@@ -63,17 +74,47 @@ fn epilogue(row: u32, col: u32, acc: f32) {
   y[i] = result;
 }
 
-@compute @workgroup_size(256)
+// Adds the product of the staged tiles' first `steps` k to the thread's 8×8 block (rows 8·ty.., cols 8·tx..):
+// per k, two vec4 of X rows and two of W rows for 64 multiply-adds.
+fn multiply_tiles(tx: u32, ty: u32, steps: u32) {
+  for (var kk = 0u; kk < steps; kk++) {
+    let a0 = x_tile[kk * (TILE / 4u) + 2u * ty];
+    let a1 = x_tile[kk * (TILE / 4u) + 2u * ty + 1u];
+    let b0 = w_tile[kk * (TILE / 4u) + 2u * tx];
+    let b1 = w_tile[kk * (TILE / 4u) + 2u * tx + 1u];
+    c00 += a0.x * b0; c01 += a0.x * b1;
+    c10 += a0.y * b0; c11 += a0.y * b1;
+    c20 += a0.z * b0; c21 += a0.z * b1;
+    c30 += a0.w * b0; c31 += a0.w * b1;
+    c40 += a1.x * b0; c41 += a1.x * b1;
+    c50 += a1.y * b0; c51 += a1.y * b1;
+    c60 += a1.z * b0; c61 += a1.z * b1;
+    c70 += a1.w * b0; c71 += a1.w * b1;
+  }
+}
+
+fn store_row(row: u32, col: u32, lo: vec4<f32>, hi: vec4<f32>) {
+  if (row >= params.m) {
+    return;
+  }
+  let v = array<f32, 8>(lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w);
+  for (var j = 0u; j < 8u; j++) {
+    if (col + j < params.n) {
+      epilogue(row, col + j, v[j]);
+    }
+  }
+}
+
+@compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
-  let tx = lid % 16u;
-  let ty = lid / 16u;
+  let tx = lid % 8u;
+  let ty = lid / 8u;
   let k4 = params.k / 4u;
-  var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
     // X tile: consecutive threads take consecutive rows, so the transposing stores hit distinct banks.
-    for (var i = lid; i < TILE * TILE_K / 4u; i += 256u) {
+    for (var i = lid; i < TILE * TILE_K / 4u; i += 64u) {
       let r = i % TILE;
       let kq = i / TILE;
       var v = vec4<f32>(0.0);
@@ -85,7 +126,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
       }
     }
     // W tile: each thread dequantizes 8 consecutive values of one row.
-    for (var i = lid; i < TILE * TILE_K / 8u; i += 256u) {
+    for (var i = lid; i < TILE * TILE_K / 8u; i += 64u) {
       let r = i % TILE;
       let kg = i / TILE;
       var w = mat2x4<f32>();
@@ -97,19 +138,12 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
       }
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
-      let a = x_tile[kk * (TILE / 4u) + ty];
-      let b = w_tile[kk * (TILE / 4u) + tx];
-      acc[0] += a.x * b;
-      acc[1] += a.y * b;
-      acc[2] += a.z * b;
-      acc[3] += a.w * b;
-    }
+    multiply_tiles(tx, ty, TILE_K);
     workgroupBarrier();
   }
   if (HAS_LOW_RANK) {
     for (var t0 = 0u; t0 < params.rank; t0 += TILE_K) {
-      for (var i = lid; i < TILE * TILE_K; i += 256u) {
+      for (var i = lid; i < TILE * TILE_K; i += 64u) {
         let r = i % TILE;
         let kk = i / TILE;
         let t = t0 + kk;
@@ -123,26 +157,20 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
         w_tile[kk * (TILE / 4u) + r / 4u][r % 4u] = b;
       }
       workgroupBarrier();
-      for (var kk = 0u; kk < min(TILE_K, params.rank - t0); kk++) {
-        let a = x_tile[kk * (TILE / 4u) + ty];
-        let b = w_tile[kk * (TILE / 4u) + tx];
-        acc[0] += a.x * b;
-        acc[1] += a.y * b;
-        acc[2] += a.z * b;
-        acc[3] += a.w * b;
-      }
+      multiply_tiles(tx, ty, min(TILE_K, params.rank - t0));
       workgroupBarrier();
     }
   }
-  for (var i = 0u; i < 4u; i++) {
-    let row = m0 + 4u * ty + i;
-    for (var j = 0u; j < 4u; j++) {
-      let col = n0 + 4u * tx + j;
-      if (row < params.m && col < params.n) {
-        epilogue(row, col, acc[i][j]);
-      }
-    }
-  }
+  let row = m0 + 8u * ty;
+  let col = n0 + 8u * tx;
+  store_row(row, col, c00, c01);
+  store_row(row + 1u, col, c10, c11);
+  store_row(row + 2u, col, c20, c21);
+  store_row(row + 3u, col, c30, c31);
+  store_row(row + 4u, col, c40, c41);
+  store_row(row + 5u, col, c50, c51);
+  store_row(row + 6u, col, c60, c61);
+  store_row(row + 7u, col, c70, c71);
 }
 
 @compute @workgroup_size(ROWS_PER_GROUP * THREADS_PER_ROW)

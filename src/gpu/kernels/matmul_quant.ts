@@ -25,7 +25,7 @@ import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 import type { LowRankTerm, MatmulBackwardInputOptions, MatmulForwardOptions, RowSlice } from './matmul';
 
-/** Outputs per workgroup along each side of the tiled kernels (the shaders' 16×16 threads × 4×4 outputs). */
+/** Outputs per workgroup along each side of the tiled kernels (the shaders' 8×8 threads × 8×8 outputs). */
 const TILE = 64;
 /** Depth of one step of the tiled kernels: 2 tiles × TILE × 32 × 4 bytes = 16 KiB of workgroup memory. */
 const TILE_DEPTH = 32;
@@ -171,8 +171,8 @@ export function matmulForwardQuant(
   expectF32(kernelName, 'output', y, [m, rows.count]);
   if (options.bias) expectF32(kernelName, 'bias', options.bias, [w.shape[0]]);
   if (options.residual) expectF32(kernelName, 'residual', options.residual, [m, rows.count]);
-  noAlias(kernelName, y, x, options.bias, options.residual);
   const low = options.lowRank;
+  noAlias(kernelName, y, x, options.bias, options.residual, low?.u, low?.b);
   if (low) checkLowRank(kernelName, low, [m, low.u.shape[1]], [w.shape[0], low.u.shape[1]], options);
   if (low && options.wRows) throw new GpuError(`${kernelName}: a low-rank term cannot be combined with wRows`);
   if (m === 0) return;
@@ -204,7 +204,10 @@ export function matmulForwardQuant(
       .u32(low ? low.u.shape[1] : 0)
       .f32(low?.scale ?? 0);
     // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
-    const bindings = [x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y, low?.u ?? x, low?.b ?? x];
+    const bindings = [
+      ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
+      ...[low?.u ?? x, low?.b ?? x],
+    ];
     const grid = matvec
       ? linearGrid(slice.count, MATVEC_ROWS_PER_GROUP)
       : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
