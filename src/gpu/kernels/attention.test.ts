@@ -108,6 +108,8 @@ function pick(values: ArrayLike<number>, indices: number[] | undefined): number[
   return indices ? indices.map((i) => values[i]) : Array.from(values);
 }
 
+// Kernels under test: attention_forward, and attention_backward_delta, attention_backward_q and
+// attention_backward_kv through attentionBackward.
 describe('attention', () => {
   it.each([...TRAINING_CASES, ...DECODE_CASES])('forward matches the CPU reference: $name', async (c) => {
     const ctx = await testContext();

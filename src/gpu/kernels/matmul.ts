@@ -130,6 +130,20 @@ function expectShape(kernel: string, t: Tensor, shape: number[]): void {
   }
 }
 
+/** A fused low-rank term: u [M, r], its factor of shape factorShape(r), and a base scale of 1 (u is pre-scaled). */
+function checkLowRank(
+  kernel: string,
+  low: LowRankTerm,
+  m: number,
+  factorShape: (rank: number) => number[],
+  scale: number | undefined,
+): void {
+  if (low.u.shape.length !== 2) throw new GpuError(`${kernel}: low-rank u ${low.u} must be 2-D [M, r]`);
+  expectShape(kernel, low.u, [m, low.u.shape[1]]);
+  expectShape(kernel, low.b, factorShape(low.u.shape[1]));
+  if ((scale ?? 1) !== 1) throw new GpuError(`${kernel}: a low-rank term needs scale 1, got ${scale}`);
+}
+
 /** y = scale·(x·W[rows]ᵀ) + bias + residual. x [M,K], w [N_total,K], y [M,N], bias [N_total], residual [M,N]. */
 export function matmulForward(
   ctx: GpuContext,
@@ -149,12 +163,7 @@ export function matmulForward(
   if (options.bias) expectShape(kernelName, options.bias, [w.shape[0]]);
   if (options.residual) expectShape(kernelName, options.residual, [m, n]);
   const low = options.lowRank;
-  if (low) {
-    if (low.u.shape.length !== 2) throw new GpuError(`${kernelName}: low-rank u ${low.u} must be 2-D [M, r]`);
-    expectShape(kernelName, low.u, [m, low.u.shape[1]]);
-    expectShape(kernelName, low.b, [n, low.u.shape[1]]);
-    if ((options.scale ?? 1) !== 1) throw new GpuError(`${kernelName}: a low-rank term needs scale 1, got ${options.scale}`);
-  }
+  if (low) checkLowRank(kernelName, low, m, (r) => [n, r], options.scale);
   const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
@@ -199,12 +208,7 @@ export function matmulBackwardInput(
   expectShape(kernelName, dy, [m, n]);
   expectShape(kernelName, dx, [m, k]);
   const low = options.lowRank;
-  if (low) {
-    if (low.u.shape.length !== 2) throw new GpuError(`${kernelName}: low-rank du ${low.u} must be 2-D [M, r]`);
-    expectShape(kernelName, low.u, [m, low.u.shape[1]]);
-    expectShape(kernelName, low.b, [low.u.shape[1], k]);
-    if ((options.scale ?? 1) !== 1) throw new GpuError(`${kernelName}: a low-rank term needs scale 1, got ${options.scale}`);
-  }
+  if (low) checkLowRank(kernelName, low, m, (r) => [r, k], options.scale);
   const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,

@@ -80,6 +80,8 @@ async function checkProducts(ctx: GpuContext, host: QuantizedHostWeight, m: numb
   for (const t of [tx, tdy, y, dx]) ctx.release(t);
 }
 
+// Kernels under test: matmul_forward_quant.wgsl (entry points main and matvec) and matmul_backward_input_quant.wgsl,
+// each with every matmul_weights_<format>.wgsl decoder.
 describe.each(FORMATS)('matmul with %s weights', (format) => {
   const blockSize = QUANT_FORMATS[format].blockSize;
 

@@ -6,7 +6,7 @@
  * Without an adapter the layer is just the frozen linear, and backward only propagates dx.
  */
 import type { GpuContext } from '../context';
-import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward, type LowRankTerm } from '../kernels/matmul';
 import { linearBackwardInput, linearForward, type LinearLayer } from '../model/linear';
 import type { Tensor } from '../tensor';
 
@@ -66,14 +66,13 @@ export class LoraLinear {
     u: Tensor | null,
     options: { residual?: Tensor; adapterInput?: Tensor } = {},
   ): void {
-    if (!this.lora) {
-      linearForward(ctx, this.base, x, y, { residual: options.residual });
-      return;
+    let lowRank: LowRankTerm | undefined;
+    if (this.lora) {
+      if (!u) throw new Error('LoraLinear.forward: an adapted layer needs its u [T, r] buffer');
+      // With dropout the adapter reads mask(x); u is then x_masked·Aᵀ.
+      matmulForward(ctx, options.adapterInput ?? x, this.lora.a, u);
+      lowRank = { u, b: this.lora.b, scale: this.lora.scale };
     }
-    if (!u) throw new Error('LoraLinear.forward: an adapted layer needs its u [T, r] buffer');
-    // With dropout the adapter reads mask(x); u is then x_masked·Aᵀ.
-    matmulForward(ctx, options.adapterInput ?? x, this.lora.a, u);
-    const lowRank = { u, b: this.lora.b, scale: this.lora.scale };
     linearForward(ctx, this.base, x, y, { residual: options.residual, lowRank });
   }
 
@@ -101,12 +100,11 @@ export class LoraLinear {
     matmulBackwardInput(ctx, dy, b, du, { scale });
     const mask = options.dropout;
     matmulBackwardWeight(ctx, du, mask ? mask.input(x) : x, dA, { accumulate: true });
-    if (!mask) {
-      // du·A joins the base product's reduction (one dispatch for dx).
-      linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx, lowRank: { u: du, b: a, scale: 1 } });
-      return;
-    }
-    linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
+    // Without dropout du·A joins the base product's reduction (one dispatch for dx); with it, the adapter's share
+    // of dx goes through the mask first.
+    const lowRank = mask ? undefined : { u: du, b: a, scale: 1 };
+    linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx, lowRank });
+    if (!mask) return;
     const g = mask.gradScratch(x);
     matmulBackwardInput(ctx, du, a, g);
     mask.addMaskedGrad(g, dx);

@@ -7,7 +7,7 @@
 import type { GpuContext } from '../context';
 import { attentionForward } from '../kernels/attention';
 import { embeddingForward } from '../kernels/embedding';
-import { matmulForward } from '../kernels/matmul';
+import { matmulForward, type LowRankTerm } from '../kernels/matmul';
 import { rmsnormForward } from '../kernels/rmsnorm';
 import { ropeForward } from '../kernels/rope';
 import { swigluForward } from '../kernels/swiglu';
@@ -173,15 +173,14 @@ export class LlamaModel {
     y: Tensor,
     options: { residual?: Tensor } = {},
   ): void {
-    const layer = this.weights.layers[layerIndex][name];
     const lora = this.adapter?.layers[layerIndex][name];
-    if (!lora || !this.loraScratch) {
-      linearForward(this.ctx, layer, x, y, options);
-      return;
+    let lowRank: LowRankTerm | undefined;
+    if (lora && this.loraScratch) {
+      const u = this.loraScratch.view([x.shape[0], lora.a.shape[0]]); // [T, r]
+      matmulForward(this.ctx, x, lora.a, u);
+      lowRank = { u, b: lora.b, scale: lora.scale };
     }
-    const u = this.loraScratch.view([x.shape[0], lora.a.shape[0]]); // [T, r]
-    matmulForward(this.ctx, x, lora.a, u);
-    linearForward(this.ctx, layer, x, y, { ...options, lowRank: { u, b: lora.b, scale: lora.scale } });
+    linearForward(this.ctx, this.weights.layers[layerIndex][name], x, y, { ...options, lowRank });
   }
 
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {
