@@ -111,6 +111,22 @@ function keep(next: RunRecord, urgent: boolean): void {
   saveRun(next).catch((error: unknown) => useStudio.getState().liveNoticed(`The run history could not be saved: ${message(error)}`));
 }
 
+/**
+ * True once the engine's device is ready. Just after a page load the engine is still probing for it; Start or
+ * Resume pressed then waits for the probe instead of being refused.
+ */
+function deviceSettled(): Promise<boolean> {
+  const status = useStudio.getState().device.status;
+  if (status !== 'probing') return Promise.resolve(status === 'ready');
+  return new Promise((resolve) => {
+    const unsubscribe = useStudio.subscribe((s) => {
+      if (s.device.status === 'probing') return;
+      unsubscribe();
+      resolve(s.device.status === 'ready');
+    });
+  });
+}
+
 function isBusy(): boolean {
   const live = useStudio.getState().live;
   return live !== null && live.phase !== 'ended';
@@ -184,10 +200,12 @@ export function needsModelFile(run: RunRecord): boolean {
  * file again after a reload (`modelFile`); the worker checks it is the same base.
  */
 export async function resumeTraining(runId: string, modelFile?: File): Promise<void> {
+  if (!record(runId) || isBusy()) return;
+  const settled = await deviceSettled();
   const run = record(runId);
   if (!run || isBusy()) return;
   const state = useStudio.getState();
-  if (!engineClient() || state.device.status !== 'ready') {
+  if (!engineClient() || !settled) {
     state.trainRefused({ title: 'No GPU device', message: 'Resuming needs the engine’s GPU device, which is not ready (see Device).', where: 'resume' });
     return;
   }
