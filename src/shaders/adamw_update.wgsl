@@ -25,11 +25,11 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> param: array<f32>;
-@group(0) @binding(2) var<storage, read_write> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> v: array<f32>;
-@group(0) @binding(5) var<storage, read> norm_sq: array<f32>;
+@group(0) @binding(1) var<storage, read_write> param: array<f32>; // [n]
+@group(0) @binding(2) var<storage, read_write> grad: array<f32>; // [n], the gradient
+@group(0) @binding(3) var<storage, read_write> m: array<f32>; // [n], first moment
+@group(0) @binding(4) var<storage, read_write> v: array<f32>; // [n], second moment
+@group(0) @binding(5) var<storage, read> norm_sq: array<f32>; // [≥ norm_index + 1], squared gradient norms
 
 fn update(i: u32, grad_scale: f32) {
   let g = grad[i] * grad_scale;

@@ -4,7 +4,6 @@
 // kernels read both with one binding, keeping them within 8 storage buffers (WebGPU's default limit).
 
 override HEAD_DIM: u32 = 64u;
-override WORKGROUP_SIZE: u32 = 64u;
 
 struct Params {
   T: u32,
@@ -12,17 +11,17 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> out: array<f32>;
-@group(0) @binding(2) var<storage, read> dOut: array<f32>;
-@group(0) @binding(3) var<storage, read> lse: array<f32>;
-@group(0) @binding(4) var<storage, read_write> stats: array<vec2<f32>>;
+@group(0) @binding(1) var<storage, read> out: array<f32>; // [T, Hq, D]
+@group(0) @binding(2) var<storage, read> dOut: array<f32>; // [T, Hq, D]
+@group(0) @binding(3) var<storage, read> lse: array<f32>; // [Hq, T]
+@group(0) @binding(4) var<storage, read_write> stats: array<vec2<f32>>; // [Hq, T]: (lse, delta)
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let n = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
-  if (n >= params.T * params.Hq) {
-    return;
-  }
+// One thread per (head, query) row, started by linear_grid.wgsl's entry point.
+fn element_count() -> u32 {
+  return params.T * params.Hq;
+}
+
+fn element(n: u32) {
   let h = n / params.T;
   let i = n % params.T;
   let base = (i * params.Hq + h) * HEAD_DIM;

@@ -5,13 +5,10 @@
 // One thread per key: a workgroup owns BLOCK_KEYS keys of one kv head, keeps each key's k, v, dK and dV rows in
 // its thread's registers, and walks the query rows (row ρ = i·G + g, as in the forward) that can see them,
 // staging BLOCK_ROWS rows at a time. Each gradient element has a single writer and the sums run in a fixed
-// order (deterministic, no atomics).
+// order (deterministic, no atomics). q, k, v and their rows: attention_head_rows.wgsl, spliced in by the launcher.
 
-override HEAD_DIM: u32 = 64u;
 override BLOCK_ROWS: u32 = 32u;
 override BLOCK_KEYS: u32 = 64u;
-override HEAD_VECS: u32 = (HEAD_DIM + 3u) / 4u;
-const MAX_HEAD_VECS: u32 = 64u;
 
 struct Params {
   T: u32,
@@ -21,14 +18,12 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read> dOut: array<f32>;
-@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
-@group(0) @binding(6) var<storage, read> seqStart: array<u32>;
-@group(0) @binding(7) var<storage, read_write> dK: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dV: array<f32>;
+// @binding(1) to @binding(3): q, k, v, declared by attention_head_rows.wgsl
+@group(0) @binding(4) var<storage, read> dOut: array<f32>; // [T, Hq, D]
+@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>; // [Hq, T]: (lse, delta)
+@group(0) @binding(6) var<storage, read> seqStart: array<u32>; // [T]
+@group(0) @binding(7) var<storage, read_write> dK: array<f32>; // [T, Hkv, D]
+@group(0) @binding(8) var<storage, read_write> dV: array<f32>; // [T, Hkv, D]
 
 var<workgroup> qTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
 var<workgroup> dOutTile: array<vec4<f32>, BLOCK_ROWS * HEAD_VECS>;
@@ -37,36 +32,9 @@ var<workgroup> rowLast: array<u32, BLOCK_ROWS>;
 var<workgroup> rowStats: array<vec2<f32>, BLOCK_ROWS>;
 var<workgroup> tileSkip: u32;
 
-fn readQ(base: u32, c: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var t = 0u; t < 4u; t++) {
-    if (4u * c + t < HEAD_DIM) { x[t] = q[base + 4u * c + t]; }
-  }
-  return x;
-}
-
-fn readK(base: u32, c: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var t = 0u; t < 4u; t++) {
-    if (4u * c + t < HEAD_DIM) { x[t] = k[base + 4u * c + t]; }
-  }
-  return x;
-}
-
-fn readV(base: u32, c: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var t = 0u; t < 4u; t++) {
-    if (4u * c + t < HEAD_DIM) { x[t] = v[base + 4u * c + t]; }
-  }
-  return x;
-}
-
 fn readDOut(base: u32, c: u32) -> vec4<f32> {
-  var x = vec4<f32>(0.0);
-  for (var t = 0u; t < 4u; t++) {
-    if (4u * c + t < HEAD_DIM) { x[t] = dOut[base + 4u * c + t]; }
-  }
-  return x;
+  let i = head_at(base, c);
+  return head_vec(c, vec4(dOut[i.x], dOut[i.y], dOut[i.z], dOut[i.w]));
 }
 
 @compute @workgroup_size(BLOCK_KEYS)

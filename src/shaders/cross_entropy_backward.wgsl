@@ -13,9 +13,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
-@group(0) @binding(2) var<storage, read> labels: array<i32>;
-@group(0) @binding(3) var<storage, read_write> logits: array<f32>;
+@group(0) @binding(1) var<storage, read> stats: array<f32>; // [T, 3]
+@group(0) @binding(2) var<storage, read> labels: array<i32>; // [T]
+@group(0) @binding(3) var<storage, read_write> logits: array<f32>; // [T, count], in: logits, out: their gradient
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {

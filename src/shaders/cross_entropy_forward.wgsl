@@ -15,9 +15,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> labels: array<i32>;
-@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(1) var<storage, read> logits: array<f32>; // [T, count]
+@group(0) @binding(2) var<storage, read> labels: array<i32>; // [T]
+@group(0) @binding(3) var<storage, read_write> stats: array<f32>; // [T, 3]
 
 // Far below any logit: a neutral "max so far" whose exp(lowest − x) underflows to 0 instead of producing NaN.
 const LOWEST: f32 = -3.0e38;

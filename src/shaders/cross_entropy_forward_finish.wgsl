@@ -12,10 +12,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
-@group(0) @binding(2) var<storage, read> labels: array<i32>;
-@group(0) @binding(3) var<storage, read_write> losses: array<f32>;
-@group(0) @binding(4) var<storage, read_write> metrics: array<f32>;
+@group(0) @binding(1) var<storage, read> stats: array<f32>; // [T, 3]
+@group(0) @binding(2) var<storage, read> labels: array<i32>; // [T]
+@group(0) @binding(3) var<storage, read_write> losses: array<f32>; // [T]
+@group(0) @binding(4) var<storage, read_write> metrics: array<f32>; // [≥ metrics_index + 3]
 
 var<workgroup> shared_loss: array<f32, WORKGROUP_SIZE>;
 var<workgroup> shared_valid: array<u32, WORKGROUP_SIZE>;

@@ -3,7 +3,6 @@
 // elementwise product with dOut) and a recomputing forward reproduce it without storing it.
 // x, out: [n] f32. Hash: PCG's RXS-M-XS output permutation, applied to i mixed with the hashed seed.
 
-override WORKGROUP_SIZE: u32 = 256u;
 // Add into out instead of overwriting it (the backward adds the adapter's share into dx).
 override ACCUMULATE: bool = false;
 
@@ -15,8 +14,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>; // [n]
+@group(0) @binding(2) var<storage, read_write> out: array<f32>; // [n]
 
 fn pcg_hash(v: u32) -> u32 {
   let state = v * 747796405u + 2891336453u;
@@ -24,12 +23,12 @@ fn pcg_hash(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
-  if (i >= params.n) {
-    return;
-  }
+// One thread per value, started by linear_grid.wgsl's entry point.
+fn element_count() -> u32 {
+  return params.n;
+}
+
+fn element(i: u32) {
   let keep = pcg_hash(i ^ pcg_hash(params.seed)) >= params.threshold;
   let value = select(0.0, x[i] * params.scale, keep);
   if (ACCUMULATE) {

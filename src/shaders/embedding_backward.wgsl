@@ -17,9 +17,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> ids: array<u32>;
-@group(0) @binding(2) var<storage, read> d_out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> d_table: array<f32>;
+@group(0) @binding(1) var<storage, read> ids: array<u32>; // [T]
+@group(0) @binding(2) var<storage, read> d_out: array<f32>; // [T, C]
+@group(0) @binding(3) var<storage, read_write> d_table: array<f32>; // [V, C]
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {

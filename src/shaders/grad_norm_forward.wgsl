@@ -17,16 +17,14 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> g0: array<f32>;
-@group(0) @binding(2) var<storage, read> g1: array<f32>;
-@group(0) @binding(3) var<storage, read> g2: array<f32>;
-@group(0) @binding(4) var<storage, read> g3: array<f32>;
-@group(0) @binding(5) var<storage, read> g4: array<f32>;
-@group(0) @binding(6) var<storage, read> g5: array<f32>;
-@group(0) @binding(7) var<storage, read> g6: array<f32>;
-@group(0) @binding(8) var<storage, read_write> partials: array<f32>;
-
-var<workgroup> shared_sum: array<f32, WORKGROUP_SIZE>;
+@group(0) @binding(1) var<storage, read> g0: array<f32>; // [sizes[0]]
+@group(0) @binding(2) var<storage, read> g1: array<f32>; // [sizes[1]]
+@group(0) @binding(3) var<storage, read> g2: array<f32>; // [sizes[2]]
+@group(0) @binding(4) var<storage, read> g3: array<f32>; // [sizes[3]]
+@group(0) @binding(5) var<storage, read> g4: array<f32>; // [sizes[4]]
+@group(0) @binding(6) var<storage, read> g5: array<f32>; // [sizes[5]]
+@group(0) @binding(7) var<storage, read> g6: array<f32>; // [sizes[6]]
+@group(0) @binding(8) var<storage, read_write> partials: array<f32>; // [partial_base + groups]
 
 // Bindings cannot be indexed dynamically, hence the switch; `which` is uniform across the workgroup.
 fn load(which: u32, i: u32) -> f32 {
@@ -41,16 +39,12 @@ fn load(which: u32, i: u32) -> f32 {
   }
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
-) {
-  let group = wid.x + wid.y * groups.x;
-  if (group >= params.groups) {
-    return;
-  }
+// One workgroup per block, started by row_grid.wgsl's entry point.
+fn row_count() -> u32 {
+  return params.groups;
+}
+
+fn row_work(group: u32, lid: u32) {
   var which = 0u;
   for (var j = 1u; j < params.tensors; j++) {
     if (params.starts[j / 4u][j % 4u] <= group) {
@@ -68,15 +62,8 @@ fn main(
       acc += g * g;
     }
   }
-  shared_sum[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      shared_sum[lid] += shared_sum[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(lid, acc);
   if (lid == 0u) {
-    partials[params.partial_base + group] = shared_sum[0];
+    partials[params.partial_base + group] = total;
   }
 }

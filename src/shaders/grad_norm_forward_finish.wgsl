@@ -8,10 +8,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-var<workgroup> shared_sum: array<f32, WORKGROUP_SIZE>;
+@group(0) @binding(1) var<storage, read> partials: array<f32>; // [count]
+@group(0) @binding(2) var<storage, read_write> out: array<f32>; // [≥ out_index + 1]
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32) {
@@ -19,15 +17,8 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   for (var i = lid; i < params.count; i += WORKGROUP_SIZE) {
     acc += partials[i];
   }
-  shared_sum[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WORKGROUP_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      shared_sum[lid] += shared_sum[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(lid, acc);
   if (lid == 0u) {
-    out[params.out_index] = shared_sum[0];
+    out[params.out_index] = total;
   }
 }

@@ -2,50 +2,19 @@
 // The reduction runs over the token count M. dY is contiguous along N and X along K, the two output dimensions,
 // so both tiles are staged in workgroup memory as they lie in memory ([m][n] and [m][k]), no transpose.
 //
-// Tiling as in matmul_forward.wgsl: a workgroup of WG_N × WG_M threads computes a (8·WG_M) × (8·WG_N) block of
-// dW (rows n, columns k); each thread owns an 8×8 register block in sixteen named vec4 accumulators. Per step of
-// TK tokens the inner loop reads two vec4 of each tile per token for 64 multiply-adds.
-// Entry points: `main` reads one f32 at a time with bounds checks (any N, K); `main_vec4` reads vec4 and needs
-// N % 4 == 0 and K % 4 == 0. Both fill the same tiles, so the compute loop is shared.
+// Tiling, entry points and register block as in matmul_forward.wgsl (matmul_tile_loop.wgsl and
+// matmul_register_block.wgsl, spliced in by the launcher), with dW's rows n and columns k as the tile's rows and
+// columns, TK tokens per step. `main` reads one f32 at a time with bounds checks (any N, K); `main_vec4` reads
+// vec4 and needs N % 4 == 0 and K % 4 == 0.
 
-override WG_N: u32 = 8u;
-override WG_M: u32 = 8u;
-override TK: u32 = 32u;
 override ACCUMULATE: bool = false;
 
-const THREAD_ROWS = 8u;
-const THREAD_COLS = 8u;
-override TILE_M: u32 = WG_M * THREAD_ROWS;
-override TILE_N: u32 = WG_N * THREAD_COLS;
-override THREADS: u32 = WG_M * WG_N;
-
-struct Params {
-  m: u32,
-  n: u32,
-  k: u32,
-  row_offset: u32,
-  scale: f32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> dw: array<f32>;
-
-// [token][row of dW] and [token][col of dW], four rows/cols per vec4.
-var<workgroup> a_tile: array<vec4<f32>, TK * TILE_M / 4u>;
-var<workgroup> b_tile: array<vec4<f32>, TK * TILE_N / 4u>;
-
-var<private> c00: vec4<f32>; var<private> c01: vec4<f32>;
-var<private> c10: vec4<f32>; var<private> c11: vec4<f32>;
-var<private> c20: vec4<f32>; var<private> c21: vec4<f32>;
-var<private> c30: vec4<f32>; var<private> c31: vec4<f32>;
-var<private> c40: vec4<f32>; var<private> c41: vec4<f32>;
-var<private> c50: vec4<f32>; var<private> c51: vec4<f32>;
-var<private> c60: vec4<f32>; var<private> c61: vec4<f32>;
-var<private> c70: vec4<f32>; var<private> c71: vec4<f32>;
+// @binding(0): params, declared by matmul_tile_loop.wgsl
+@group(0) @binding(1) var<storage, read> dy: array<f32>; // [M, N]
+@group(0) @binding(1) var<storage, read> dy4: array<vec4<f32>>; // [M, N/4], main_vec4
+@group(0) @binding(2) var<storage, read> x: array<f32>; // [M, K]
+@group(0) @binding(2) var<storage, read> x4: array<vec4<f32>>; // [M, K/4], main_vec4
+@group(0) @binding(3) var<storage, read_write> dw: array<f32>; // [N_total, K]
 
 // Stages dY[t0 : t0+TK, n0 : n0+TILE_M] and X[t0 : t0+TK, k0 : k0+TILE_N]; zero outside the matrices.
 // Consecutive threads read consecutive addresses of each operand.
@@ -85,31 +54,15 @@ fn stage_vec4(tid: u32, n0: u32, k0: u32, t0: u32) {
   }
 }
 
-fn multiply_tile(tx: u32, ty: u32) {
-  let m4 = TILE_M / 4u;
-  let n4 = TILE_N / 4u;
-  var ai = ty * 2u;
-  var bi = tx * 2u;
-  for (var t = 0u; t < TK; t++) {
-    let a0 = a_tile[ai];
-    let a1 = a_tile[ai + 1u];
-    let b0 = b_tile[bi];
-    let b1 = b_tile[bi + 1u];
-    c00 += a0.x * b0; c01 += a0.x * b1;
-    c10 += a0.y * b0; c11 += a0.y * b1;
-    c20 += a0.z * b0; c21 += a0.z * b1;
-    c30 += a0.w * b0; c31 += a0.w * b1;
-    c40 += a1.x * b0; c41 += a1.x * b1;
-    c50 += a1.y * b0; c51 += a1.y * b1;
-    c60 += a1.z * b0; c61 += a1.z * b1;
-    c70 += a1.w * b0; c71 += a1.w * b1;
-    ai += m4;
-    bi += n4;
-  }
+fn reduction_length() -> u32 {
+  return params.m;
 }
 
+// matmul_tile_loop.wgsl's hook: no fused term here, LoRA's weight gradients are products of their own.
+fn finish_tile(tid: u32, tx: u32, ty: u32, row0: u32, col0: u32) {}
+
 fn store_one(row: u32, col: u32, acc: f32) {
-  if (col >= params.k) {
+  if (row >= params.n || col >= params.k) {
     return;
   }
   let at = (params.row_offset + row) * params.k + col;
@@ -118,58 +71,4 @@ fn store_one(row: u32, col: u32, acc: f32) {
     v += dw[at];
   }
   dw[at] = v;
-}
-
-fn store_row(row: u32, col: u32, lo: vec4<f32>, hi: vec4<f32>) {
-  if (row >= params.n) {
-    return;
-  }
-  store_one(row, col, lo.x);
-  store_one(row, col + 1u, lo.y);
-  store_one(row, col + 2u, lo.z);
-  store_one(row, col + 3u, lo.w);
-  store_one(row, col + 4u, hi.x);
-  store_one(row, col + 5u, hi.y);
-  store_one(row, col + 6u, hi.z);
-  store_one(row, col + 7u, hi.w);
-}
-
-fn store_block(row: u32, col: u32) {
-  store_row(row, col, c00, c01);
-  store_row(row + 1u, col, c10, c11);
-  store_row(row + 2u, col, c20, c21);
-  store_row(row + 3u, col, c30, c31);
-  store_row(row + 4u, col, c40, c41);
-  store_row(row + 5u, col, c50, c51);
-  store_row(row + 6u, col, c60, c61);
-  store_row(row + 7u, col, c70, c71);
-}
-
-// Workgroup (x, y) covers dW columns [x·TILE_N, …) and rows [y·TILE_M, …) of the selected block.
-@compute @workgroup_size(WG_N, WG_M)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let tid = lid.y * WG_N + lid.x;
-  let n0 = wid.y * TILE_M;
-  let k0 = wid.x * TILE_N;
-  for (var t0 = 0u; t0 < params.m; t0 += TK) {
-    stage_scalar(tid, n0, k0, t0);
-    workgroupBarrier();
-    multiply_tile(lid.x, lid.y);
-    workgroupBarrier();
-  }
-  store_block(n0 + lid.y * THREAD_ROWS, k0 + lid.x * THREAD_COLS);
-}
-
-@compute @workgroup_size(WG_N, WG_M)
-fn main_vec4(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let tid = lid.y * WG_N + lid.x;
-  let n0 = wid.y * TILE_M;
-  let k0 = wid.x * TILE_N;
-  for (var t0 = 0u; t0 < params.m; t0 += TK) {
-    stage_vec4(tid, n0, k0, t0);
-    workgroupBarrier();
-    multiply_tile(lid.x, lid.y);
-    workgroupBarrier();
-  }
-  store_block(n0 + lid.y * THREAD_ROWS, k0 + lid.x * THREAD_COLS);
 }

@@ -14,10 +14,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> rstd: array<f32>;
-@group(0) @binding(3) var<storage, read> d_y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> d_w: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>; // [T, C]
+@group(0) @binding(2) var<storage, read> rstd: array<f32>; // [T]
+@group(0) @binding(3) var<storage, read> d_y: array<f32>; // [T, C]
+@group(0) @binding(4) var<storage, read_write> d_w: array<f32>; // [C]
 
 var<workgroup> partial: array<f32, TILE_COLUMNS * ROW_LANES>;
 

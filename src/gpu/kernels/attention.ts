@@ -20,10 +20,20 @@ import attentionBackwardDeltaWgsl from '../../shaders/attention_backward_delta.w
 import attentionBackwardKvWgsl from '../../shaders/attention_backward_kv.wgsl?raw';
 import attentionBackwardQWgsl from '../../shaders/attention_backward_q.wgsl?raw';
 import attentionForwardWgsl from '../../shaders/attention_forward.wgsl?raw';
+import attentionHeadRowsWgsl from '../../shaders/attention_head_rows.wgsl?raw';
+import attentionQueryBlockWgsl from '../../shaders/attention_query_block.wgsl?raw';
+import linearGridWgsl from '../../shaders/linear_grid.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
 import type { DType, Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+// Forward and dQ walk key tiles for a block of query rows; dK/dV walk query tiles for a block of keys.
+const FORWARD_WGSL = spliceWgsl(attentionForwardWgsl, attentionQueryBlockWgsl, attentionHeadRowsWgsl);
+const BACKWARD_Q_WGSL = spliceWgsl(attentionBackwardQWgsl, attentionQueryBlockWgsl, attentionHeadRowsWgsl);
+const BACKWARD_KV_WGSL = spliceWgsl(attentionBackwardKvWgsl, attentionHeadRowsWgsl);
+const BACKWARD_DELTA_WGSL = spliceWgsl(attentionBackwardDeltaWgsl, linearGridWgsl);
 
 /**
  * Tile sizes. Every kernel runs one thread per row of its own: attention_forward and attention_backward_q one
@@ -228,7 +238,7 @@ export function attentionForward(ctx: GpuContext, args: AttentionForwardArgs): v
   const tiles = chooseTiles(ctx, kernel, D, rows, qOffset + T, args.tiles);
   const pipeline = ctx.kernel({
     name: kernel,
-    code: attentionForwardWgsl,
+    code: FORWARD_WGSL,
     constants: { HEAD_DIM: D, BLOCK_ROWS: tiles.rows, BLOCK_KEYS: tiles.keys },
   });
   const params = new Params().u32(T).u32(Hq).u32(Hkv).u32(qOffset).f32(scale);
@@ -260,7 +270,7 @@ export function attentionBackward(ctx: GpuContext, args: AttentionBackwardArgs):
 
   const delta = ctx.kernel({
     name: 'attention_backward_delta',
-    code: attentionBackwardDeltaWgsl,
+    code: BACKWARD_DELTA_WGSL,
     constants: { HEAD_DIM: D, WORKGROUP_SIZE: DELTA_WORKGROUP_SIZE },
   });
   ctx.dispatch(delta, new Params().u32(T).u32(Hq), [out, dOut, lse, stats], linearGrid(Hq * T, DELTA_WORKGROUP_SIZE));
@@ -268,7 +278,7 @@ export function attentionBackward(ctx: GpuContext, args: AttentionBackwardArgs):
   const params = new Params().u32(T).u32(Hq).u32(Hkv).f32(scale);
   const gradQ = ctx.kernel({
     name: 'attention_backward_q',
-    code: attentionBackwardQWgsl,
+    code: BACKWARD_Q_WGSL,
     constants: { HEAD_DIM: D, BLOCK_ROWS: qTiles.rows, BLOCK_KEYS: qTiles.keys },
   });
   const rows = T * (Hq / Hkv);
@@ -276,7 +286,7 @@ export function attentionBackward(ctx: GpuContext, args: AttentionBackwardArgs):
 
   const gradKv = ctx.kernel({
     name: 'attention_backward_kv',
-    code: attentionBackwardKvWgsl,
+    code: BACKWARD_KV_WGSL,
     constants: { HEAD_DIM: D, BLOCK_ROWS: kvTiles.rows, BLOCK_KEYS: kvTiles.keys },
   });
   ctx.dispatch(gradKv, params, [q, k, v, dOut, stats, seqStart, dK, dV], [Math.ceil(T / kvTiles.keys), Hkv]);

@@ -4,10 +4,14 @@
  * mask is recomputed from (seed, index) instead of stored. x, out, dOut, dX: [N] f32 (any shape, same size).
  */
 import dropoutForwardWgsl from '../../shaders/dropout_forward.wgsl?raw';
+import linearGridWgsl from '../../shaders/linear_grid.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+const DROPOUT_WGSL = spliceWgsl(dropoutForwardWgsl, linearGridWgsl);
 import { dropoutThreshold } from './dropout.ref';
 
 const WORKGROUP_SIZE = 256;
@@ -31,7 +35,7 @@ function run(kernel: string, ctx: GpuContext, src: Tensor, dst: Tensor, o: Dropo
   if (src.buffer === dst.buffer) throw new GpuError(`${kernel}: ${src} and ${dst} share a buffer`);
   const pipeline = ctx.kernel({
     name: 'dropout_forward',
-    code: dropoutForwardWgsl,
+    code: DROPOUT_WGSL,
     constants: { WORKGROUP_SIZE, ACCUMULATE: o.accumulate ? 1 : 0 },
   });
   const params = new Params().u32(src.size).u32(o.seed).u32(dropoutThreshold(o.p)).f32(1 / (1 - o.p));

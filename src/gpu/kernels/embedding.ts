@@ -7,10 +7,14 @@
  */
 import embeddingBackwardWgsl from '../../shaders/embedding_backward.wgsl?raw';
 import embeddingForwardWgsl from '../../shaders/embedding_forward.wgsl?raw';
+import linearGridWgsl from '../../shaders/linear_grid.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { ceilDiv, linearGrid } from '../grid';
 import type { DType, Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+const FORWARD_WGSL = spliceWgsl(embeddingForwardWgsl, linearGridWgsl);
 
 const WORKGROUP_SIZE = 256;
 /** Parallelism of the backward scatter beyond one thread per column; the result does not depend on it. */
@@ -37,7 +41,7 @@ function checkShapes(kernel: string, ids: Tensor, table: Tensor, rows: Tensor, t
 /** out[t] = table[ids[t]]. ids [T] u32, table [V, C], out [T, C]. */
 export function embeddingForward(ctx: GpuContext, ids: Tensor, table: Tensor, out: Tensor): void {
   const { tokens, channels, vocab } = checkShapes('embedding_forward', ids, table, out, 'table', 'out');
-  const kernel = ctx.kernel({ name: 'embedding_forward', code: embeddingForwardWgsl, constants: { WORKGROUP_SIZE } });
+  const kernel = ctx.kernel({ name: 'embedding_forward', code: FORWARD_WGSL, constants: { WORKGROUP_SIZE } });
   const params = new Params().u32(tokens).u32(channels).u32(vocab);
   ctx.dispatch(kernel, params, [ids, table, out], linearGrid(tokens * channels, WORKGROUP_SIZE));
 }

@@ -6,10 +6,17 @@
  */
 import gradNormForwardWgsl from '../../shaders/grad_norm_forward.wgsl?raw';
 import gradNormForwardFinishWgsl from '../../shaders/grad_norm_forward_finish.wgsl?raw';
+import rowGridWgsl from '../../shaders/row_grid.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/workgroup_sum.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+// Each pass adds its workgroup's squares (or partials) with workgroup_sum.wgsl; the first runs one per block.
+const BLOCKS_WGSL = spliceWgsl(gradNormForwardWgsl, rowGridWgsl, workgroupSumWgsl);
+const FINISH_WGSL = spliceWgsl(gradNormForwardFinishWgsl, workgroupSumWgsl);
 
 const WORKGROUP_SIZE = 256;
 const ELEMENTS_PER_THREAD = 8;
@@ -69,7 +76,7 @@ export function gradNormSquared(
   }
   const partials = options.partials ?? partialsFor(ctx, count);
   const constants = { WORKGROUP_SIZE, ELEMENTS_PER_THREAD };
-  const blocks = ctx.kernel({ name: kernelName, code: gradNormForwardWgsl, constants });
+  const blocks = ctx.kernel({ name: kernelName, code: BLOCKS_WGSL, constants });
   let base = 0;
   for (let first = 0; first < live.length; first += TENSORS_PER_DISPATCH) {
     const batch = live.slice(first, first + TENSORS_PER_DISPATCH);
@@ -91,7 +98,7 @@ export function gradNormSquared(
   }
   const finish = ctx.kernel({
     name: 'grad_norm_forward_finish',
-    code: gradNormForwardFinishWgsl,
+    code: FINISH_WGSL,
     constants: { WORKGROUP_SIZE },
   });
   ctx.dispatch(finish, new Params().u32(count).u32(index), [partials, out], [1]);

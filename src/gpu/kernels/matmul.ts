@@ -9,10 +9,19 @@
 import matmulBackwardInputWgsl from '../../shaders/matmul_backward_input.wgsl?raw';
 import matmulBackwardWeightWgsl from '../../shaders/matmul_backward_weight.wgsl?raw';
 import matmulForwardWgsl from '../../shaders/matmul_forward.wgsl?raw';
+import lowRankWgsl from '../../shaders/matmul_low_rank.wgsl?raw';
+import registerBlockWgsl from '../../shaders/matmul_register_block.wgsl?raw';
+import tileLoopWgsl from '../../shaders/matmul_tile_loop.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { tileGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+// Each product is its own staging and store around one tile loop and register block; two add the fused LoRA term.
+const FORWARD_WGSL = spliceWgsl(matmulForwardWgsl, tileLoopWgsl, registerBlockWgsl, lowRankWgsl);
+const BACKWARD_INPUT_WGSL = spliceWgsl(matmulBackwardInputWgsl, tileLoopWgsl, registerBlockWgsl, lowRankWgsl);
+const BACKWARD_WEIGHT_WGSL = spliceWgsl(matmulBackwardWeightWgsl, tileLoopWgsl, registerBlockWgsl);
 
 /**
  * Tiling of all three products (WGSL `override`s of the same names). A workgroup of WG_N × WG_M threads computes
@@ -167,7 +176,7 @@ export function matmulForward(
   const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
-    code: matmulForwardWgsl,
+    code: FORWARD_WGSL,
     // vec4 loads run along K, the contiguous dimension of both X and W.
     entryPoint: k % 4 === 0 ? 'main_vec4' : 'main',
     constants: {
@@ -212,7 +221,7 @@ export function matmulBackwardInput(
   const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
-    code: matmulBackwardInputWgsl,
+    code: BACKWARD_INPUT_WGSL,
     // vec4 loads run along N for dY and along K for W.
     entryPoint: n % 4 === 0 && k % 4 === 0 ? 'main_vec4' : 'main',
     constants: { ...tiling, ACCUMULATE: options.accumulate ? 1 : 0, HAS_LOW_RANK: low ? 1 : 0 },
@@ -249,12 +258,13 @@ export function matmulBackwardWeight(
   const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,
-    code: matmulBackwardWeightWgsl,
+    code: BACKWARD_WEIGHT_WGSL,
     // vec4 loads run along N for dY and along K for X.
     entryPoint: n % 4 === 0 && k % 4 === 0 ? 'main_vec4' : 'main',
     constants: { ...tiling, ACCUMULATE: options.accumulate ? 1 : 0 },
   });
-  const params = new Params().u32(m).u32(n).u32(k).u32(offset).f32(options.scale ?? 1);
+  // The dense products share one Params layout (matmul_tile_loop.wgsl): no fused low-rank term here.
+  const params = new Params().u32(m).u32(n).u32(k).u32(offset).f32(options.scale ?? 1).u32(0).f32(0);
   const grid = tileGrid(kernelName, n, k, tile.rows, tile.cols, ctx.device.limits.maxComputeWorkgroupsPerDimension);
   ctx.dispatch(kernel, params, [dy, x, dw], grid);
 }

@@ -12,6 +12,8 @@
  */
 import matmulBackwardInputQuantWgsl from '../../shaders/matmul_backward_input_quant.wgsl?raw';
 import matmulForwardQuantWgsl from '../../shaders/matmul_forward_quant.wgsl?raw';
+import lowRankWgsl from '../../shaders/matmul_low_rank.wgsl?raw';
+import registerBlockWgsl from '../../shaders/matmul_register_block.wgsl?raw';
 import weightsNf4Wgsl from '../../shaders/matmul_weights_nf4.wgsl?raw';
 import weightsQ4_0Wgsl from '../../shaders/matmul_weights_q4_0.wgsl?raw';
 import weightsQ4_KWgsl from '../../shaders/matmul_weights_q4_k.wgsl?raw';
@@ -24,6 +26,7 @@ import { ceilDiv, linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 import type { LowRankTerm, MatmulBackwardInputOptions, MatmulForwardOptions, RowSlice } from './matmul';
+import { spliceWgsl } from './splice';
 
 /** Outputs per workgroup along each side of the tiled kernels (the shaders' 8×8 threads × 8×8 outputs). */
 const TILE = 64;
@@ -41,6 +44,11 @@ const WEIGHTS_WGSL: Record<QuantFormat, string> = {
   q6_k: weightsQ6_KWgsl,
   nf4: weightsNf4Wgsl,
 };
+
+/** A quantized product's WGSL: its kernel, the format's weight decoder, and the register block with its LoRA term. */
+function quantWgsl(kernel: string, format: QuantFormat): string {
+  return spliceWgsl(kernel, WEIGHTS_WGSL[format], registerBlockWgsl, lowRankWgsl);
+}
 
 /** Rows [rowStart, rowStart + rows) of a quantized weight, in the GPU layout (u32 quants and scales). */
 export interface QuantizedPart {
@@ -179,12 +187,12 @@ export function matmulForwardQuant(
   const matvec = m <= MATVEC_MAX_M;
   const kernel = ctx.kernel({
     name: kernelName,
-    code: `${matmulForwardQuantWgsl}\n${WEIGHTS_WGSL[w.format]}`,
+    code: quantWgsl(matmulForwardQuantWgsl, w.format),
     entryPoint: matvec ? 'matvec' : 'main',
     constants: {
       ...(matvec
         ? { ROWS_PER_GROUP: MATVEC_ROWS_PER_GROUP, THREADS_PER_ROW: MATVEC_THREADS_PER_ROW }
-        : { TILE, TILE_K: TILE_DEPTH }),
+        : { TK: TILE_DEPTH }),
       HAS_BIAS: options.bias ? 1 : 0,
       HAS_RESIDUAL: options.residual ? 1 : 0,
       ACCUMULATE: options.accumulate ? 1 : 0,
@@ -239,8 +247,8 @@ export function matmulBackwardInputQuant(
   for (const slice of partSlices(w, rows)) {
     const kernel = ctx.kernel({
       name: kernelName,
-      code: `${matmulBackwardInputQuantWgsl}\n${WEIGHTS_WGSL[w.format]}`,
-      constants: { TILE, TILE_N: TILE_DEPTH, ACCUMULATE: accumulate ? 1 : 0, HAS_LOW_RANK: low ? 1 : 0 },
+      code: quantWgsl(matmulBackwardInputQuantWgsl, w.format),
+      constants: { TK: TILE_DEPTH, ACCUMULATE: accumulate ? 1 : 0, HAS_LOW_RANK: low ? 1 : 0 },
     });
     const params = new Params()
       .u32(m)

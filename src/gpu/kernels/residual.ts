@@ -4,10 +4,15 @@
  */
 import residualForwardWgsl from '../../shaders/residual_forward.wgsl?raw';
 import residualForwardInplaceWgsl from '../../shaders/residual_forward_inplace.wgsl?raw';
+import linearGridWgsl from '../../shaders/linear_grid.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+const FORWARD_WGSL = spliceWgsl(residualForwardWgsl, linearGridWgsl);
+const INPLACE_WGSL = spliceWgsl(residualForwardInplaceWgsl, linearGridWgsl);
 
 const WORKGROUP_SIZE = 256;
 
@@ -23,7 +28,7 @@ function checkSameSize(kernel: string, ...tensors: Tensor[]): number {
 /** out = a + b. a, b, out: [N]. */
 export function residualForward(ctx: GpuContext, a: Tensor, b: Tensor, out: Tensor): void {
   const n = checkSameSize('residual_forward', a, b, out);
-  const kernel = ctx.kernel({ name: 'residual_forward', code: residualForwardWgsl, constants: { WORKGROUP_SIZE } });
+  const kernel = ctx.kernel({ name: 'residual_forward', code: FORWARD_WGSL, constants: { WORKGROUP_SIZE } });
   ctx.dispatch(kernel, new Params().u32(n), [a, b, out], linearGrid(n, WORKGROUP_SIZE));
 }
 
@@ -32,7 +37,7 @@ export function residualAccumulate(ctx: GpuContext, acc: Tensor, x: Tensor): voi
   const n = checkSameSize('residual_forward_inplace', acc, x);
   const kernel = ctx.kernel({
     name: 'residual_forward_inplace',
-    code: residualForwardInplaceWgsl,
+    code: INPLACE_WGSL,
     constants: { WORKGROUP_SIZE },
   });
   ctx.dispatch(kernel, new Params().u32(n), [acc, x], linearGrid(n, WORKGROUP_SIZE));

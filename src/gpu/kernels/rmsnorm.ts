@@ -8,10 +8,17 @@
 import rmsnormBackwardWgsl from '../../shaders/rmsnorm_backward.wgsl?raw';
 import rmsnormBackwardDweightWgsl from '../../shaders/rmsnorm_backward_dweight.wgsl?raw';
 import rmsnormForwardWgsl from '../../shaders/rmsnorm_forward.wgsl?raw';
+import rowGridWgsl from '../../shaders/row_grid.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/workgroup_sum.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { ceilDiv, linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+// Both row kernels run one workgroup per row and reduce it with workgroup_sum.wgsl.
+const FORWARD_WGSL = spliceWgsl(rmsnormForwardWgsl, rowGridWgsl, workgroupSumWgsl);
+const BACKWARD_WGSL = spliceWgsl(rmsnormBackwardWgsl, rowGridWgsl, workgroupSumWgsl);
 
 /**
  * Threads per row; a power of two for the tree reduction. 32 (one subgroup on most GPUs) keeps the reduction to
@@ -53,7 +60,7 @@ export function rmsnormForward(ctx: GpuContext, x: Tensor, w: Tensor, y: Tensor,
   expectShape(kernel, 'rstd', rstd, [rows]);
   expectDistinct(kernel, [x, w], [y, rstd]);
   if (!(eps >= 0)) throw new GpuError(`${kernel}: eps must be ≥ 0, got ${eps}`);
-  const pipeline = ctx.kernel({ name: kernel, code: rmsnormForwardWgsl, constants: { WORKGROUP_SIZE } });
+  const pipeline = ctx.kernel({ name: kernel, code: FORWARD_WGSL, constants: { WORKGROUP_SIZE } });
   const params = new Params().u32(rows).u32(channels).f32(eps);
   ctx.dispatch(pipeline, params, [x, w, y, rstd], linearGrid(rows, 1));
 }
@@ -89,7 +96,7 @@ export function rmsnormBackward(
 
   const dxKernel = ctx.kernel({
     name: kernel,
-    code: rmsnormBackwardWgsl,
+    code: BACKWARD_WGSL,
     constants: { WORKGROUP_SIZE, ACCUMULATE: Number(accumulateDX) },
   });
   ctx.dispatch(dxKernel, new Params().u32(rows).u32(channels), [x, w, rstd, dY, dX], linearGrid(rows, 1));

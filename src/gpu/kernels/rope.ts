@@ -6,10 +6,9 @@
  * batches can restart at 0 for each example); invFreq [D/2] f32 from `ropeInverseFrequencies` (frequency
  * scaling such as Llama 3's changes only that host function).
  * Layouts: 'half' = Hugging Face rotate-half, pairs (i, i + D/2); 'interleaved' = GGUF / llama.cpp, pairs (2i, 2i+1).
- * In place is allowed: pass the same tensor as input and output and the in-place kernel is used.
+ * In place is allowed: pass the same tensor as input and output and the kernel's in-place entry point is used.
  */
 import ropeForwardWgsl from '../../shaders/rope_forward.wgsl?raw';
-import ropeForwardInplaceWgsl from '../../shaders/rope_forward_inplace.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
 import type { DType, Tensor } from '../tensor';
@@ -54,11 +53,10 @@ function rotate(
     INTERLEAVED: Number(layout === 'interleaved'),
     INVERSE: Number(kernel === 'rope_backward'),
   };
-  const pipeline = inPlace
-    ? ctx.kernel({ name: 'rope_forward_inplace', code: ropeForwardInplaceWgsl, constants })
-    : ctx.kernel({ name: 'rope_forward', code: ropeForwardWgsl, constants });
+  const entryPoint = inPlace ? 'main_inplace' : 'main';
+  const pipeline = ctx.kernel({ name: 'rope_forward', code: ropeForwardWgsl, entryPoint, constants });
   const params = new Params().u32(tokens).u32(heads).u32(headDim / 2);
-  const bindings = inPlace ? [dst, positions, invFreq] : [src, dst, positions, invFreq];
+  const bindings = inPlace ? [positions, invFreq, dst] : [positions, invFreq, src, dst];
   ctx.dispatch(pipeline, params, bindings, linearGrid((tokens * heads * headDim) / 2, WORKGROUP_SIZE));
 }
 

@@ -6,10 +6,16 @@
  */
 import swigluBackwardWgsl from '../../shaders/swiglu_backward.wgsl?raw';
 import swigluForwardWgsl from '../../shaders/swiglu_forward.wgsl?raw';
+import linearGridWgsl from '../../shaders/linear_grid.wgsl?raw';
+import sigmoidWgsl from '../../shaders/sigmoid.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { spliceWgsl } from './splice';
+
+const FORWARD_WGSL = spliceWgsl(swigluForwardWgsl, sigmoidWgsl, linearGridWgsl);
+const BACKWARD_WGSL = spliceWgsl(swigluBackwardWgsl, sigmoidWgsl, linearGridWgsl);
 
 const WORKGROUP_SIZE = 256;
 
@@ -36,7 +42,7 @@ function check(kernel: string, roles: Record<string, Tensor>, outputs: string[])
 /** out = silu(gate) · up. gate, up, out [T, F]. */
 export function swigluForward(ctx: GpuContext, gate: Tensor, up: Tensor, out: Tensor): void {
   const n = check('swiglu_forward', { gate, up, out }, ['out']);
-  const kernel = ctx.kernel({ name: 'swiglu_forward', code: swigluForwardWgsl, constants: { WORKGROUP_SIZE } });
+  const kernel = ctx.kernel({ name: 'swiglu_forward', code: FORWARD_WGSL, constants: { WORKGROUP_SIZE } });
   ctx.dispatch(kernel, new Params().u32(n), [gate, up, out], linearGrid(n, WORKGROUP_SIZE));
 }
 
@@ -50,6 +56,6 @@ export function swigluBackward(
   dUp: Tensor,
 ): void {
   const n = check('swiglu_backward', { gate, up, dOut, dGate, dUp }, ['dGate', 'dUp']);
-  const kernel = ctx.kernel({ name: 'swiglu_backward', code: swigluBackwardWgsl, constants: { WORKGROUP_SIZE } });
+  const kernel = ctx.kernel({ name: 'swiglu_backward', code: BACKWARD_WGSL, constants: { WORKGROUP_SIZE } });
   ctx.dispatch(kernel, new Params().u32(n), [gate, up, dOut, dGate, dUp], linearGrid(n, WORKGROUP_SIZE));
 }
