@@ -27,7 +27,7 @@ import { GpuContext } from '../src/gpu/context';
 import { acquireNodeDevice } from '../src/gpu/device-node';
 import { KernelProfiler, type KernelTime } from '../src/gpu/kernel-profiler';
 import { matmulBackwardInput } from '../src/gpu/kernels/matmul';
-import { LORA_TARGETS } from '../src/gpu/lora/lora-linear';
+import { LORA_TARGETS } from '../src/model/lora-targets';
 import { releaseModel, uploadModel } from '../src/gpu/model/upload';
 import { LoraTrainer } from '../src/gpu/train/lora-trainer';
 import type { ModelConfig } from '../src/model/config';

@@ -232,3 +232,40 @@ test('stopping a run keeps its adapter in the library and marks the run stopped'
   );
   expect(runIds.filter((id) => id?.startsWith('r-')).length).toBeGreaterThanOrEqual(1);
 });
+
+test('a CSV mapped in the Datasets view trains with that mapping and split', async ({ page }) => {
+  test.setTimeout(FIRST_STEP_TIMEOUT + 120_000);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/#datasets');
+  // Columns no shape names: read as-is the file is refused, so a run can only start if the mapping reaches it.
+  const rows = Array.from({ length: 30 }, (_, i) => `"Where is moon ${i}?","Moon ${i} is over the hill, humming."`);
+  await page.getByLabel('Choose a dataset file').setInputFiles({
+    name: 'qa.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`question,answer\n${rows.join('\n')}\n`),
+  });
+  await expect(page.getByRole('alert').filter({ hasText: 'This file cannot be used' })).toContainText('"question", "answer"', {
+    timeout: 60_000,
+  });
+  await page.getByLabel('Shape').selectOption('prompt-completion');
+  await page.getByLabel('prompt', { exact: true }).selectOption('question');
+  await page.getByLabel('completion', { exact: true }).selectOption('answer');
+  await expect(page.getByRole('region', { name: 'Preview' }).locator('.token-row').first()).toBeVisible({ timeout: 60_000 });
+
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Train' }).click();
+  await page.getByRole('button', { name: 'Use qa.csv' }).click();
+  await expect(page.getByTestId('train-file')).toHaveText('qa.csv');
+  const asShown = page.getByTestId('train-data-as-shown');
+  const shown = /(\d+) to train and (\d+) to validate/.exec((await asShown.textContent()) ?? '');
+  expect(shown, 'the Train view names the Datasets view’s split').not.toBeNull();
+  const [, train, validation] = shown!;
+  expect(Number(train) + Number(validation)).toBe(30);
+
+  // The worker read the file with that mapping and split: the run's counts are the Datasets view's.
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.locator('.train-run-facts')).toContainText(`${train} train / ${validation} validation examples`, {
+    timeout: FIRST_STEP_TIMEOUT,
+  });
+  await page.getByRole('button', { name: 'Stop and keep the adapter' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText('Stopped', { timeout: FIRST_STEP_TIMEOUT });
+});

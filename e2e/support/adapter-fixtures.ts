@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { importAdapter } from '../../src/adapters/import';
-import { loraScale, type LoraAdapter, withRowLayout } from '../../src/adapters/lora-weights';
+import { adapterScale, type LoraAdapter, withRowLayout } from '../../src/adapters/lora-weights';
 import { exportPeft } from '../../src/adapters/peft';
 import { randomAdapter } from '../../src/adapters/test-adapter';
 import { syntheticConfig } from '../../src/model/fixtures';
@@ -85,7 +85,7 @@ export async function checkMergedModel(path: string, adapter: LoraAdapter): Prom
   const merged = await readSafetensors(bytesSource(bytes, 'merged.safetensors'));
   const hf = await loadModelFromPath(STORIES_HF);
   const peft = withRowLayout(adapter, 'half');
-  const scale = loraScale(peft.config);
+  const scale = adapterScale(peft.config);
   const r = peft.config.r;
   let checked = 0;
   let changed = 0;

@@ -11,9 +11,9 @@ import {
   baseDim,
   type LoraBaseShape,
   type LoraLayer,
-  type LoraTarget,
   TARGET_DIMS,
 } from './lora-weights';
+import type { LoraTarget } from '../model/lora-targets';
 
 export interface FoundTensor {
   name: string;

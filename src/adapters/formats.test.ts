@@ -20,7 +20,8 @@ import { AdapterMismatchError } from './fit';
 import { adapterFromTrainer } from './from-trainer';
 import { exportGgufLora, ggufLoraTensorName, importGgufLora } from './gguf-lora';
 import { importAdapter } from './import';
-import { baseShapeOf, type LoraAdapter, LORA_TARGETS, loraScale, targetDims } from './lora-weights';
+import { LORA_TARGETS } from '../model/lora-targets';
+import { adapterScale, baseShapeOf, type LoraAdapter, targetDims } from './lora-weights';
 import { mergeIntoDense } from './merge';
 import { exportPeft, importPeft, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, peftTensorName } from './peft';
 import { permuteRowsToHalf, permuteRowsToInterleaved } from './rope-permute';
@@ -179,7 +180,7 @@ describe('GGUF LoRA export', () => {
     const parts = exportGgufLora(adapter);
     const file = await readGguf(bytesSource(concatBytes(parts), 'adapter.gguf'));
     const stored = file.metadata.number('adapter.lora.alpha');
-    expect(stored / 4).toBeCloseTo(loraScale(adapter.config), 6);
+    expect(stored / 4).toBeCloseTo(adapterScale(adapter.config), 6);
     expectSameAdapter(await importGgufLora(bytesSource(concatBytes(parts), 'adapter.gguf')), adapter);
 
     // What convert_lora_to_gguf.py writes: no webtune keys, no base fingerprint beyond the architecture.
@@ -205,16 +206,19 @@ describe('adapterFromTrainer', () => {
   it("copies the trainer's host pairs into an adapter in the base's row layout, and checks their sizes", async () => {
     const source = randomAdapter(ggufBase.config, { seed: 9, targets: ['q', 'up'] });
     const settings = { rank: 4, alpha: 8, rsLora: false, targets: ['up', 'q'] as const, dropout: 0.05 };
-    const adapter = adapterFromTrainer({ ...settings, targets: [...settings.targets] }, { config: ggufBase.config, name: 'stories260K' }, (l, t) => source.layers[l][t]!);
+    const matrices = source.layers.flatMap((layer, l) => (['q', 'up'] as const).map((target) => ({ layer: l, target, ...layer[target]! })));
+    const adapter = adapterFromTrainer({ ...settings, targets: [...settings.targets] }, { config: ggufBase.config, name: 'stories260K' }, matrices);
     expect(adapter.rowLayout).toBe('interleaved');
     expectSameAdapter(adapter, source);
     expect(adapter.layers[0].q!.a).not.toBe(source.layers[0].q!.a); // copied, not aliased to the trainer's arrays
     expect(() =>
-      adapterFromTrainer({ rank: 4, alpha: 8, rsLora: false, targets: ['v'] }, { config: ggufBase.config, name: 'x' }, () => ({
-        a: new Float32Array(4 * 64),
-        b: new Float32Array(31 * 4),
-      })),
+      adapterFromTrainer({ rank: 4, alpha: 8, rsLora: false, targets: ['v'] }, { config: ggufBase.config, name: 'x' }, [
+        { layer: 0, target: 'v', a: new Float32Array(4 * 64), b: new Float32Array(31 * 4) },
+      ]),
     ).toThrow("adapterFromTrainer: layer 0 'v' has A 256 and B 124 values; [4, 64] and [32, 4] need 256 and 128");
+    expect(() =>
+      adapterFromTrainer({ rank: 4, alpha: 8, rsLora: false, targets: ['v'] }, { config: ggufBase.config, name: 'x' }, []),
+    ).toThrow("adapterFromTrainer: the trainer has no adapter for layer 0 'v'");
   });
 });
 

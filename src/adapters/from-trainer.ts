@@ -1,17 +1,15 @@
 /**
  * The trainer's LoRA state as an adapter object: the training loop reads A [r, in] and B [out, r] of every adapted
- * projection back from the GPU (its parameter block) and hands them here, with its settings and the base, to get a
- * LoraAdapter that the exporters write and `generate --adapter` applies. B rows are in the base's own q/k layout,
- * which is what training on that base produces; the exporters reorder them per format.
+ * projection back from the GPU (its parameter block, `LoraTrainer.adapterWeights`) and hands them here, with its
+ * settings and the base, to get a LoraAdapter that the exporters write and `generate --adapter` applies. B rows
+ * are in the base's own q/k layout, which is what training on that base produces; the exporters reorder them per
+ * format. The one conversion from the trainer's matrices to an adapter (inference during a run reads the
+ * trainer's GPU views directly, `LoraTrainer.adapterView`).
  */
-import type { LoraSettings } from '../gpu/lora/lora-linear';
+import type { AdapterMatrices } from '../gpu/train/types';
 import type { ModelConfig } from '../model/config';
-import { baseShapeOf, createLoraAdapter, LORA_TARGETS, type LoraAdapter, type LoraTarget } from './lora-weights';
-
-export interface TrainedPair {
-  a: Float32Array; // [r, in]
-  b: Float32Array; // [out, r]
-}
+import { LORA_TARGETS, type LoraSettings } from '../model/lora-targets';
+import { baseShapeOf, createLoraAdapter, type LoraAdapter } from './lora-weights';
 
 /**
  * Copies each pair into a new adapter, checking every size against the base. `baseModel` is what PEFT records as
@@ -20,9 +18,10 @@ export interface TrainedPair {
 export function adapterFromTrainer(
   settings: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora' | 'targets'> & { dropout?: number },
   base: { config: ModelConfig; name: string },
-  pairOf: (layer: number, target: LoraTarget) => TrainedPair,
+  matrices: readonly Pick<AdapterMatrices, 'layer' | 'target' | 'a' | 'b'>[],
 ): LoraAdapter {
   const targets = LORA_TARGETS.filter((t) => settings.targets.includes(t));
+  const byKey = new Map(matrices.map((m) => [`${m.layer}.${m.target}`, m]));
   return createLoraAdapter(
     {
       r: settings.rank,
@@ -35,7 +34,8 @@ export function adapterFromTrainer(
     },
     base.config.ropeLayout,
     (pair, target, layer) => {
-      const trained = pairOf(layer, target);
+      const trained = byKey.get(`${layer}.${target}`);
+      if (!trained) throw new RangeError(`adapterFromTrainer: the trainer has no adapter for layer ${layer} '${target}'`);
       if (trained.a.length !== pair.a.length || trained.b.length !== pair.b.length) {
         throw new RangeError(
           `adapterFromTrainer: layer ${layer} '${target}' has A ${trained.a.length} and B ${trained.b.length} values; ` +

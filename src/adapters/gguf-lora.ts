@@ -29,7 +29,8 @@ import type { ByteSource } from '../model/source';
 import { fileTensorName, type LayerRole } from '../model/tensor-map';
 import { assembleLayers, type FoundPair, type RecordedBase } from './assemble';
 import { adaptToBase } from './fit';
-import { LORA_TARGETS, type LoraAdapter, type LoraTarget, validateLoraAdapter, withRowLayout } from './lora-weights';
+import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
+import { type LoraAdapter, validateLoraAdapter, withRowLayout } from './lora-weights';
 
 const ROLES: Record<LoraTarget, LayerRole> = {
   q: 'attn_q',

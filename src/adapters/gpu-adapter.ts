@@ -1,13 +1,13 @@
 /**
  * A host LoRA adapter put on the GPU for inference: per layer and target, A [r, in] and B [out, r] as f32 tensors
- * the inference model adds unmerged (LlamaModel.setAdapter). The adapter must already be in the base's q/k row
- * layout (importers do that when given the base; `adaptToBase` otherwise).
+ * the model's LoRA layers add unmerged (LlamaModel.setAdapter, LossEvaluator). The adapter must already be in the
+ * base's q/k row layout (importers do that when given the base; `adaptToBase` otherwise).
  */
 import type { GpuContext } from '../gpu/context';
-import type { InferenceAdapter, InferenceLora } from '../gpu/model/llama';
+import type { InferenceAdapter } from '../gpu/lora/lora-linear';
 import type { Tensor } from '../gpu/tensor';
 import type { RopeLayout } from '../model/config';
-import { type LoraAdapter, loraScale, validateLoraAdapter } from './lora-weights';
+import { adapterScale, type LoraAdapter, validateLoraAdapter } from './lora-weights';
 
 export interface GpuLoraAdapter {
   /** What LlamaModel.setAdapter takes. */
@@ -29,7 +29,7 @@ export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLay
     );
   }
   const { r } = adapter.config;
-  const scale = loraScale(adapter.config);
+  const scale = adapterScale(adapter.config);
   const tensors: Tensor[] = [];
   const layers = adapter.layers.map((layer, l) => {
     const out: InferenceAdapter['layers'][number] = {};
@@ -38,7 +38,7 @@ export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLay
       const a = ctx.tensor([r, p.inFeatures], 'f32', `lora.${l}.${t}.a`, p.a);
       const b = ctx.tensor([p.outFeatures, r], 'f32', `lora.${l}.${t}.b`, p.b);
       tensors.push(a, b);
-      out[t] = { a, b, scale } satisfies InferenceLora;
+      out[t] = { a, b, scale };
     }
     return out;
   });

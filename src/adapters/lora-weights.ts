@@ -9,10 +9,8 @@
  * must be permuted back before the adapter means the same thing on an HF-layout base.
  */
 import type { Architecture, ModelConfig, RopeLayout } from '../model/config';
+import { LORA_TARGETS, loraScale, type LoraTarget } from '../model/lora-targets';
 import { convertRowLayout } from './rope-permute';
-
-export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
-export const LORA_TARGETS: readonly LoraTarget[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
 /**
  * What an adapter knows of the base it was made for. `null` is "not recorded": an adapter read from another tool's
@@ -63,9 +61,9 @@ export interface LoraAdapter {
   rowLayout: RopeLayout;
 }
 
-/** alpha/r, or alpha/√r with rsLoRA. */
-export function loraScale(config: Pick<LoraAdapterConfig, 'r' | 'alpha' | 'useRslora'>): number {
-  return config.useRslora ? config.alpha / Math.sqrt(config.r) : config.alpha / config.r;
+/** The adapter's output scale (src/model/lora-targets.ts's loraScale, in the adapter config's PEFT field names). */
+export function adapterScale(config: Pick<LoraAdapterConfig, 'r' | 'alpha' | 'useRslora'>): number {
+  return loraScale({ rank: config.r, alpha: config.alpha, rsLora: config.useRslora });
 }
 
 /** The full fingerprint of a loaded base. */

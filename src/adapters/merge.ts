@@ -4,7 +4,7 @@
  * depend on r's summation order in f32.
  */
 import type { HostLayerWeights, HostWeights } from '../model/reference-forward';
-import { type LoraAdapter, type LoraPair, loraScale, validateLoraAdapter } from './lora-weights';
+import { adapterScale, type LoraAdapter, type LoraPair, validateLoraAdapter } from './lora-weights';
 
 /** W += scale·B·A in place; returns `weight`. `dims` gives W's shape; r is A's row count. */
 export function mergeIntoDense(
@@ -54,7 +54,7 @@ export function mergeAdapterIntoHostWeights(host: HostWeights, adapter: LoraAdap
   if (adapter.layers.length !== host.layers.length) {
     throw new RangeError(`mergeAdapterIntoHostWeights: the adapter has ${adapter.layers.length} layers, the base ${host.layers.length}`);
   }
-  const scale = loraScale(adapter.config);
+  const scale = adapterScale(adapter.config);
   const layers = host.layers.map((hostLayer, l) => {
     const merged: HostLayerWeights = { ...hostLayer };
     for (const t of adapter.config.targets) {

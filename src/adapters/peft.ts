@@ -18,12 +18,11 @@ import { encodeSafetensors } from '../model/safetensors/writer';
 import { type ByteSource, readJson } from '../model/source';
 import { assembleLayers, type FoundPair, type RecordedBase } from './assemble';
 import { adaptToBase } from './fit';
+import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
 import {
-  LORA_TARGETS,
   type LoraAdapter,
   type LoraAdapterConfig,
   type LoraBaseShape,
-  type LoraTarget,
   validateLoraAdapter,
   withRowLayout,
 } from './lora-weights';

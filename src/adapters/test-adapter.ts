@@ -5,7 +5,8 @@
 import type { ModelConfig, RopeLayout } from '../model/config';
 import { patternValues } from '../model/fixtures';
 import { bytesSource, concatBytes, type ByteSource } from '../model/source';
-import { baseShapeOf, createLoraAdapter, type LoraAdapter, type LoraAdapterConfig, LORA_TARGETS } from './lora-weights';
+import { LORA_TARGETS } from '../model/lora-targets';
+import { baseShapeOf, createLoraAdapter, type LoraAdapter, type LoraAdapterConfig } from './lora-weights';
 
 export function randomAdapter(
   config: ModelConfig,

@@ -1,4 +1,7 @@
-/** Option parsing shared by the training commands: each bad value becomes a UsageError naming the flag. */
+/**
+ * Parsing of the commands' own options (--memory-budget, --format, eval's flags): each bad value becomes a
+ * UsageError naming the flag. The training settings' flags are read from the settings table (setting-flags.ts).
+ */
 import { UsageError } from './output';
 
 export function numberOption(
@@ -14,7 +17,6 @@ export function numberOption(
 }
 
 export const isPositiveInt = (n: number) => Number.isInteger(n) && n > 0;
-export const isNonNegativeInt = (n: number) => Number.isInteger(n) && n >= 0;
 
 export function choiceOption<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
@@ -22,19 +24,6 @@ export function choiceOption<T extends string>(name: string, value: string | und
     throw new UsageError(`--${name} got '${value}'; expected one of ${choices.join(', ')}`);
   }
   return value as T;
-}
-
-export function listOption<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T[] | undefined {
-  if (value === undefined) return undefined;
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new UsageError(`--${name} is empty; expected a comma-separated list of ${choices.join(',')}`);
-  for (const item of items) {
-    if (!(choices as readonly string[]).includes(item)) {
-      throw new UsageError(`--${name}: '${item}' is not one of ${choices.join(',')}`);
-    }
-  }
-  if (new Set(items).size !== items.length) throw new UsageError(`--${name}: '${value}' names an item twice`);
-  return items as T[];
 }
 
 export function formatDuration(seconds: number): string {

@@ -1,7 +1,6 @@
 /** `webtune eval`: mean loss and perplexity of a model (optionally with an adapter) over a dataset's examples. */
 import { parseArgs } from 'node:util';
 import { loadAdapterFromPath } from '../adapters/load-node';
-import { DATASET_SHAPES } from '../data/types';
 import { parseDatasetFile } from '../data/load-node';
 import { GpuContext } from '../gpu/context';
 import { acquireNodeDevice } from '../gpu/device-node';
@@ -9,6 +8,7 @@ import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { evaluateDataset } from '../train/evaluate';
 import { choiceOption, isPositiveInt, numberOption } from './args';
+import { DATASET_FLAG_OPTIONS, DATASET_FLAGS_HELP, parseDatasetFlags } from './dataset-flags';
 import { log, out, UsageError } from './output';
 
 const HELP = `usage: webtune eval --model <file.gguf | hf-folder> --data <file> [options]
@@ -17,7 +17,7 @@ const HELP = `usage: webtune eval --model <file.gguf | hf-folder> --data <file> 
   --seq-len L             longest sequence; longer examples are truncated (default 256)
   --batch B               sequences per forward pass (default 8)
   --train-on-inputs       count prompt/user tokens too (default: only completion/assistant tokens)
-  --format F              dataset format: auto | ${DATASET_SHAPES.join(' | ')} (default auto)
+${DATASET_FLAGS_HELP}
   --quant none|nf4        load the base as NF4 (as a QLoRA run trained it)
   --json                  print one JSON object: meanLoss, perplexity, examples, tokens
 `;
@@ -33,7 +33,7 @@ export async function runEval(argv: string[]): Promise<void> {
       'seq-len': { type: 'string' },
       batch: { type: 'string' },
       'train-on-inputs': { type: 'boolean' },
-      format: { type: 'string' },
+      ...DATASET_FLAG_OPTIONS,
       quant: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -47,10 +47,10 @@ export async function runEval(argv: string[]): Promise<void> {
   if (!values.data) throw new UsageError(`--data is required\n\n${HELP}`);
   const seqLen = numberOption('seq-len', values['seq-len'], (n) => Number.isInteger(n) && n >= 2, 'an integer ≥ 2') ?? 256;
   const batchSize = numberOption('batch', values.batch, isPositiveInt, 'a positive integer') ?? 8;
-  const format = choiceOption('format', values.format, ['auto', ...DATASET_SHAPES] as const) ?? 'auto';
+  const read = parseDatasetFlags(values);
   const quant = choiceOption('quant', values.quant, ['none', 'nf4'] as const) ?? 'none';
 
-  const dataset = await parseDatasetFile(values.data, { format });
+  const dataset = await parseDatasetFile(values.data, read);
   const adapter = values.adapter ? (await loadAdapterFromPath(values.adapter)).adapter : null;
   const loaded = await loadModelFromPath(values.model);
   let ctx: GpuContext | null = null;

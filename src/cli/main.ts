@@ -2,6 +2,7 @@
  * `webtune <command> [options]`: a thin front over the same modules the studio uses.
  * Exit codes: 0 done, 1 the work failed (bad file, bad model, GPU error), 2 bad usage.
  */
+import { runData } from './data';
 import { runEval } from './eval';
 import { runGenerate } from './generate';
 import { runTrain } from './train';
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; summary
   generate: { run: runGenerate, summary: 'continue a prompt with a model (GGUF file or Hugging Face folder)' },
   train: { run: runTrain, summary: 'fine-tune a LoRA adapter on a dataset (LoRA or QLoRA)' },
   eval: { run: runEval, summary: 'mean loss and perplexity of a model (and adapter) on a dataset' },
+  data: { run: runData, summary: 'what a dataset file gives: shape, columns, bad rows, tokens, lengths, split' },
 };
 
 function usage(): string {

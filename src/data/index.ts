@@ -1,7 +1,7 @@
 /**
- * Datasets: file → examples (parse) → tokens with trained-token masks (tokenize) → train/validation split →
- * TokenBatches for the engine. Node-only file reading lives in `./load-node` (not re-exported here, so the
- * browser bundle never sees `node:fs`).
+ * Datasets: file → examples (`parseDatasetBlob`, the one reader for every container) → tokens with trained-token
+ * masks (tokenize) → train/validation split → TokenBatches for the engine. Node opens a path with `./load-node`
+ * (not re-exported here, so the browser bundle never sees `node:fs`).
  */
 export { IGNORE_TARGET, type TokenBatch } from './batch-types';
 export {
@@ -11,17 +11,20 @@ export {
   DATASET_SHAPES,
   DatasetError,
   type DatasetContainer,
+  type DatasetReadSettings,
   type DatasetShape,
+  DEFAULT_READ_SETTINGS,
   type Example,
   formatBadRow,
   parseDatasetFormat,
+  type RowUnit,
   type TextExample,
 } from './types';
-export { DatasetParser, MAX_KEPT_BAD_ROWS, parseDataset, parseDatasetText, type ParseOptions, type ParseResult } from './parse/parse';
-export { type ChunkSource } from './parse/lines';
-export { parseDatasetBlob } from './load';
+export { DatasetParser, parseDatasetText, type ParseOptions, type ParseResult } from './parse/parse';
+export { parseDatasetBlob } from './read';
+export { containerOf, DATASET_EXTENSIONS } from './parse/container';
 export { type TokenizedExample, type TokenizeOptions, type TokenizeResult, tokenizeExamples } from './tokenize';
-export { type Split, type SplitOptions, splitTrainValidation } from './split';
+export { type Split, type SplitOptions, splitTrainValidation, validationCount } from './split';
 export { type TokenStats, tokenStats } from './stats';
 export { prepareDataset, type PrepareOptions, type PreparedDataset } from './prepare';
 export { assembleBatch, type BatchShape, checkBatchShape, fixedOrderBatches, maxTokensOf, planBatches } from './batches';
@@ -35,12 +38,27 @@ export {
 } from './batch-iterator';
 export { DataRng, type RngState } from './rng';
 export { countMarker, SAMPLE_DATASET } from './sample-dataset';
+export { applyMapping, type ColumnMapping, detectShapeFromColumns, MAX_KEPT_BAD_ROWS, SHAPE_FIELDS } from './parse/rows';
+export { type DatasetSource, datasetSourceName } from './source';
+export type {
+  DatasetFileSummary,
+  DatasetLengths,
+  DatasetSampling,
+  HistogramBin,
+  PreviewRow,
+  SummarySettings,
+  TokenSpan,
+} from './summary/types';
 export {
-  containerOf,
-  DATASET_EXTENSIONS,
-  type FileContainer,
-  type FileParseOptions,
-  type FileParseResult,
-  parseDatasetFile,
-} from './parse/open-file';
-export { applyMapping, type ColumnMapping, detectShapeFromColumns, SHAPE_FIELDS } from './parse/rows';
+  estimateLengths,
+  type FullTokens,
+  lengthHistogram,
+  type LengthSummary,
+  previewSpans,
+  splitCounts,
+  summarizeLengths,
+  tokenizeFull,
+  tokenizeFullInSlices,
+} from './summary/lengths';
+export { ExampleSampler, SAMPLE_SEED, SAMPLE_SIZE, type SampledDataset, sampleDataset } from './summary/sampler';
+export { datasetLengths, fileSummary, type SampledTokens, summarizeDataset, type SummarizeOptions } from './summary/summary';

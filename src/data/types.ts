@@ -39,8 +39,25 @@ export function parseDatasetFormat(value: string): DatasetShape | 'auto' {
   throw new RangeError(`unknown dataset format "${value}"; expected auto, ${DATASET_SHAPES.join(', ')}`);
 }
 
-/** How a file holds its rows: JSON Lines, one JSON array, or plain text paragraphs. */
-export type DatasetContainer = 'jsonl' | 'json' | 'txt';
+/** How a file holds its rows: JSON Lines, one JSON array, CSV or TSV with a header, Parquet, or plain text. */
+export type DatasetContainer = 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet' | 'txt';
+
+/** What bad-row numbers count: file lines (text containers) or rows (Parquet has no lines). */
+export type RowUnit = 'line' | 'row';
+
+/**
+ * How a file is read into examples: the Datasets view's shape, column mapping and bad-row choice, and the CLI's
+ * dataset flags. `mapping` is field the shape needs → column that holds it; a field left out reads the column of
+ * its own name, '' reads none (for optional fields).
+ */
+export interface DatasetReadSettings {
+  format: DatasetShape | 'auto';
+  mapping: Readonly<Record<string, string>>;
+  /** 'skip': use the good rows and list the bad ones; 'fail': refuse the file when any row is bad. */
+  onBadRow: 'skip' | 'fail';
+}
+
+export const DEFAULT_READ_SETTINGS: DatasetReadSettings = { format: 'auto', mapping: {}, onBadRow: 'skip' };
 
 export interface BadRow {
   /** 1-based line where the row starts (for a JSON syntax error: the line of the error). */

@@ -7,10 +7,10 @@
  * Writes are ordered so a failure never leaves half an entry listed: files first, then the record; delete removes
  * the record first, then the files.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { exportPeft, importPeft } from '../adapters/peft';
 import { blobSource, type ByteSource } from '../model/source';
+import { recordStore } from './record-store';
 
 export interface AdapterRecord {
   id: string;
@@ -36,23 +36,8 @@ export interface AdapterRecord {
 
 export type NewAdapterRecord = Omit<AdapterRecord, 'id' | 'createdAt' | 'bytes'>;
 
-interface LibrarySchema extends DBSchema {
-  adapters: { key: string; value: AdapterRecord; indexes: { createdAt: number } };
-}
-
-const DB_NAME = 'webtune-adapters';
+const records = recordStore<AdapterRecord>('webtune-adapters', 'adapters');
 const ADAPTERS_DIR = 'adapters';
-
-let db: Promise<IDBPDatabase<LibrarySchema>> | null = null;
-
-function database(): Promise<IDBPDatabase<LibrarySchema>> {
-  db ??= openDB<LibrarySchema>(DB_NAME, 1, {
-    upgrade(d) {
-      d.createObjectStore('adapters', { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
-    },
-  });
-  return db;
-}
 
 async function adapterDir(id: string, create: boolean): Promise<FileSystemDirectoryHandle> {
   const root = await navigator.storage.getDirectory();
@@ -107,19 +92,18 @@ export async function addAdapter(meta: NewAdapterRecord, adapter: LoraAdapter): 
     throw error;
   }
   const record: AdapterRecord = { ...meta, id, createdAt: Date.now(), bytes };
-  await (await database()).put('adapters', record);
+  await records.put(record);
   announceChange();
   return record;
 }
 
 /** Every adapter, newest first. */
 export async function listAdapters(): Promise<AdapterRecord[]> {
-  const all = await (await database()).getAllFromIndex('adapters', 'createdAt');
-  return all.reverse();
+  return (await records.getAll()).reverse();
 }
 
 export async function getAdapterRecord(id: string): Promise<AdapterRecord | null> {
-  return (await (await database()).get('adapters', id)) ?? null;
+  return (await records.get(id)) ?? null;
 }
 
 /** The stored PEFT files of an adapter (name → source), e.g. to export them or import them onto a base. */
@@ -138,17 +122,16 @@ export async function loadAdapter(id: string, options: Parameters<typeof importP
 }
 
 export async function renameAdapter(id: string, name: string): Promise<AdapterRecord> {
-  const d = await database();
-  const record = await d.get('adapters', id);
+  const record = await records.get(id);
   if (!record) throw new Error(`No adapter '${id}' in the library.`);
   const renamed = { ...record, name };
-  await d.put('adapters', renamed);
+  await records.put(renamed);
   announceChange();
   return renamed;
 }
 
 export async function deleteAdapter(id: string): Promise<void> {
-  await (await database()).delete('adapters', id);
+  await records.delete(id);
   await removeFiles(id);
   announceChange();
 }

@@ -3,8 +3,8 @@
  * fast, and the evaluation table, kept in IndexedDB on this machine only. Records are parsed when read back, so a
  * record from an older studio that lacks a field is skipped rather than shown half-broken.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { GenerateSettings, StopReason } from '../worker/protocol';
+import { recordStore } from './record-store';
 
 export interface HistoryColumn {
   label: string;
@@ -45,26 +45,8 @@ export interface HistoryBackend {
   delete(id: string): Promise<void>;
 }
 
-interface HistorySchema extends DBSchema {
-  comparisons: { key: string; value: ComparisonRecord; indexes: { createdAt: number } };
-}
-
-const DB_NAME = 'webtune-compare';
-
 function indexedDbBackend(): HistoryBackend {
-  let db: Promise<IDBPDatabase<HistorySchema>> | null = null;
-  const open = () =>
-    (db ??= openDB<HistorySchema>(DB_NAME, 1, {
-      upgrade(d) {
-        d.createObjectStore('comparisons', { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
-      },
-    }));
-  return {
-    put: async (record) => void (await (await open()).put('comparisons', record)),
-    get: async (id) => (await open()).get('comparisons', id),
-    getAll: async () => (await open()).getAll('comparisons'),
-    delete: async (id) => (await open()).delete('comparisons', id),
-  };
+  return recordStore<ComparisonRecord>('webtune-compare', 'comparisons');
 }
 
 export function newComparisonId(): string {

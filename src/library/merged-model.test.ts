@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPeft, importPeft } from '../adapters/peft';
 import { adaptToBase } from '../adapters/fit';
-import { loraScale, type LoraAdapter } from '../adapters/lora-weights';
+import { adapterScale, type LoraAdapter } from '../adapters/lora-weights';
 import { filesOf, randomAdapter } from '../adapters/test-adapter';
 import { floatBytesToF32 } from '../model/dtype';
 import { closeModel, type LoadedModel } from '../model/load';
@@ -50,7 +50,7 @@ describe('mergedModelSafetensors', () => {
 
     // The reference: the PEFT file (HF rows) applied to the HF checkpoint by hand.
     const peft = await importPeft(filesOf(exportPeft(adapter)));
-    const scale = loraScale(peft.config);
+    const scale = adapterScale(peft.config);
     for (const [layer, target, name] of [
       [0, 'q', 'model.layers.0.self_attn.q_proj.weight'],
       [1, 'k', 'model.layers.1.self_attn.k_proj.weight'],

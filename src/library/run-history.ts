@@ -8,9 +8,9 @@
  * The pure record updates (points merged by step, cut back to a checkpoint, thinned) are separate from the
  * database calls so they can be tested in Node.
  */
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { TrainingConfig } from '../train/config';
 import type { SampleSettings, TrainFailureKind, TrainSample } from '../worker/train-protocol';
+import { recordStore } from './record-store';
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'finished' | 'failed' | 'interrupted';
 
@@ -115,50 +115,33 @@ function thin<T>(points: readonly T[], max: number): T[] {
   return [...old, ...points.slice(points.length - keepWhole)];
 }
 
-// IndexedDB.
+// IndexedDB (see record-store.ts).
 
-interface RunsSchema extends DBSchema {
-  runs: { key: string; value: RunRecord; indexes: { createdAt: number } };
-}
-
-const DB_NAME = 'webtune-runs';
-let db: Promise<IDBPDatabase<RunsSchema>> | null = null;
-
-function database(): Promise<IDBPDatabase<RunsSchema>> {
-  db ??= openDB<RunsSchema>(DB_NAME, 1, {
-    upgrade(d) {
-      d.createObjectStore('runs', { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
-    },
-  });
-  db.catch(() => (db = null));
-  return db;
-}
+const runs = recordStore<RunRecord>('webtune-runs', 'runs');
 
 export function newRunId(): string {
   return `r-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export async function saveRun(record: RunRecord): Promise<void> {
-  await (await database()).put('runs', { ...record, updatedAt: Date.now() });
+  await runs.put({ ...record, updatedAt: Date.now() });
 }
 
 export async function getRun(id: string): Promise<RunRecord | null> {
-  return (await (await database()).get('runs', id)) ?? null;
+  return (await runs.get(id)) ?? null;
 }
 
 /** Every run, newest first; runs cut off by a page load are marked 'interrupted' (and saved so) first. */
 export async function loadRuns(): Promise<RunRecord[]> {
-  const d = await database();
-  const all = await d.getAllFromIndex('runs', 'createdAt');
   const out: RunRecord[] = [];
-  for (const record of all) {
+  for (const record of await runs.getAll()) {
     const checked = interrupted(record);
-    if (checked !== record) await d.put('runs', checked);
+    if (checked !== record) await runs.put(checked);
     out.push(checked);
   }
   return out.reverse();
 }
 
 export async function deleteRun(id: string): Promise<void> {
-  await (await database()).delete('runs', id);
+  await runs.delete(id);
 }

@@ -2,6 +2,7 @@
  * Half-precision conversions on the host, for weights stored as F16 or BF16 when a path needs f32 (the f32 kernels,
  * CPU references) and for writing adapters back out. Little-endian byte order throughout, as in GGUF and safetensors.
  */
+import { halfToFloat } from './quant/half';
 
 let f16Table: Float32Array | null = null;
 
@@ -14,15 +15,8 @@ function halfTable(): Float32Array {
   return table;
 }
 
-/** One IEEE 754 binary16 bit pattern to a number (exact). */
-export function f16BitsToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
+/** One IEEE 754 binary16 bit pattern to a number (exact): the decode the quantized blocks' f16 scales use. */
+export const f16BitsToF32: (h: number) => number = halfToFloat;
 
 /** A number to the nearest binary16 (round to nearest even), saturating to ±Infinity past 65504. */
 export function f32ToF16Bits(value: number): number {

@@ -3,23 +3,25 @@
  * the CPU reference the GPU model is checked against. Dense f32 weights in nn.Linear layout ([out, in]);
  * quantized checkpoints are dequantized before they get here. Accumulates in float64.
  */
+import type { ModelConfig } from './config';
 import { linear, packedAttention, rmsnorm, ropeAt } from './reference-ops';
-import { ropeInverseFrequencies, type Llama3RopeScaling } from './rope-frequencies';
+import { ropeInverseFrequencies } from './rope-frequencies';
 
-/** The config fields the forward pass needs (a structural subset of ModelConfig). */
-export interface ForwardConfig {
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  ropeScaling: Llama3RopeScaling | null;
-  ropeLayout: 'half' | 'interleaved';
-}
+/** The config fields the forward pass needs. */
+export type ForwardConfig = Pick<
+  ModelConfig,
+  | 'hiddenSize'
+  | 'intermediateSize'
+  | 'numLayers'
+  | 'numHeads'
+  | 'numKvHeads'
+  | 'headDim'
+  | 'vocabSize'
+  | 'rmsNormEps'
+  | 'ropeTheta'
+  | 'ropeScaling'
+  | 'ropeLayout'
+>;
 
 export interface HostLayerWeights {
   attnNorm: Float32Array; // [C]

@@ -8,10 +8,8 @@
  */
 import type { ForwardConfig, HostLayerWeights, HostWeights } from './reference-forward';
 import { linear, packedAttention, rmsnorm, ropeAt } from './reference-ops';
+import type { LoraTarget } from './lora-targets';
 import { ropeInverseFrequencies } from './rope-frequencies';
-
-export const REFERENCE_LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-export type ReferenceLoraTarget = (typeof REFERENCE_LORA_TARGETS)[number];
 
 /** One adapter: y += scale·(x·Aᵀ)·Bᵀ. Float64Array lets finite differences perturb entries exactly. */
 export interface HostLoraAdapter {
@@ -21,7 +19,7 @@ export interface HostLoraAdapter {
   scale: number;
 }
 
-export type HostLayerAdapters = Partial<Record<ReferenceLoraTarget, HostLoraAdapter>>;
+export type HostLayerAdapters = Partial<Record<LoraTarget, HostLoraAdapter>>;
 
 /** The fields of a TokenBatch (src/data/batch-types.ts) the reference reads. */
 export interface PackedBatch {

@@ -1,27 +1,24 @@
 /**
  * A training run's settings: one plain, JSON-serialisable object, stored in every checkpoint so `--resume` can
- * refuse to continue a run with different settings. `checkTrainingConfig` turns bad values into specific errors
- * before anything touches the GPU.
+ * refuse to continue a run with different settings. What each setting accepts, and its default, is in the one
+ * table of src/train/settings.ts; `checkTrainingConfig` turns bad values into TrainingConfigErrors (data the
+ * front ends word) before anything touches the GPU.
  */
+import type { OptimizerHyperparameters } from '../gpu/train/types';
 import type { ModelConfig } from '../model/config';
-import { LORA_TARGETS, type LoraTarget } from '../gpu/lora/lora-linear';
-import { SCHEDULE_KINDS, type ScheduleKind } from './schedule';
+import type { LoraTarget } from '../model/lora-targets';
+import type { ScheduleKind } from './schedule';
+import { issueText, KEY_WORDS } from './setting-words';
+import { SETTING_KEYS, SETTINGS, type SettingIssue, type SettingKey, settingProblem } from './settings';
 
-export interface TrainingConfig {
+/** AdamW's settings (learningRate, betas, eps, weightDecay, maxGradNorm) are the optimizer's own hyperparameters. */
+export interface TrainingConfig extends OptimizerHyperparameters {
   // LoRA
   rank: number;
   alpha: number;
   rsLora: boolean;
   targets: LoraTarget[];
   dropout: number;
-  // AdamW
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** Global gradient-norm clipping threshold (0 = off). */
-  maxGradNorm: number;
   // Schedule
   schedule: ScheduleKind;
   warmupSteps: number;
@@ -59,89 +56,46 @@ export interface TrainingConfig {
   quant: 'none' | 'nf4';
 }
 
-export const DEFAULT_TRAINING_CONFIG: TrainingConfig = {
-  rank: 8,
-  alpha: 16,
-  rsLora: false,
-  targets: [...LORA_TARGETS],
-  dropout: 0,
-  learningRate: 2e-4,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  weightDecay: 0,
-  maxGradNorm: 1,
-  schedule: 'cosine',
-  warmupSteps: 0,
-  minLrRatio: 0,
-  batchSize: 4,
-  gradAccum: 1,
-  seqLen: 256,
-  overLength: 'truncate',
-  pack: false,
-  trainOnInputs: false,
-  maxSteps: null,
-  epochs: 1,
-  valSplit: 0.1,
-  evalEvery: 50,
-  saveEvery: 100,
-  patience: 0,
-  keepBest: true,
-  seed: 0,
-  checkpointing: false,
-  quant: 'none',
-};
+/** The table's defaults (src/train/settings.ts), as one config; the list of targets is a fresh copy. */
+export const DEFAULT_TRAINING_CONFIG: TrainingConfig = Object.fromEntries(
+  SETTING_KEYS.map((key) => {
+    const d = SETTINGS[key].default;
+    return [key, Array.isArray(d) ? [...d] : d];
+  }),
+) as unknown as TrainingConfig;
 
-/** A setting that cannot work; `setting` names it (CLI: the flag without dashes). */
+/**
+ * A setting that cannot work, as data (`issue`: the setting's key, the problem, and advice where there is some).
+ * The message names the setting by its key; the CLI and the studio word `issue` themselves.
+ */
 export class TrainingConfigError extends Error {
   override name = 'TrainingConfigError';
-  constructor(
-    readonly setting: string,
-    problem: string,
-  ) {
-    super(`${setting}: ${problem}`);
+  constructor(readonly issue: SettingIssue) {
+    super(`${issue.setting}: ${issueText(issue, KEY_WORDS)}`);
+  }
+
+  get setting(): SettingKey {
+    return this.issue.setting;
   }
 }
 
-function need(ok: boolean, setting: string, problem: string): void {
-  if (!ok) throw new TrainingConfigError(setting, problem);
+function throwFirst(issues: SettingIssue[]): void {
+  if (issues.length > 0) throw new TrainingConfigError(issues[0]);
 }
 
-const isInt = (n: number, min: number) => Number.isInteger(n) && n >= min;
+/** Every setting whose value the table refuses, in the table's order, then a run length that is not exactly one of steps and epochs. */
+export function configIssues(c: TrainingConfig): SettingIssue[] {
+  const issues: SettingIssue[] = [];
+  for (const setting of SETTING_KEYS) {
+    const problem = settingProblem(setting, c[setting]);
+    if (problem) issues.push({ setting, problem });
+  }
+  if ((c.maxSteps === null) === (c.epochs === null)) issues.push({ setting: 'maxSteps', problem: { kind: 'one-of', other: 'epochs' } });
+  return issues;
+}
 
 export function checkTrainingConfig(c: TrainingConfig): void {
-  need(isInt(c.rank, 1), 'rank', `${c.rank} is not a positive integer`);
-  need(Number.isFinite(c.alpha) && c.alpha > 0, 'alpha', `${c.alpha} is not a positive number`);
-  need(c.targets.length > 0, 'targets', 'no layer is targeted; name at least one of q,k,v,o,gate,up,down');
-  for (const t of c.targets) need(LORA_TARGETS.includes(t), 'targets', `'${t}' is not one of ${LORA_TARGETS.join(',')}`);
-  need(new Set(c.targets).size === c.targets.length, 'targets', `${c.targets.join(',')} names a layer twice`);
-  need(c.dropout >= 0 && c.dropout < 1, 'dropout', `${c.dropout} is not in [0, 1)`);
-  need(
-    Number.isFinite(c.learningRate) && c.learningRate > 0,
-    'lr',
-    Number.isNaN(c.learningRate) ? 'NaN is not a learning rate' : `${c.learningRate} must be a positive finite number (0 would not train)`,
-  );
-  need(c.beta1 >= 0 && c.beta1 < 1, 'beta1', `${c.beta1} is not in [0, 1)`);
-  need(c.beta2 >= 0 && c.beta2 < 1, 'beta2', `${c.beta2} is not in [0, 1)`);
-  need(Number.isFinite(c.eps) && c.eps > 0, 'eps', `${c.eps} is not a positive number`);
-  need(Number.isFinite(c.weightDecay) && c.weightDecay >= 0, 'weight-decay', `${c.weightDecay} is not ≥ 0`);
-  need(c.maxGradNorm >= 0, 'max-grad-norm', `${c.maxGradNorm} is not ≥ 0 (0 turns clipping off)`);
-  need(SCHEDULE_KINDS.includes(c.schedule), 'schedule', `'${c.schedule}' is not one of ${SCHEDULE_KINDS.join(', ')}`);
-  need(isInt(c.warmupSteps, 0), 'warmup', `${c.warmupSteps} is not a non-negative integer`);
-  need(c.minLrRatio >= 0 && c.minLrRatio <= 1, 'min-lr-ratio', `${c.minLrRatio} is not in [0, 1]`);
-  need(isInt(c.batchSize, 1), 'batch', `${c.batchSize} is not a positive integer`);
-  need(isInt(c.gradAccum, 1), 'grad-accum', `${c.gradAccum} is not a positive integer`);
-  need(isInt(c.seqLen, 2), 'seq-len', `${c.seqLen} is not an integer ≥ 2 (one token to read, one to predict)`);
-  need(c.overLength === 'truncate' || c.overLength === 'refuse', 'over-length', `'${c.overLength}' is not truncate or refuse`);
-  need((c.maxSteps === null) !== (c.epochs === null), 'steps', 'give exactly one of --steps and --epochs');
-  if (c.maxSteps !== null) need(isInt(c.maxSteps, 1), 'steps', `${c.maxSteps} is not a positive integer`);
-  if (c.epochs !== null) need(Number.isFinite(c.epochs) && c.epochs > 0, 'epochs', `${c.epochs} is not a positive number`);
-  need(c.valSplit >= 0 && c.valSplit < 1, 'val-split', `${c.valSplit} is not in [0, 1)`);
-  need(isInt(c.evalEvery, 0), 'eval-every', `${c.evalEvery} is not a non-negative integer`);
-  need(isInt(c.saveEvery, 0), 'save-every', `${c.saveEvery} is not a non-negative integer`);
-  need(isInt(c.patience, 0), 'patience', `${c.patience} is not a non-negative integer`);
-  need(isInt(c.seed, 0) && c.seed < 2 ** 32, 'seed', `${c.seed} is not an integer in [0, 2^32)`);
-  need(c.quant === 'none' || c.quant === 'nf4', 'quant', `'${c.quant}' is not none or nf4`);
+  throwFirst(configIssues(c));
 }
 
 /** The (out, in) dimensions of each target in this model. */
@@ -162,29 +116,51 @@ export function targetShapes(m: ModelConfig): Record<LoraTarget, { out: number; 
 }
 
 /** A rank above a targeted layer's smaller dimension adds nothing a full update could not, and wastes memory. */
-export function checkRankFits(c: TrainingConfig, m: ModelConfig): void {
+export function rankIssues(c: TrainingConfig, m: ModelConfig): SettingIssue[] {
   const shapes = targetShapes(m);
-  for (const t of c.targets) {
-    const { out, in: inp } = shapes[t];
-    need(
-      c.rank <= Math.min(out, inp),
-      'rank',
-      `${c.rank} is larger than the '${t}' projection's dimensions (${out}×${inp}); use --rank ≤ ${Math.min(out, inp)}`,
-    );
+  for (const target of c.targets) {
+    const { out, in: inp } = shapes[target] ?? { out: Infinity, in: Infinity };
+    if (c.rank > Math.min(out, inp)) {
+      return [
+        {
+          setting: 'rank',
+          problem: { kind: 'rank-above-projection', value: c.rank, target, out, in: inp },
+          advice: { setting: 'rank', atMost: Math.min(out, inp) },
+        },
+      ];
+    }
   }
+  return [];
 }
 
 /**
  * Sliding-window attention (Mistral v0.1): the training kernels attend causally over the whole sequence, which is
  * the model's attention only while a sequence fits in the window, so longer sequences are refused.
  */
+export function windowIssues(c: TrainingConfig, m: ModelConfig): SettingIssue[] {
+  if (m.slidingWindow === null || c.seqLen <= m.slidingWindow) return [];
+  return [
+    {
+      setting: 'seqLen',
+      problem: { kind: 'beyond-window', value: c.seqLen, window: m.slidingWindow },
+      advice: { setting: 'seqLen', atMost: m.slidingWindow },
+    },
+  ];
+}
+
+export function checkRankFits(c: TrainingConfig, m: ModelConfig): void {
+  throwFirst(rankIssues(c, m));
+}
+
 export function checkWindowFits(c: TrainingConfig, m: ModelConfig): void {
-  if (m.slidingWindow === null) return;
-  need(
-    c.seqLen <= m.slidingWindow,
-    'seqLen',
-    `${c.seqLen} tokens is longer than the model's sliding attention window (${m.slidingWindow}); use --seq-len ≤ ${m.slidingWindow}`,
-  );
+  throwFirst(windowIssues(c, m));
+}
+
+/** Everything the session will refuse about these settings before a run: the table, then the base's shapes. */
+export function trainingConfigIssues(c: TrainingConfig, m: ModelConfig | null): SettingIssue[] {
+  const issues = configIssues(c);
+  if (!m) return issues;
+  return [...issues, ...rankIssues(c, m), ...windowIssues(c, m)];
 }
 
 /** The settings a resumed run must share with the checkpoint (the length of the run may grow). */

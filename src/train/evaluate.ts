@@ -1,17 +1,18 @@
 /**
  * Mean loss and perplexity of a model (optionally with a LoRA adapter) over every example of a dataset, through
- * the training engine's forward pass (same masking as training: only trained tokens count).
+ * the model's loss (src/gpu/train/loss-evaluator.ts: the training forward, same masking as training: only trained
+ * tokens count). Compare's evaluation measures its columns with `adapterMeanLoss` too.
  */
 import { adaptToBase } from '../adapters/fit';
+import { releaseLoraAdapter, uploadLoraAdapter } from '../adapters/gpu-adapter';
 import type { LoraAdapter } from '../adapters/lora-weights';
+import type { TokenBatch } from '../data/batch-types';
 import { fixedOrderBatches } from '../data/batches';
 import type { ParseResult } from '../data/parse/parse';
 import { prepareDataset } from '../data/prepare';
 import type { GpuContext } from '../gpu/context';
-import type { LoraTarget } from '../gpu/lora/lora-linear';
-import { releaseModel, uploadModel } from '../gpu/model/upload';
-import { LoraTrainer } from '../gpu/train/lora-trainer';
-import type { AdapterMatrices } from '../gpu/train/types';
+import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
+import { LossEvaluator, type MeanLoss } from '../gpu/train/loss-evaluator';
 import { chatTemplateFor } from '../model/chat';
 import type { LoadedModel } from '../model/load';
 
@@ -49,35 +50,34 @@ export async function evaluateDataset(input: EvaluationInput): Promise<Evaluatio
   const shape = { microBatchSize: input.batchSize, seqLen: input.seqLen, packing: false };
   const batches = fixedOrderBatches(prepared.train, shape);
   const adapter = input.adapter ? adaptToBase(input.adapter, model.config, model.name) : null;
-  // Without an adapter: a rank-1 adapter on q with B = 0 adds exactly nothing, so the loss is the base model's.
-  const lora = adapter
-    ? { rank: adapter.config.r, alpha: adapter.config.alpha, rsLora: adapter.config.useRslora, targets: adapter.config.targets as LoraTarget[] }
-    : { rank: 1, alpha: 1, rsLora: false, targets: ['q'] as LoraTarget[] };
   const uploaded = await uploadModel(ctx, model.weights, { quantize: input.quant });
-  let trainer: LoraTrainer | null = null;
   try {
-    trainer = new LoraTrainer(ctx, uploaded, { lora, dropout: 0, maxTokens: input.batchSize * input.seqLen, checkpointing: false, seed: 0 });
-    if (adapter) {
-      const matrices: AdapterMatrices[] = [];
-      adapter.layers.forEach((layer, index) => {
-        for (const target of adapter.config.targets) {
-          const p = layer[target]!;
-          matrices.push({ layer: index, target, rank: adapter.config.r, inFeatures: p.inFeatures, outFeatures: p.outFeatures, a: p.a, b: p.b });
-        }
-      });
-      trainer.setAdapterWeights(matrices);
-    }
-    let lossSum = 0;
-    let tokens = 0;
-    for (const b of batches) {
-      const m = await trainer.evaluate(b);
-      lossSum += m.lossSum;
-      tokens += m.trainedTokens;
-    }
-    const meanLoss = lossSum / tokens;
-    return { meanLoss, perplexity: Math.exp(meanLoss), examples: prepared.train.length, trainedTokens: tokens, truncated: prepared.truncatedCount };
+    const maxTokens = input.batchSize * input.seqLen;
+    const { meanLoss, perplexity, trainedTokens } = (await adapterMeanLoss(ctx, uploaded, adapter, batches, { maxTokens }))!;
+    return { meanLoss, perplexity, examples: prepared.train.length, trainedTokens, truncated: prepared.truncatedCount };
   } finally {
-    trainer?.dispose();
     releaseModel(ctx, uploaded);
+  }
+}
+
+/**
+ * Mean loss of an uploaded base with `adapter` (already in the base's q/k row layout) added unmerged, or of the
+ * base alone; null when `signal` stopped it. The adapter's GPU copy lives only for the measurement.
+ */
+export async function adapterMeanLoss(
+  ctx: GpuContext,
+  uploaded: UploadedModel,
+  adapter: LoraAdapter | null,
+  batches: readonly TokenBatch[],
+  options: { maxTokens: number; signal?: AbortSignal; onBatch?: (done: number) => void },
+): Promise<MeanLoss | null> {
+  const gpuAdapter = adapter ? uploadLoraAdapter(ctx, adapter, uploaded.config.ropeLayout) : null;
+  let evaluator: LossEvaluator | null = null;
+  try {
+    evaluator = new LossEvaluator(ctx, uploaded, { maxTokens: options.maxTokens, adapter: gpuAdapter?.inference ?? null });
+    return await evaluator.meanLoss(batches, options);
+  } finally {
+    evaluator?.dispose();
+    if (gpuAdapter) releaseLoraAdapter(ctx, gpuAdapter);
   }
 }

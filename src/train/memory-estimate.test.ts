@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { LORA_TARGETS } from '../gpu/lora/lora-linear';
+import { LORA_TARGETS } from '../model/lora-targets';
 import { releaseModel, uploadModel } from '../gpu/model/upload';
 import { LoraTrainer } from '../gpu/train/lora-trainer';
 import { testContext } from '../gpu/testing/gpu';
 import { configFromHf, type ModelConfig } from '../model/config';
 import { loadModelFromPath } from '../model/load-node';
-import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
+import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput, memoryVerdictText } from './memory-estimate';
+import { KEY_WORDS } from './setting-words';
 
 const SMOL = configFromHf(JSON.parse(await readFile('../shared/models/SmolLM2-135M-Instruct-tokenizer/config.json', 'utf8')));
 
@@ -51,8 +52,15 @@ describe('estimateTrainingMemory', () => {
     expect(v.fits).toBe(false);
     expect(v.problems[0]).toMatch(/buffer 'token_embd' needs 108\.0 MiB, more than this adapter's maxBufferSize 64\.0 MiB/);
     expect(v.problems.at(-1)).toMatch(/the run needs about [\d.]+ GiB, more than the 600\.0 MiB available/);
-    expect(v.advice.some((a) => a.startsWith('--checkpointing: about'))).toBe(true);
-    expect(v.advice.some((a) => a.startsWith('--quant nf4: about'))).toBe(true);
+    // Advice is data (which setting, to what, giving how many bytes), worded by each front end.
+    expect(v.advice.map((a) => a.change)).toEqual(
+      expect.arrayContaining([
+        { kind: 'set', setting: 'checkpointing', to: true },
+        { kind: 'set', setting: 'quant', to: 'nf4' },
+      ]),
+    );
+    for (const a of v.advice) expect(a.totalBytes).toBeLessThan(v.estimate.totalBytes);
+    expect(memoryVerdictText(v, KEY_WORDS)).toMatch(/ Would help: checkpointing = true: about [\d.]+ [MG]iB; quant = "nf4": about /);
     const ok = checkMemoryFits(input(SMOL), { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 });
     expect(ok).toMatchObject({ fits: true, problems: [], advice: [] });
   });

@@ -3,15 +3,17 @@
  * buffers the engine plans (frozen weights as uploaded, the adapters' parameter block, the activations of
  * src/gpu/train/activations.ts for maxTokens slots, the chunked loss scratch, dropout scratch, uniforms) with the
  * allocator's 256-byte rounding. Then `checkMemoryFits` compares it with the device's limits and a budget, and
- * says what would make it fit.
+ * says what would make it fit (as setting changes, which each front end words with its own names).
  *
  * Everything is planned once and nothing is freed during a step, so the peak is the sum.
  */
 import type { ModelConfig } from '../model/config';
 import { QUANT_FORMATS, type QuantFormat } from '../model/quant/formats';
 import { GPU_BLOCK_SPLIT, scaleWords } from '../model/quant/gpu-layout';
-import type { LoraTarget } from '../gpu/lora/lora-linear';
+import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
 import { targetShapes } from './config';
+import { changeText, type SettingWords } from './setting-words';
+import type { SettingChange } from './settings';
 
 /** How the frozen linear projections sit on the GPU ('f32' also covers F16/BF16 files, which load as f32). */
 export type WeightStorage = 'f32' | QuantFormat;
@@ -101,7 +103,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
       w.add(`layers.${i}.k_bias`, kv * 4);
       w.add(`layers.${i}.v_bias`, kv * 4);
     }
-    for (const target of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) {
+    for (const target of LORA_TARGETS) {
       const s = shapes[target];
       linearWeight(w, `layers.${i}.${target}`, s.out, s.in, input.weights, binding);
     }
@@ -204,12 +206,18 @@ export interface DeviceMemoryLimits {
   budgetBytes?: number;
 }
 
+/** A change of settings that would lower the estimate, and the estimate it would give. */
+export interface MemoryAdvice {
+  change: SettingChange;
+  totalBytes: number;
+}
+
 export interface MemoryVerdict {
   fits: boolean;
-  /** Why it does not fit (empty when it fits). */
+  /** Why it does not fit (empty when it fits); buffers and bytes, no setting names. */
   problems: string[];
-  /** Settings that would lower the estimate, with what they would give. */
-  advice: string[];
+  /** Settings that would lower the estimate, as data: each front end names the settings its own way. */
+  advice: MemoryAdvice[];
 }
 
 export function formatBytes(bytes: number): string {
@@ -235,16 +243,28 @@ export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemory
   if (limits.budgetBytes !== undefined && estimate.totalBytes > limits.budgetBytes) {
     problems.push(`the run needs about ${formatBytes(estimate.totalBytes)}, more than the ${formatBytes(limits.budgetBytes)} available`);
   }
-  const advice: string[] = [];
+  const advice: MemoryAdvice[] = [];
   if (problems.length) {
-    const tryWith = (what: string, change: Partial<MemoryEstimateInput>) => {
-      const e = estimateTrainingMemory({ ...input, ...change, maxBindingBytes: limits.maxStorageBufferBindingSize });
-      if (e.totalBytes < estimate.totalBytes) advice.push(`${what}: about ${formatBytes(e.totalBytes)}`);
+    const tryWith = (change: SettingChange, estimateChange: Partial<MemoryEstimateInput>) => {
+      const e = estimateTrainingMemory({ ...input, ...estimateChange, maxBindingBytes: limits.maxStorageBufferBindingSize });
+      if (e.totalBytes < estimate.totalBytes) advice.push({ change, totalBytes: e.totalBytes });
     };
-    if (!input.checkpointing) tryWith('--checkpointing', { checkpointing: true });
-    if (input.weights === 'f32') tryWith('--quant nf4', { weights: 'nf4' });
-    if (input.maxTokens >= 2) tryWith(`half the tokens per micro-batch (${Math.floor(input.maxTokens / 2)}; lower --batch or --seq-len, raise --grad-accum)`, { maxTokens: Math.floor(input.maxTokens / 2) });
-    if (input.dropout) tryWith('--dropout 0', { dropout: false });
+    if (!input.checkpointing) tryWith({ kind: 'set', setting: 'checkpointing', to: true }, { checkpointing: true });
+    if (input.weights === 'f32') tryWith({ kind: 'set', setting: 'quant', to: 'nf4' }, { weights: 'nf4' });
+    const half = Math.floor(input.maxTokens / 2);
+    if (input.maxTokens >= 2) tryWith({ kind: 'fewer-tokens', tokens: half }, { maxTokens: half });
+    if (input.dropout) tryWith({ kind: 'set', setting: 'dropout', to: 0 }, { dropout: false });
   }
   return { fits: problems.length === 0, problems, advice, estimate };
+}
+
+/** Each piece of advice as "<change>: about <bytes>", the settings named as `words` names them. */
+export function adviceTexts(verdict: MemoryVerdict, words: SettingWords): string[] {
+  return verdict.advice.map((a) => `${changeText(a.change, words)}: about ${formatBytes(a.totalBytes)}`);
+}
+
+/** "<problems>. Would help: <advice>." with the settings named as `words` names them (a flag, a form label). */
+export function memoryVerdictText(verdict: MemoryVerdict, words: SettingWords): string {
+  const advice = adviceTexts(verdict, words);
+  return `${verdict.problems.join('; ')}.${advice.length ? ` Would help: ${advice.join('; ')}.` : ''}`;
 }

@@ -1,16 +1,17 @@
 /**
  * One training run from a loaded model and a parsed dataset to a trained adapter: the steps the CLI and the
  * studio's worker share. Checks the settings, prepares the data, estimates memory (refusing what cannot fit),
- * uploads the base, builds the GPU trainer, runs the loop (resuming when asked) and reads back the adapter —
- * the best one by validation loss when keep-best is on. No file system here: files go through a RunStorage.
+ * uploads the base (unless one already on the GPU is lent), builds the GPU trainer, runs the loop (resuming when
+ * asked) and reads back the adapter — the best one by validation loss when keep-best is on. No file system here:
+ * files go through a RunStorage.
  */
 import { adapterFromTrainer } from '../adapters/from-trainer';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { fixedOrderBatches } from '../data/batches';
 import type { ParseResult } from '../data/parse/parse';
 import { prepareDataset, type PreparedDataset } from '../data/prepare';
+import type { SplitOptions } from '../data/split';
 import type { GpuContext } from '../gpu/context';
-import type { LoraTarget } from '../gpu/lora/lora-linear';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
 import { LoraTrainer } from '../gpu/train/lora-trainer';
 import { chatTemplateFor } from '../model/chat';
@@ -20,8 +21,9 @@ import { BEST_FILE, CHECKPOINT_FILE, decodeCheckpoint } from './checkpoint';
 import { checkRankFits, checkTrainingConfig, checkWindowFits, type TrainingConfig } from './config';
 import { guardDeviceLoss } from './device-loss';
 import { runTrainingLoop, type LoopResult } from './loop';
-import { checkMemoryFits, formatBytes, type MemoryEstimate, type WeightStorage } from './memory-estimate';
+import { checkMemoryFits, formatBytes, type MemoryEstimate, type MemoryVerdict, memoryVerdictText, type WeightStorage } from './memory-estimate';
 import type { ProgressEvent, ValidationRecord } from './metrics';
+import { KEY_WORDS } from './setting-words';
 import type { RunStorage } from './storage';
 
 export interface TrainingSessionInput {
@@ -29,6 +31,9 @@ export interface TrainingSessionInput {
   model: LoadedModel;
   dataset: ParseResult;
   datasetName: string;
+  /** The train/validation split; default `config.valSplit` seeded by `config.seed` (the studio passes the Datasets
+   * view's split when the run trains the file open there). */
+  split?: SplitOptions;
   config: TrainingConfig;
   storage: RunStorage;
   /** Continue the run whose checkpoint is in `storage`. */
@@ -48,6 +53,12 @@ export interface TrainingSessionInput {
    * the adapter as it is (the studio's Train view). Must not change the trainer's state.
    */
   afterStep?: (step: number, engine: { trainer: LoraTrainer; uploaded: UploadedModel }) => Promise<void>;
+  /**
+   * `model`'s weights already on the GPU in the format `config.quant` gives (the studio lends the Playground's
+   * upload), trained on instead of a copy; the caller keeps them alive until the session returns. Absent (the
+   * CLI, or a base other than the loaded one), the session uploads its own and releases it at the end.
+   */
+  base?: UploadedModel;
 }
 
 export interface TrainingSessionResult {
@@ -63,8 +74,15 @@ export interface TrainingSessionResult {
   finalValLoss: number | null;
 }
 
+/** `verdict`: the estimator's problems and advice as data, for a front end to word with its own setting names. */
 export class MemoryLimitError extends Error {
   override name = 'MemoryLimitError';
+  constructor(
+    message: string,
+    readonly verdict?: MemoryVerdict,
+  ) {
+    super(message);
+  }
 }
 
 /** How the base's linear projections will sit on the GPU (what the estimate needs), from the loaded file. */
@@ -80,15 +98,20 @@ export function describeModel(model: LoadedModel, quant: 'none' | 'nf4'): string
   return `${model.name} (${c.architecture}, ${c.numLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ${weightStorageOf(model, quant)})`;
 }
 
-export function prepareTrainingData(model: LoadedModel, dataset: ParseResult, name: string, config: TrainingConfig): PreparedDataset {
+export function prepareTrainingData(
+  model: LoadedModel,
+  dataset: ParseResult,
+  name: string,
+  config: TrainingConfig,
+  split: SplitOptions = { validationFraction: config.valSplit, seed: config.seed },
+): PreparedDataset {
   return prepareDataset(dataset, {
     tokenizer: model.tokenizer,
     template: chatTemplateFor(model.tokenizer, model.chatTemplate),
     seqLen: config.seqLen,
     trainOnInputs: config.trainOnInputs,
     overLength: config.overLength,
-    validationFraction: config.valSplit,
-    seed: config.seed,
+    ...split,
     file: name,
   });
 }
@@ -98,7 +121,7 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
   checkTrainingConfig(config);
   checkRankFits(config, model.config);
   checkWindowFits(config, model.config);
-  const prepared = prepareTrainingData(model, input.dataset, input.datasetName, config);
+  const prepared = prepareTrainingData(model, input.dataset, input.datasetName, config, input.split);
   if (prepared.truncatedCount > 0) {
     input.onNotice?.(`${prepared.truncatedCount} example(s) were longer than --seq-len ${config.seqLen} and were truncated`);
   }
@@ -123,8 +146,8 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
   );
   if (!verdict.fits) {
     throw new MemoryLimitError(
-      `this run does not fit the GPU: ${verdict.problems.join('; ')}.` +
-        (verdict.advice.length ? ` Would help: ${verdict.advice.join('; ')}.` : ''),
+      `this run does not fit the GPU: ${memoryVerdictText(verdict, KEY_WORDS)}`,
+      verdict,
     );
   }
 
@@ -140,7 +163,7 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
   const resume = input.resume && saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
 
   ctx.arena.resetPeak();
-  const uploaded = await uploadModel(ctx, model.weights, { quantize: config.quant });
+  const uploaded = input.base ?? (await uploadModel(ctx, model.weights, { quantize: config.quant }));
   let trainer: LoraTrainer | null = null;
   try {
     const lora = { rank: config.rank, alpha: config.alpha, rsLora: config.rsLora, targets: config.targets };
@@ -175,13 +198,11 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
         adapterStep = loop.best.step;
       }
     }
-    const matrices = await trainer.adapterWeights();
-    const byKey = new Map(matrices.map((m) => [`${m.layer}.${m.target}`, m]));
-    const adapter = adapterFromTrainer({ ...lora, dropout: config.dropout }, { config: model.config, name: model.name }, (layer, target: LoraTarget) => {
-      const m = byKey.get(`${layer}.${target}`);
-      if (!m) throw new Error(`the trainer has no adapter for layer ${layer} '${target}'`);
-      return m;
-    });
+    const adapter = adapterFromTrainer(
+      { ...lora, dropout: config.dropout },
+      { config: model.config, name: model.name },
+      await trainer.adapterWeights(),
+    );
     const lastVal = loop.history.validations.at(-1);
     return {
       loop,
@@ -202,7 +223,7 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
     };
   } finally {
     trainer?.dispose();
-    releaseModel(ctx, uploaded);
+    if (!input.base) releaseModel(ctx, uploaded);
   }
 }
 

@@ -1,7 +1,8 @@
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect, useRef } from 'react';
 import { AdapterPanel } from './components/AdapterPanel';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { Header } from './components/Header';
+import { PageIntro } from './components/PageIntro';
 import { Playground } from './components/playground/Playground';
 import { SectionNav } from './components/SectionNav';
 import { type SectionId, useSection } from './sections';
@@ -14,21 +15,18 @@ const Adapters = lazy(() => import('./components/adapters/Adapters').then((m) =>
 const Compare = lazy(() => import('./components/compare/Compare').then((m) => ({ default: m.Compare })));
 
 function SectionView({ section }: { section: SectionId }) {
-  switch (section) {
-    case 'playground':
-      return <Playground />;
-    case 'datasets':
-      return <Datasets />;
-    case 'train':
-      return <Train />;
-    case 'adapters':
-      return <Adapters />;
-    case 'compare':
-      return <Compare />;
-    case 'device':
-      return <DeviceView />;
-  }
+  const View = SECTION_VIEWS[section];
+  return <View />;
 }
+
+const SECTION_VIEWS: Record<SectionId, ComponentType> = {
+  playground: Playground,
+  datasets: Datasets,
+  train: Train,
+  adapters: Adapters,
+  compare: Compare,
+  device: DeviceView,
+};
 
 function SectionLoading() {
   return <p className="loading-line">Loading…</p>;
@@ -37,12 +35,9 @@ function SectionLoading() {
 function DeviceView() {
   return (
     <>
-      <div className="page-intro" id="device">
-        <h2>Device</h2>
-        <p className="muted">
-          The GPU that webtune’s engine got from your browser, queried from a background worker on this machine.
-        </p>
-      </div>
+      <PageIntro id="device" title="Device">
+        The GPU that webtune’s engine got from your browser, queried from a background worker on this machine.
+      </PageIntro>
       <AdapterPanel />
     </>
   );

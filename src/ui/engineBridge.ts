@@ -3,11 +3,12 @@
  * into slice actions (streamed tokens throttled to ten updates a second), and can start over with a fresh worker
  * when the user asks to try again.
  */
-import { DatasetFailedError, EngineClient, EngineRequestError, EngineTaskError } from '../worker/client';
-import type { DatasetFailure, DatasetProgress, DatasetSource, DatasetSummary } from '../worker/dataset-protocol';
+import { EngineClient, engineProblem } from '../worker/client';
+import type { DatasetFailure, DatasetProgress, DatasetSettings, DatasetSource, DatasetSummary } from '../worker/dataset-protocol';
 import { type DatasetForm, parseDatasetForm } from './datasets/dataset-form';
-import type { EngineFailure, ModelSource, TaskProblemKind } from '../worker/protocol';
+import type { EngineFailure, ModelSource } from '../worker/protocol';
 import { parseForm } from './playground/settings';
+import { TASK_PROBLEM_TITLES } from './task-problem-titles';
 import type { ShownProblem } from './stores/playgroundSlice';
 import { useStudio } from './stores/studio';
 import { throttleLatest } from './throttle';
@@ -21,27 +22,17 @@ let loadTicket = 0;
 let generation: AbortController | null = null;
 
 function failureOf(error: unknown): EngineFailure {
-  if (error instanceof EngineRequestError) return error.failure;
+  const device = engineProblem(error, 'device');
+  if (device) return { reason: device.reason, message: device.message, secureContext: device.secureContext };
   return { reason: 'internal', message: String(error), secureContext: isSecureContext };
 }
 
-const TASK_TITLES: Record<TaskProblemKind, string> = {
-  'model-format': 'This model could not be read',
-  'bundled-unavailable': 'The bundled model could not be fetched',
-  'no-model': 'No model is loaded',
-  prompt: 'The prompt cannot be used',
-  sampling: 'A sampling setting is out of range',
-  'chat-template': 'The chat template failed',
-  gpu: 'The GPU refused the work',
-  internal: 'The engine hit an unexpected error',
-};
-
 function problemOf(error: unknown): ShownProblem {
-  if (error instanceof EngineTaskError) return { title: TASK_TITLES[error.problem.kind], message: error.problem.message };
-  if (error instanceof EngineRequestError) {
-    return { title: 'The engine has no GPU device', message: `${error.failure.message} (see Device)` };
-  }
-  return { title: TASK_TITLES.internal, message: error instanceof Error ? error.message : String(error) };
+  const task = engineProblem(error, 'task');
+  if (task) return { title: TASK_PROBLEM_TITLES[task.kind], message: task.message };
+  const device = engineProblem(error, 'device');
+  if (device) return { title: 'The engine has no GPU device', message: `${device.message} (see Device)` };
+  return { title: TASK_PROBLEM_TITLES.internal, message: error instanceof Error ? error.message : String(error) };
 }
 
 const connectListeners = new Set<(client: EngineClient) => void>();
@@ -101,7 +92,7 @@ export async function connectEngine(): Promise<void> {
   for (const listener of connectListeners) listener(current);
   void listBundledModels(current);
   try {
-    const report = await current.probe();
+    const report = await current.call('probe', {});
     if (client === current) useStudio.getState().deviceReady(report);
   } catch (error) {
     if (client === current) useStudio.getState().deviceUnavailable(failureOf(error));
@@ -110,7 +101,7 @@ export async function connectEngine(): Promise<void> {
 
 async function listBundledModels(current: EngineClient): Promise<void> {
   try {
-    const models = await current.listModels();
+    const models = await current.call('list-models', {});
     if (client === current) useStudio.getState().bundledListed(models);
   } catch (error) {
     if (client === current) useStudio.getState().bundledFailed(problemOf(error));
@@ -126,7 +117,7 @@ export async function loadModel(source: ModelSource, label: string): Promise<voi
   generation = null;
   useStudio.getState().modelLoading(label);
   try {
-    const summary = await current.loadModel(source);
+    const summary = await current.call('load-model', { source });
     if (client === current && ticket === loadTicket) {
       useStudio.getState().modelReady(summary);
       // The open dataset's tokens change with the model's tokenizer and template.
@@ -159,7 +150,7 @@ export async function startGeneration(): Promise<void> {
   state.generationStarted({ prompt: settings.prompt, chat: settings.chat, maxTokens: settings.maxTokens });
   const progress = throttleLatest(useStudio.getState().generationProgressed, PROGRESS_INTERVAL_MS);
   try {
-    const outcome = await current.generate(settings, progress.push, controller.signal);
+    const outcome = await current.call('generate', { settings }, { onEvent: (event) => progress.push(event.progress), signal: controller.signal });
     progress.cancel();
     if (client === current && generation === controller) useStudio.getState().generationDone(outcome);
   } catch (error) {
@@ -188,19 +179,29 @@ let settingsTimer: ReturnType<typeof setTimeout> | null = null;
 const SETTINGS_DELAY_MS = 350;
 
 function datasetFailureOf(error: unknown, file: string): DatasetFailure {
-  if (error instanceof DatasetFailedError) return error.failure;
-  const message = error instanceof EngineRequestError ? `The engine is not running: ${error.message}` : String(error);
+  const dataset = engineProblem(error, 'dataset');
+  if (dataset) {
+    const { domain: _, ...failure } = dataset;
+    return failure;
+  }
+  const device = engineProblem(error, 'device');
+  const message = device ? `The engine is not running: ${device.message}` : String(error);
   return { file, message, badRows: [], columns: [], rowUnit: 'line', kind: 'internal' };
 }
+
+/** The settings of the summary the Datasets view shows (null while none is shown). */
+let shownSettings: DatasetSettings | null = null;
 
 async function runDatasetRequest(
   file: string,
   sameFile: boolean,
+  settings: DatasetSettings,
   send: (current: EngineClient, onProgress: (p: DatasetProgress) => void) => Promise<DatasetSummary>,
 ): Promise<void> {
   const current = client;
   if (!current) return;
   const ticket = ++datasetTicket;
+  shownSettings = null;
   useStudio.getState().datasetLoading(file, sameFile);
   const progress = throttleLatest(useStudio.getState().datasetProgressed, PROGRESS_INTERVAL_MS);
   try {
@@ -208,7 +209,10 @@ async function runDatasetRequest(
       if (ticket === datasetTicket) progress.push(p);
     });
     progress.cancel();
-    if (client === current && ticket === datasetTicket) useStudio.getState().datasetReady(summary);
+    if (client === current && ticket === datasetTicket) {
+      shownSettings = settings;
+      useStudio.getState().datasetReady(summary);
+    }
   } catch (error) {
     progress.cancel();
     if (client === current && ticket === datasetTicket) useStudio.getState().datasetFailed(file, datasetFailureOf(error, file));
@@ -220,6 +224,21 @@ let datasetFile: File | null = null;
 
 export function openDatasetFile(): File | null {
   return datasetOpen ? datasetFile : null;
+}
+
+/**
+ * The dataset the Datasets view shows (`file` null for the sample) with the settings its summary was made with,
+ * so a Train run on the same data reads it the same way (shape, mapping, bad rows, split); null when none is shown.
+ */
+function shownDataset(): { file: File | null; settings: DatasetSettings } | null {
+  return datasetOpen && shownSettings ? { file: datasetFile, settings: shownSettings } : null;
+}
+
+/** The Datasets view's settings when `source` is what it shows (the same File, or the sample); else null. */
+export function settingsAsShown(source: DatasetSource): DatasetSettings | null {
+  const shown = shownDataset();
+  const same = shown !== null && (source.kind === 'file' ? shown.file === source.file : shown.file === null);
+  return same ? shown.settings : null;
 }
 
 /** Opens a file the user dropped or picked, or the sample, with the current settings (shape and mapping reset). */
@@ -235,7 +254,9 @@ export function openDataset(source: DatasetSource, label: string): Promise<void>
     return Promise.resolve();
   }
   datasetOpen = true;
-  return runDatasetRequest(label, false, (current, onProgress) => current.openDataset(source, parsed.settings, onProgress));
+  return runDatasetRequest(label, false, parsed.settings, (current, onProgress) =>
+    current.call('open-dataset', { source, settings: parsed.settings }, { onEvent: (event) => onProgress(event.progress) }),
+  );
 }
 
 /** Re-summarises the open dataset with the form's settings, or marks the fields that are wrong. */
@@ -251,7 +272,9 @@ export function applyDatasetSettings(): Promise<void> {
   }
   const file =
     state.dataset.status === 'ready' ? state.dataset.summary.file : state.dataset.status === 'empty' ? 'dataset' : state.dataset.file;
-  return runDatasetRequest(file, true, (current, onProgress) => current.updateDataset(parsed.settings, onProgress));
+  return runDatasetRequest(file, true, parsed.settings, (current, onProgress) =>
+    current.call('update-dataset', { settings: parsed.settings }, { onEvent: (event) => onProgress(event.progress) }),
+  );
 }
 
 /** Edits the form; choices apply at once, typed numbers after a pause. */

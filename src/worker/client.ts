@@ -1,46 +1,25 @@
 /**
- * The main thread's handle on the engine worker: one promise-returning method per request kind, so the studio
- * never sees messages. Device loss and worker crashes arrive through the listeners given at construction.
+ * The main thread's handle on the engine worker. `call(kind, params)` sends any request of the map in protocol.ts
+ * and resolves with its reply type (events it sends reach `onEvent`; aborting `signal` sends a `cancel` naming it);
+ * every failure rejects with one type, EngineError, whose `detail` names its domain and problem. Device loss and
+ * worker crashes arrive through the listeners given at construction.
  */
-import type { AdapterReport } from '../gpu/device';
+import { EngineError, type EngineErrorDetail } from './engine-error';
 import type {
-  BundledModel,
   DeviceLoss,
+  EngineEvent,
   EngineFailure,
+  EngineNotices,
+  EngineReply,
+  EventOf,
   FromEngine,
-  GenerateSettings,
-  GenerationOutcome,
-  GenerationProgress,
-  ModelSource,
-  ModelSummary,
-  TaskProblem,
-  ToEngine,
+  NoticeKind,
+  ParamsOf,
+  ReplyOf,
+  RequestKind,
 } from './protocol';
-import type { DatasetFailure, DatasetProgress, DatasetSettings, DatasetSource, DatasetSummary } from './dataset-protocol';
 
-/** The engine has no device (or no worker): the request never ran. */
-export class EngineRequestError extends Error {
-  constructor(readonly failure: EngineFailure) {
-    super(failure.message);
-    this.name = 'EngineRequestError';
-  }
-}
-
-/** The request ran and failed: a bad file, a bad setting, a device that refused. */
-export class EngineTaskError extends Error {
-  constructor(readonly problem: TaskProblem) {
-    super(problem.message);
-    this.name = 'EngineTaskError';
-  }
-}
-
-/** The dataset (or its settings) cannot be used; `failure` says why, with its bad rows and columns. */
-export class DatasetFailedError extends Error {
-  constructor(readonly failure: DatasetFailure) {
-    super(failure.message);
-    this.name = 'DatasetFailedError';
-  }
-}
+export { EngineError, engineProblem } from './engine-error';
 
 export interface EngineListeners {
   /** The device worked, then went away; the next request acquires a new one. */
@@ -49,23 +28,34 @@ export interface EngineListeners {
   workerFailed(failure: EngineFailure): void;
 }
 
+export interface CallOptions<K extends RequestKind> {
+  /** Hears the events the request sends before its reply (those naming it by `requestId`). */
+  onEvent?(event: EventOf<K>): void;
+  /** Aborting it asks the worker to stop the request; the request still answers (with what was done, or a failure). */
+  signal?: AbortSignal;
+}
+
 interface Pending {
-  settle(reply: FromEngine): void;
-  fail(error: EngineRequestError): void;
+  kind: RequestKind;
+  resolve(value: unknown): void;
+  reject(error: EngineError): void;
+  onEvent?(event: EngineEvent): void;
 }
 
 function spawnEngineWorker(): Worker {
   return new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'webtune-engine' });
 }
 
+const secure = (): boolean => typeof isSecureContext === 'boolean' && isSecureContext;
+
+function workerGone(message: string): EngineFailure {
+  return { reason: 'worker-failed', message, secureContext: secure() };
+}
+
 export class EngineClient {
   private readonly pending = new Map<number, Pending>();
-  /** Progress listeners of generations in flight, by request id. */
-  private readonly progress = new Map<number, (progress: GenerationProgress) => void>();
-  /** Progress listeners of dataset requests in flight, by request id. */
-  private readonly datasetProgress = new Map<number, (progress: DatasetProgress) => void>();
   private nextId = 1;
-  private readonly listenersOfEvents = new Set<(message: FromEngine) => void>();
+  private readonly listenersOfEvents = new Set<(event: EngineEvent) => void>();
   private closed: EngineFailure | null = null;
 
   constructor(
@@ -80,145 +70,78 @@ export class EngineClient {
     worker.addEventListener('messageerror', () => this.crash('A message from the engine worker could not be read.'));
   }
 
-  /** Acquires the GPU device (once) and returns what the adapter granted. */
-  probe(): Promise<AdapterReport> {
-    return this.request({ kind: 'probe', id: this.nextId++ }, (reply) =>
-      reply.kind === 'probe-result' ? reply.report : undefined,
-    );
-  }
-
-  /** The models shipped with the studio. */
-  listModels(): Promise<BundledModel[]> {
-    return this.request({ kind: 'list-models', id: this.nextId++ }, (reply) =>
-      reply.kind === 'models-listed' ? reply.models : undefined,
-    );
-  }
-
-  /** Frees the loaded model, if any, and loads this one; rejects with EngineTaskError naming a bad file. */
-  loadModel(source: ModelSource): Promise<ModelSummary> {
-    return this.request({ kind: 'load-model', id: this.nextId++, source }, (reply) =>
-      reply.kind === 'model-loaded' ? reply.summary : undefined,
-    );
-  }
-
-  /**
-   * Continues a prompt with the loaded model, calling `onProgress` for every token. Aborting `signal` stops it
-   * after the current token; the promise then resolves with stop reason 'aborted' and the text so far.
-   */
-  generate(
-    settings: GenerateSettings,
-    onProgress: (progress: GenerationProgress) => void,
-    signal?: AbortSignal,
-  ): Promise<GenerationOutcome> {
+  /** Sends request `kind` and settles with its reply; rejects with EngineError. */
+  call<K extends RequestKind>(kind: K, params: ParamsOf<K>, options: CallOptions<K> = {}): Promise<ReplyOf<K>> {
+    if (this.closed) return Promise.reject(new EngineError({ domain: 'device', ...this.closed }));
     const id = this.nextId++;
-    const cancel = () => this.worker.postMessage({ kind: 'cancel', target: id } satisfies ToEngine);
-    this.progress.set(id, onProgress);
-    signal?.addEventListener('abort', cancel, { once: true });
-    const done = this.request({ kind: 'generate', id, settings }, (reply) =>
-      reply.kind === 'done' ? reply.outcome : undefined,
-    );
-    return done.finally(() => {
-      this.progress.delete(id);
-      signal?.removeEventListener('abort', cancel);
-    });
-  }
-
-  /** Reads a dataset file in the worker and summarises it; rejects with DatasetFailedError naming the problem. */
-  openDataset(
-    source: DatasetSource,
-    settings: DatasetSettings,
-    onProgress: (progress: DatasetProgress) => void,
-  ): Promise<DatasetSummary> {
-    const id = this.nextId++;
-    this.datasetProgress.set(id, onProgress);
-    return this.request({ kind: 'open-dataset', id, source, settings }, (reply) =>
-      reply.kind === 'dataset-ready' ? reply.summary : undefined,
-    ).finally(() => this.datasetProgress.delete(id));
-  }
-
-  /** New settings for the open dataset (the worker re-reads or re-tokenizes only what they change). */
-  updateDataset(settings: DatasetSettings, onProgress: (progress: DatasetProgress) => void): Promise<DatasetSummary> {
-    const id = this.nextId++;
-    this.datasetProgress.set(id, onProgress);
-    return this.request({ kind: 'update-dataset', id, settings }, (reply) =>
-      reply.kind === 'dataset-ready' ? reply.summary : undefined,
-    ).finally(() => this.datasetProgress.delete(id));
-  }
-
-  /** Stops the worker; the device goes with it. */
-  dispose(): void {
-    this.close({ reason: 'worker-failed', message: 'The engine was shut down.', secureContext: isSecureContext });
-    this.worker.terminate();
-  }
-
-  /** `pick` returns the result carried by the expected reply kind, or undefined for any other kind. */
-  /**
-   * Sends a request and settles with what `pick` takes from its reply (domain clients such as train-client.ts
-   * build their methods on this). 'request-failed', 'task-failed' and 'dataset-failed' replies reject.
-   */
-  request<T>(message: Extract<ToEngine, { id: number }>, pick: (reply: FromEngine) => T | undefined): Promise<T> {
-    if (this.closed) return Promise.reject(new EngineRequestError(this.closed));
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(message.id, {
-        settle: (reply) => {
-          if (reply.kind === 'request-failed') return reject(new EngineRequestError(reply.failure));
-          if (reply.kind === 'task-failed') return reject(new EngineTaskError(reply.problem));
-          if (reply.kind === 'dataset-failed') return reject(new DatasetFailedError(reply.failure));
-          const result = pick(reply);
-          if (result === undefined) {
-            const text = `Engine answered '${message.kind}' with '${reply.kind}'.`;
-            return reject(new EngineRequestError({ reason: 'internal', message: text, secureContext: isSecureContext }));
-          }
-          resolve(result);
-        },
-        fail: reject,
+    const { signal, onEvent } = options;
+    const cancel = () => this.notify('cancel', { target: id });
+    const reply = new Promise<ReplyOf<K>>((resolve, reject) => {
+      this.pending.set(id, {
+        kind,
+        // The worker answered this id with kind K (checked in receive), whose reply type is ReplyOf<K>.
+        resolve: (value) => resolve(value as ReplyOf<K>),
+        reject,
+        onEvent: onEvent && ((event) => onEvent(event as EventOf<K>)),
       });
-      this.worker.postMessage(message);
+      this.worker.postMessage({ kind, id, ...params });
     });
+    if (!signal) return reply;
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+    return reply.finally(() => signal.removeEventListener('abort', cancel));
   }
 
-  /** A new request id, for domain clients that need it before sending (e.g. to match progress events). */
-  newId(): number {
-    return this.nextId++;
+  /** Sends a message that has no reply (a pause, a cancel). */
+  notify<K extends NoticeKind>(kind: K, params: EngineNotices[K]): void {
+    if (!this.closed) this.worker.postMessage({ kind, ...params });
   }
 
-  /** Sends a message that has no reply (e.g. a pause or a cancel). */
-  send(message: ToEngine): void {
-    if (!this.closed) this.worker.postMessage(message);
-  }
-
-  /** Calls `listener` with every message that is not the reply of a pending request. Returns the unsubscribe. */
-  subscribe(listener: (message: FromEngine) => void): () => void {
+  /** Calls `listener` with every event (e.g. a training run's, named by its runId). Returns the unsubscribe. */
+  subscribe(listener: (event: EngineEvent) => void): () => void {
     this.listenersOfEvents.add(listener);
     return () => this.listenersOfEvents.delete(listener);
   }
 
+  /** Stops the worker; the device goes with it. */
+  dispose(): void {
+    this.close(workerGone('The engine was shut down.'));
+    this.worker.terminate();
+  }
+
   private receive(message: FromEngine): void {
+    if ('id' in message) return this.settle(message);
     if (message.kind === 'device-lost') {
       this.listeners.deviceLost(message.loss);
       return;
     }
-    if (message.kind === 'dataset-progress') {
-      this.datasetProgress.get(message.id)?.(message.progress);
-      return;
-    }
-    if (message.kind === 'token') {
-      this.progress.get(message.id)?.(message.progress);
-      return;
-    }
-    const id = 'id' in message ? message.id : undefined;
-    const pending = id === undefined ? undefined : this.pending.get(id);
+    if ('requestId' in message) this.pending.get(message.requestId)?.onEvent?.(message);
+    for (const listener of this.listenersOfEvents) listener(message);
+  }
+
+  private settle(reply: EngineReply): void {
+    const pending = this.pending.get(reply.id);
+    // No request waits for it: the client was closed, or the worker could not read a message's id.
     if (!pending) {
-      for (const listener of this.listenersOfEvents) listener(message);
+      if (!reply.ok) console.error(`webtune engine: ${reply.error.message}`);
       return;
     }
-    this.pending.delete(id!);
-    pending.settle(message);
+    this.pending.delete(reply.id);
+    if (!reply.ok) return pending.reject(new EngineError(reply.error));
+    if (reply.kind !== pending.kind) {
+      const detail: EngineErrorDetail = {
+        domain: 'protocol',
+        kind: 'unexpected-reply',
+        message: `Engine answered '${pending.kind}' with '${reply.kind}'.`,
+      };
+      return pending.reject(new EngineError(detail));
+    }
+    pending.resolve(reply.value);
   }
 
   private crash(message: string): void {
     if (this.closed) return;
-    const failure: EngineFailure = { reason: 'worker-failed', message, secureContext: isSecureContext };
+    const failure = workerGone(message);
     this.close(failure);
     this.listeners.workerFailed(failure);
   }
@@ -226,10 +149,8 @@ export class EngineClient {
   private close(failure: EngineFailure): void {
     if (this.closed) return;
     this.closed = failure;
-    for (const pending of this.pending.values()) pending.fail(new EngineRequestError(failure));
+    for (const pending of this.pending.values()) pending.reject(new EngineError({ domain: 'device', ...failure }));
     this.pending.clear();
-    this.progress.clear();
-    this.datasetProgress.clear();
     this.listenersOfEvents.clear();
   }
 }

@@ -15,9 +15,8 @@ import { releaseModel, uploadModel } from '../gpu/model/upload';
 import { testContext } from '../gpu/testing/gpu';
 import { loadModelFromPath } from '../model/load-node';
 import { generateColumns } from './compare-generate';
-import type { CompareFromEngine, CompareGenerateRequest } from './compare-protocol';
 import { ModelSession } from './model-session';
-import type { FromEngine } from './protocol';
+import type { EngineEvent, EventOf, RequestMessage } from './protocol';
 
 const MODEL = 'public/models/stories260K/stories260K.gguf';
 const PROMPT = 'Once upon a time';
@@ -26,7 +25,7 @@ let ctx: GpuContext;
 let session: ModelSession;
 let adapter: LoraAdapter;
 
-function request(columns: number): CompareGenerateRequest {
+function request(columns: number): RequestMessage<'compare-generate'> {
   return {
     kind: 'compare-generate',
     id: 7,
@@ -51,9 +50,9 @@ describe('compare columns', () => {
     // A first run lets the model and context make the buffers they create on first use; later runs must add none.
     await generateColumns(ctx, session, [null, adapter], request(2), new AbortController().signal, () => {});
     const before = ctx.arena.stats.inUseBytes;
-    const events: CompareFromEngine[] = [];
-    const post = (m: FromEngine) => {
-      if (m.kind.startsWith('compare-')) events.push(m as CompareFromEngine);
+    const events: EventOf<'compare-generate'>[] = [];
+    const post = (m: EngineEvent) => {
+      if (m.kind === 'compare-token' || m.kind === 'compare-column-done') events.push(m);
     };
     const run = await generateColumns(ctx, session, [null, adapter], request(2), new AbortController().signal, post);
     expect(run.stopped).toBe(false);

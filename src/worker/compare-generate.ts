@@ -6,18 +6,18 @@
 import { releaseLoraAdapter, uploadLoraAdapter } from '../adapters/gpu-adapter';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import type { GpuContext } from '../gpu/context';
-import type { ColumnOutcome, CompareGenerateRequest } from './compare-protocol';
+import type { ColumnOutcome } from './compare-protocol';
 import type { ModelSession } from './model-session';
 import { problemOf } from './problems';
-import type { FromEngine } from './protocol';
+import type { EngineEvent, RequestMessage } from './protocol';
 
 export async function generateColumns(
   ctx: GpuContext,
   session: ModelSession,
   adapters: readonly (LoraAdapter | null)[],
-  request: CompareGenerateRequest,
+  request: RequestMessage<'compare-generate'>,
   signal: AbortSignal,
-  post: (message: FromEngine) => void,
+  post: (event: EngineEvent) => void,
 ): Promise<{ columns: ColumnOutcome[]; stopped: boolean }> {
   const columns: ColumnOutcome[] = [];
   for (let column = 0; column < request.columns.length; column++) {

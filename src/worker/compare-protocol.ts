@@ -1,12 +1,14 @@
 /**
- * Messages of the engine worker's 'compare-' domain (see domains.ts): every kind starts with 'compare-'.
+ * The engine worker's comparison requests (`CompareRequests`, joined into the one map in protocol.ts).
  *
  * A comparison runs one prompt through the loaded base and through each chosen library adapter attached to it, one
  * column after another under the worker's GPU lock; an evaluation measures the same columns' loss on a dataset.
- * Replies carry their request's `id`; events carry `requestId` (never `id`, see domains.ts).
+ * Events carry `requestId` (never `id`, see protocol.ts); a refusal of the whole request is a failure reply
+ * carrying a CompareProblem (domain 'compare'). A `cancel` naming the request stops it; it still answers.
  */
-import type { DatasetShape } from '../data';
+import type { DatasetShape, DatasetSource } from '../data';
 import type { GenerateSettings, GenerationOutcome, GenerationProgress, TaskProblemKind } from './engine-types';
+import type { Spec } from './request-spec';
 
 /** One column: the base alone (adapterId null) or the base with a library adapter attached. */
 export interface CompareColumn {
@@ -34,7 +36,7 @@ export type ColumnOutcome =
   | { status: 'skipped' };
 
 /** Where the evaluation's examples come from: the sample shipped with the studio, or a file the user picked. */
-export type CompareDatasetSource = { kind: 'sample' } | { kind: 'file'; file: File };
+export type CompareDatasetSource = DatasetSource;
 
 export interface CompareEvalSettings {
   /** Dataset shape; 'auto' detects it as the Datasets view does. */
@@ -69,28 +71,21 @@ export interface EvalSummary {
 
 /** Generates `settings` once per column (same seed and sampling each); streams `compare-token` events. */
 export interface CompareGenerateRequest {
-  kind: 'compare-generate';
-  id: number;
   settings: GenerateSettings;
   columns: CompareColumn[];
 }
 
 /** Loss and perplexity of each column on a dataset's validation split; streams `compare-eval-progress`. */
 export interface CompareEvaluateRequest {
-  kind: 'compare-evaluate';
-  id: number;
   source: CompareDatasetSource;
   settings: CompareEvalSettings;
   columns: CompareColumn[];
+  /**
+   * Field → column, as the Datasets view maps them when the evaluated file is the one open there (so a file with
+   * custom column names evaluates as it trains); empty reads each field from the column of its own name.
+   */
+  mapping: Readonly<Record<string, string>>;
 }
-
-/** Stops the comparison or evaluation started by request `target` (it still answers, with what was done). */
-export interface CompareCancelMessage {
-  kind: 'compare-cancel';
-  target: number;
-}
-
-export type CompareToEngine = CompareGenerateRequest | CompareEvaluateRequest | CompareCancelMessage;
 
 // Worker → main thread.
 
@@ -122,30 +117,13 @@ export interface CompareEvalProgressEvent {
 
 /** Every column's outcome; `stopped`: a cancel ended the run (later columns then say 'aborted'). */
 export interface CompareGenerated {
-  kind: 'compare-generated';
-  id: number;
   columns: ColumnOutcome[];
   stopped: boolean;
 }
 
-/** `summary` null: cancelled before every column was measured (partial numbers are not reported as results). */
-export interface CompareEvaluated {
-  kind: 'compare-evaluated';
-  id: number;
-  summary: EvalSummary | null;
+/** kind → what the request carries, its reply, and the events it sends before the reply. */
+export interface CompareRequests {
+  'compare-generate': Spec<CompareGenerateRequest, CompareGenerated, CompareTokenEvent | CompareColumnDoneEvent>;
+  /** null: cancelled before every column was measured (partial numbers are not reported as results). */
+  'compare-evaluate': Spec<CompareEvaluateRequest, EvalSummary | null, CompareEvalProgressEvent>;
 }
-
-/** The whole request was refused (no model, an adapter for another base, a bad dataset). */
-export interface CompareFailed {
-  kind: 'compare-failed';
-  id: number;
-  problem: CompareProblem;
-}
-
-export type CompareFromEngine =
-  | CompareTokenEvent
-  | CompareColumnDoneEvent
-  | CompareEvalProgressEvent
-  | CompareGenerated
-  | CompareEvaluated
-  | CompareFailed;

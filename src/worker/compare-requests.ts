@@ -1,19 +1,20 @@
 /**
- * The engine worker's handler for 'compare-' messages (see domains.ts): side-by-side generations and evaluations
- * of the loaded base and library adapters. Each request holds the worker's GPU lock (services.exclusive) from its
- * first column to its last, so a Playground generation or a model load waits rather than interleaves.
+ * The engine worker's handlers of the comparison requests (CompareRequests in compare-protocol.ts): side-by-side
+ * generations and evaluations of the loaded base and library adapters. Each request holds the worker's GPU lock
+ * (services.exclusive) from its first column to its last, so a Playground generation or a model load waits rather
+ * than interleaves.
  */
-import { DatasetError, parseDatasetFile, SAMPLE_DATASET } from '../data';
+import { DatasetError, parseDatasetBlob } from '../data';
 import { CompareSetupError, fitColumnAdapters } from './compare-adapters';
 import { evaluateColumns } from './compare-eval';
 import { generateColumns } from './compare-generate';
-import type { CompareEvaluateRequest, CompareGenerateRequest, CompareProblem } from './compare-protocol';
-import type { DomainHandler, WorkerServices } from './domains';
+import { openDatasetSource } from './dataset-source';
+import type { CompareGenerated, CompareProblem, CompareRequests, EvalSummary } from './compare-protocol';
+import type { RequestHandlers, WorkerServices } from './domains';
+import { EngineError, failingWith } from './engine-error';
 import type { ModelSession } from './model-session';
 import { problemOf } from './problems';
-
-/** Requests asked and not yet answered, so a cancel reaches them even while they wait for the lock. */
-const controllers = new Map<number, AbortController>();
+import type { RequestMessage } from './protocol';
 
 function compareProblemOf(error: unknown): CompareProblem {
   if (error instanceof CompareSetupError) return error.problem;
@@ -21,82 +22,45 @@ function compareProblemOf(error: unknown): CompareProblem {
   return problemOf(error);
 }
 
-async function withLock(id: number, services: WorkerServices, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  const controller = controllers.get(id) ?? new AbortController();
-  controllers.set(id, controller);
-  try {
-    await services.exclusive(async () => {
-      try {
-        await work(controller.signal);
-      } catch (error) {
-        services.post({ kind: 'compare-failed', id, problem: compareProblemOf(error) });
-      }
-    });
-  } finally {
-    controllers.delete(id);
-  }
+/** Runs `work` under the GPU lock; what it throws becomes a failure carrying a CompareProblem. */
+function withLock<T>(services: WorkerServices, work: () => Promise<T>): Promise<T> {
+  return services.exclusive(() => failingWith((error) => ({ domain: 'compare', ...compareProblemOf(error) }), work));
 }
 
-/** The loaded model, or null after telling the studio there is none. */
-function sessionOrRefuse(services: WorkerServices, id: number): ModelSession | null {
+/** The loaded model; without one, the request is refused. */
+function sessionOrRefuse(services: WorkerServices): ModelSession {
   const session = services.session();
-  if (!session) services.post({ kind: 'compare-failed', id, problem: { kind: 'no-model', message: 'Load a base model in the Playground first.' } });
+  if (!session) throw new EngineError({ domain: 'compare', kind: 'no-model', message: 'Load a base model in the Playground first.' });
   return session;
 }
 
-async function compareGenerate(request: CompareGenerateRequest, services: WorkerServices): Promise<void> {
-  await withLock(request.id, services, async (signal) => {
-    const session = sessionOrRefuse(services, request.id);
-    if (!session) return;
+function compareGenerate(request: RequestMessage<'compare-generate'>, signal: AbortSignal, services: WorkerServices): Promise<CompareGenerated> {
+  return withLock(services, async () => {
+    const session = sessionOrRefuse(services);
     const ctx = await services.getEngine();
     const adapters = await fitColumnAdapters(request.columns, session);
-    const { columns, stopped } = await generateColumns(ctx, session, adapters, request, signal, services.post);
-    services.post({ kind: 'compare-generated', id: request.id, columns, stopped });
+    return generateColumns(ctx, session, adapters, request, signal, services.post);
   });
 }
 
-async function readDataset(request: CompareEvaluateRequest): Promise<{ blob: Blob; name: string }> {
-  if (request.source.kind === 'file') return { blob: request.source.file, name: request.source.file.name };
-  const name = SAMPLE_DATASET.url.split('/').at(-1)!;
-  const url = new URL(`${import.meta.env.BASE_URL}${SAMPLE_DATASET.url}`, self.location.href);
-  const response = await fetch(url).catch((error: unknown) => {
-    throw new DatasetError(name, `the sample could not be fetched (${String(error)})`);
-  });
-  if (!response.ok) throw new DatasetError(name, `the sample could not be fetched: the server answered ${response.status}`);
-  return { blob: await response.blob(), name };
-}
-
-async function compareEvaluate(request: CompareEvaluateRequest, services: WorkerServices): Promise<void> {
-  await withLock(request.id, services, async (signal) => {
-    const session = sessionOrRefuse(services, request.id);
-    if (!session) return;
+function compareEvaluate(request: RequestMessage<'compare-evaluate'>, signal: AbortSignal, services: WorkerServices): Promise<EvalSummary | null> {
+  return withLock(services, async () => {
+    const session = sessionOrRefuse(services);
     const ctx = await services.getEngine();
     const adapters = await fitColumnAdapters(request.columns, session);
-    const { blob, name } = await readDataset(request);
-    const parsed = await parseDatasetFile(blob, { file: name, format: request.settings.format, onBadRow: 'skip' });
-    // prepareDataset only copies `container` into its result, which is not used here; its type predates CSV and
-    // Parquet, so those count as rows of records.
-    const container = parsed.container === 'json' || parsed.container === 'txt' ? parsed.container : 'jsonl';
-    const summary = await evaluateColumns(ctx, session, adapters, { ...parsed, container }, name, request.settings, signal, (progress) =>
+    const { blob, name } = await openDatasetSource(request.source);
+    const { format } = request.settings;
+    const parsed = await parseDatasetBlob(blob, { file: name, format, mapping: request.mapping, onBadRow: 'skip' });
+    const summary = await evaluateColumns(ctx, session, adapters, parsed, name, request.settings, signal, (progress) =>
       services.post({ kind: 'compare-eval-progress', requestId: request.id, ...progress }),
     );
-    services.post({ kind: 'compare-evaluated', id: request.id, summary });
+    return summary;
   });
 }
 
-export const compareDomain: DomainHandler = {
-  prefix: 'compare-',
-  async handle(message, services) {
-    switch (message.kind) {
-      case 'compare-generate':
-        controllers.set(message.id, new AbortController());
-        return compareGenerate(message, services);
-      case 'compare-evaluate':
-        controllers.set(message.id, new AbortController());
-        return compareEvaluate(message, services);
-      case 'compare-cancel':
-        controllers.get(message.target)?.abort();
-        return;
-    }
-  },
-};
+export function compareHandlers(services: WorkerServices): RequestHandlers<keyof CompareRequests> {
+  return {
+    'compare-generate': (request, { signal }) => compareGenerate(request, signal, services),
+    'compare-evaluate': (request, { signal }) => compareEvaluate(request, signal, services),
+  };
+}

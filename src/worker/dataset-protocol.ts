@@ -3,26 +3,18 @@
  * it gets back. The parsed and tokenized dataset stays in the worker; only counts, a few preview rows as token
  * spans, histogram bins and the first bad rows cross over.
  */
-import type { BadRow, DatasetShape, FileContainer } from '../data';
+import type { BadRow, DatasetFileSummary, DatasetReadSettings, DatasetSource, RowUnit, SummarySettings } from '../data';
+import type { Spec } from './request-spec';
 
-/** A file the user gave, or the sample shipped with the studio (fetched from the app's own origin). */
-export type DatasetSource = { kind: 'file'; file: File } | { kind: 'sample' };
+export type { DatasetSource };
+// The summary's parts are plain data defined beside the code that computes them (src/data/summary).
+export type { DatasetLengths, DatasetSampling, HistogramBin, PreviewRow, TokenSpan } from '../data';
 
-export interface DatasetSettings {
-  /** 'auto' detects the shape from the first row (or the header). */
-  format: DatasetShape | 'auto';
-  /** field the shape needs → column that holds it; fields left out read the column of their own name. */
-  mapping: Record<string, string>;
-  /** 'skip': use the good rows and list the bad ones; 'fail': refuse the file when any row is bad. */
-  onBadRow: 'skip' | 'fail';
-  /** Tokens per training example; longer examples are truncated to it. */
-  seqLen: number;
-  /** Train on every token, not only the assistant's. */
-  trainOnInputs: boolean;
-  /** Share held out for validation, in [0, 1). */
-  validationFraction: number;
-  seed: number;
-}
+/**
+ * The Datasets view's settings: how the file is read (shape, mapping, bad rows; a Train run started on the same
+ * file reads it the same way) and what the token figures are measured with (sequence length, mask, split).
+ */
+export interface DatasetSettings extends DatasetReadSettings, SummarySettings {}
 
 export interface DatasetProgress {
   /** 'reading': `done` and `total` are bytes of the file; 'tokenizing': examples of the (sampled) rows. */
@@ -33,37 +25,10 @@ export interface DatasetProgress {
   request?: number;
 }
 
-/**
- * When a file has more examples than the summary tokenizes, the token figures come from a seeded sample of
- * `examples` of them (of `of` in all) and are estimates; counts of rows, examples and bad rows stay exact.
- */
-export interface DatasetSampling {
-  examples: number;
-  of: number;
-}
-
-/** A run of consecutive tokens that are all trained, or all masked, as the text they decode to. */
-export interface TokenSpan {
-  text: string;
-  trained: boolean;
-  tokens: number;
-}
-
-export interface PreviewRow {
-  /** Line (or row, for Parquet) of the example in the file. */
-  line: number;
-  tokens: number;
-  trainedTokens: number;
-  /** Tokens before truncation to the sequence length, when it was longer. */
-  fullTokens: number;
-  spans: TokenSpan[];
-}
-
-export interface HistogramBin {
-  /** Token lengths in [from, to). */
-  from: number;
-  to: number;
-  count: number;
+export interface DatasetProgressEvent {
+  kind: 'dataset-progress';
+  requestId: number;
+  progress: DatasetProgress;
 }
 
 /** Whose tokenizer and chat template made the tokens. */
@@ -74,38 +39,8 @@ export interface DatasetTokenizerInfo {
   template: 'model' | 'chatml' | 'plain';
 }
 
-/** What the tokenized examples look like at a sequence length: lengths, split and preview. */
-export interface DatasetLengths {
-  seqLen: number;
-  /** Examples longer than `seqLen` tokens (truncated when used). */
-  overLength: number;
-  histogram: HistogramBin[];
-  totalTokens: number;
-  trainedTokens: number;
-  maxTokens: number;
-  medianTokens: number;
-  split: { train: number; validation: number };
-  preview: PreviewRow[];
-  /** null: every example was tokenized and the figures are exact. Otherwise histogram bins count sampled
-   * examples, max/median are the sample's, and overLength, tokens and split are scaled to the whole file. */
-  sampling: DatasetSampling | null;
-}
-
-export interface DatasetSummary extends DatasetLengths {
-  file: string;
-  bytes: number;
-  container: FileContainer;
-  shape: DatasetShape;
-  /** Column names for the mapping (empty for plain text). */
-  columns: string[];
-  rowUnit: 'line' | 'row';
-  rows: number;
-  examples: number;
-  /** Bad rows (the first ones) and how many there were in all. */
-  badRows: BadRow[];
-  badRowCount: number;
-  /** Examples left out after tokenizing: nothing trained within the sequence length, or the template refused. */
-  dropped: BadRow[];
+/** A file's summary (src/data/summary) and whose tokenizer made its tokens. */
+export interface DatasetSummary extends DatasetFileSummary {
   tokenizer: DatasetTokenizerInfo;
 }
 
@@ -115,8 +50,24 @@ export interface DatasetFailure {
   message: string;
   badRows: BadRow[];
   columns: string[];
-  rowUnit: 'line' | 'row';
+  rowUnit: RowUnit;
   /** 'dataset': the file or settings; 'tokenizer': no tokenizer could be had; 'cancelled': the user stopped the
    * reading (the file is no longer open); 'internal': a bug. */
   kind: 'dataset' | 'tokenizer' | 'cancelled' | 'internal';
+}
+
+/** Reads a dataset file in the worker (streamed, with `dataset-progress` events) and summarises it. */
+export interface OpenDatasetRequest {
+  source: DatasetSource;
+  settings: DatasetSettings;
+}
+
+/**
+ * kind → what the request carries, its reply, and its events. Failures carry a DatasetFailure (domain 'dataset');
+ * a `cancel` naming the request stops the reading, with a failure of kind 'cancelled'.
+ */
+export interface DatasetRequests {
+  'open-dataset': Spec<OpenDatasetRequest, DatasetSummary, DatasetProgressEvent>;
+  /** New settings for the dataset already open: re-read only when the shape, mapping or bad-row choice changed. */
+  'update-dataset': Spec<{ settings: DatasetSettings }, DatasetSummary, DatasetProgressEvent>;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetSettings } from './dataset-protocol';
-import { cancelDataset, openDataset } from './dataset-requests';
+import { datasetHandlers } from './dataset-requests';
 import type { FromEngine } from './protocol';
+import { createRouter } from './router';
 
 const SETTINGS: DatasetSettings = {
   format: 'auto',
@@ -15,41 +16,53 @@ const SETTINGS: DatasetSettings = {
 
 const rows = Array.from({ length: 20_000 }, (_, i) => JSON.stringify({ text: `Story number ${i}.` })).join('\n');
 
+/** The dataset handlers behind the worker's router, with `onMessage` hearing what the worker posts. */
+type Receive = (data: unknown) => Promise<void>;
+
+function worker(onMessage: (message: FromEngine, receive: Receive) => void): Receive {
+  const post = (message: FromEngine): void => onMessage(message, receive);
+  const receive: Receive = createRouter({
+    requests: datasetHandlers(() => null, (event) => post(event)),
+    notices: { 'train-control': () => {} },
+    post: (message) => post(message),
+    unexpected: (error) => ({ domain: 'task', kind: 'internal', message: String(error) }),
+  });
+  return receive;
+}
+
 describe('dataset requests', () => {
   it('a cancel naming the dataset request stops it with a cancelled failure; one naming another id does not', async () => {
     const posted: FromEngine[] = [];
-    const post = (message: FromEngine) => {
+    const first = worker((message, receive) => {
       posted.push(message);
-      if (message.kind !== 'dataset-progress') return;
+      if ('id' in message || message.kind !== 'dataset-progress') return;
+      expect(message.requestId).toBe(7);
       expect(message.progress.request).toBe(7);
-      cancelDataset(99); // some other request: ignored
-      cancelDataset(message.progress.request!);
-    };
+      void receive({ kind: 'cancel', target: 99 }); // some other request: ignored
+      void receive({ kind: 'cancel', target: message.requestId });
+    });
     // Many small chunks, so reading is still going when the first progress arrives.
     const bytes = new TextEncoder().encode(rows);
     const chunks = Array.from({ length: 40 }, (_, i) => new Blob([bytes.subarray(i * (bytes.length / 40), (i + 1) * (bytes.length / 40))]));
     const file = new File(chunks, 'stories.jsonl');
-    await openDataset({ kind: 'open-dataset', id: 7, source: { kind: 'file', file }, settings: SETTINGS }, () => null, post);
+    await first({ kind: 'open-dataset', id: 7, source: { kind: 'file', file }, settings: SETTINGS });
     const last = posted.at(-1)!;
-    expect(last.kind).toBe('dataset-failed');
-    if (last.kind !== 'dataset-failed') return;
-    expect(last.id).toBe(7);
-    expect(last.failure).toMatchObject({ kind: 'cancelled', file: 'stories.jsonl' });
-    expect(last.failure.message).toContain('Reading stories.jsonl was cancelled');
+    expect(last).toMatchObject({ kind: 'open-dataset', id: 7, ok: false });
+    if (!('ok' in last) || last.ok || last.error.domain !== 'dataset') throw new Error('expected a dataset failure');
+    expect(last.error).toMatchObject({ kind: 'cancelled', file: 'stories.jsonl' });
+    expect(last.error.message).toContain('Reading stories.jsonl was cancelled');
 
     // Cancels naming other requests leave a read alone: it reads the whole file (and then goes on to tokens).
     const others: FromEngine[] = [];
-    await openDataset(
-      { kind: 'open-dataset', id: 8, source: { kind: 'file', file }, settings: SETTINGS },
-      () => null,
-      (message) => {
-        others.push(message);
-        if (message.kind === 'dataset-progress') cancelDataset(7);
-      },
-    );
-    const reading = others.filter((m) => m.kind === 'dataset-progress' && m.progress.phase === 'reading');
+    const second = worker((message, receive) => {
+      others.push(message);
+      if (!('id' in message) && message.kind === 'dataset-progress') void receive({ kind: 'cancel', target: 7 });
+    });
+    await second({ kind: 'open-dataset', id: 8, source: { kind: 'file', file }, settings: SETTINGS });
+    const reading = others.filter((m) => !('id' in m) && m.kind === 'dataset-progress' && m.progress.phase === 'reading');
     expect(reading.at(-1)).toMatchObject({ progress: { done: bytes.length, total: bytes.length } });
     const end = others.at(-1)!;
-    expect(end.kind === 'dataset-failed' && end.failure.kind).not.toBe('cancelled');
+    expect(end).toMatchObject({ kind: 'open-dataset', id: 8 });
+    expect('ok' in end && !end.ok && end.error.domain === 'dataset' && end.error.kind).not.toBe('cancelled');
   });
 });

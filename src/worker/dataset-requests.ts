@@ -1,16 +1,20 @@
 /**
  * The worker's handlers for dataset requests: where the file comes from (the user's File, or the sample fetched
  * from the studio's own origin), whose tokenizer the tokens use (the loaded model's, else the bundled
- * stories260K's, read without the GPU), and the replies. Dataset work does not wait for the GPU queue.
+ * stories260K's, read without the GPU), and the replies: a summary, or a failure carrying a DatasetFailure. Dataset
+ * work does not wait for the GPU queue.
  */
-import { DatasetError, SAMPLE_DATASET } from '../data';
+import { DatasetError, datasetSourceName } from '../data';
 import { chatTemplateFor } from '../model/chat';
 import { loadGgufModel } from '../model/load';
 import { fetchBundledModel, listBundledModels } from './bundled-models';
-import type { DatasetFailure, DatasetSummary } from './dataset-protocol';
+import type { DatasetFailure, DatasetProgress, DatasetRequests, DatasetSummary } from './dataset-protocol';
+import { openDatasetSource } from './dataset-source';
 import { type DataTokenizer, DatasetRequestError, DatasetWorkbench, Superseded } from './dataset-workbench';
+import type { RequestHandlers } from './domains';
+import { EngineError } from './engine-error';
 import type { ModelSession } from './model-session';
-import type { FromEngine, OpenDatasetRequest, UpdateDatasetRequest } from './protocol';
+import type { EngineEvent } from './protocol';
 
 /** The model whose tokenizer stands in when none is loaded: the one shipped with the studio. */
 const FALLBACK_MODEL = 'stories260K';
@@ -18,15 +22,10 @@ const FALLBACK_MODEL = 'stories260K';
 const workbench = new DatasetWorkbench();
 let bundled: Promise<DataTokenizer> | null = null;
 
-type Post = (message: FromEngine) => void;
+type Post = (event: EngineEvent) => void;
 
 /** The dataset request in flight (the latest one: it supersedes any older). */
 let inFlight: number | null = null;
-
-/** Stops dataset request `target` if it is the one in flight; it answers a 'cancelled' failure. */
-export function cancelDataset(target: number): void {
-  if (target === inFlight) workbench.cancel();
-}
 
 function bundledTokenizer(): Promise<DataTokenizer> {
   bundled ??= (async () => {
@@ -53,19 +52,6 @@ function tokenizerFor(session: () => ModelSession | null): () => Promise<DataTok
   };
 }
 
-async function fetchSample(): Promise<Blob> {
-  const url = new URL(`${import.meta.env.BASE_URL}${SAMPLE_DATASET.url}`, self.location.href);
-  const name = SAMPLE_DATASET.url;
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new DatasetError(name, `the sample could not be fetched (${String(error)})`);
-  }
-  if (!response.ok) throw new DatasetError(name, `the sample could not be fetched: the server answered ${response.status}`);
-  return response.blob();
-}
-
 function failureOf(error: unknown, file: string): DatasetFailure {
   if (error instanceof DatasetRequestError) return error.failure;
   if (error instanceof DatasetError) {
@@ -75,38 +61,41 @@ function failureOf(error: unknown, file: string): DatasetFailure {
   return { file, message, badRows: [], columns: [], rowUnit: 'line', kind: 'internal' };
 }
 
-async function answer(id: number, file: string, post: Post, work: () => Promise<DatasetSummary>): Promise<void> {
+/** Runs `work` as the request in flight: a cancel naming it (`signal`) stops the reading. */
+async function answer(id: number, file: string, signal: AbortSignal, work: () => Promise<DatasetSummary>): Promise<DatasetSummary> {
   inFlight = id;
+  const cancel = () => {
+    if (inFlight === id) workbench.cancel();
+  };
+  signal.addEventListener('abort', cancel, { once: true });
   try {
-    post({ kind: 'dataset-ready', id, summary: await work() });
+    return await work();
   } catch (error) {
     // A replaced request still answers, so its promise settles; the studio ignores it.
-    if (error instanceof Superseded) {
-      post({ kind: 'dataset-failed', id, failure: { file, message: error.message, badRows: [], columns: [], rowUnit: 'line', kind: 'internal' } });
-      return;
-    }
-    post({ kind: 'dataset-failed', id, failure: failureOf(error, file) });
+    const failure: DatasetFailure =
+      error instanceof Superseded
+        ? { file, message: error.message, badRows: [], columns: [], rowUnit: 'line', kind: 'internal' }
+        : failureOf(error, file);
+    throw new EngineError({ domain: 'dataset', ...failure });
   } finally {
+    signal.removeEventListener('abort', cancel);
     if (inFlight === id) inFlight = null;
   }
 }
 
-export function openDataset(request: OpenDatasetRequest, session: () => ModelSession | null, post: Post): Promise<void> {
-  const { source, settings, id } = request;
-  const file = source.kind === 'file' ? source.file.name : SAMPLE_DATASET.url.split('/').at(-1)!;
-  return answer(id, file, post, async () => {
-    const blob = source.kind === 'file' ? source.file : await fetchSample();
-    return workbench.open(blob, file, settings, tokenizerFor(session), (progress) =>
-      post({ kind: 'dataset-progress', id, progress: { ...progress, request: id } }),
-    );
-  });
-}
-
-export function updateDataset(request: UpdateDatasetRequest, session: () => ModelSession | null, post: Post): Promise<void> {
-  const { settings, id } = request;
-  return answer(id, 'dataset', post, () =>
-    workbench.update(settings, tokenizerFor(session), (progress) =>
-      post({ kind: 'dataset-progress', id, progress: { ...progress, request: id } }),
-    ),
-  );
+/** The dataset requests' handlers; tokens come from `session`'s model when one is loaded. */
+export function datasetHandlers(session: () => ModelSession | null, post: Post): RequestHandlers<keyof DatasetRequests> {
+  const progressOf = (id: number) => (progress: DatasetProgress) =>
+    post({ kind: 'dataset-progress', requestId: id, progress: { ...progress, request: id } });
+  return {
+    'open-dataset': ({ id, source, settings }, { signal }) => {
+      const file = datasetSourceName(source);
+      return answer(id, file, signal, async () => {
+        const { blob } = await openDatasetSource(source);
+        return workbench.open(blob, file, settings, tokenizerFor(session), progressOf(id));
+      });
+    },
+    'update-dataset': ({ id, settings }, { signal }) =>
+      answer(id, 'dataset', signal, () => workbench.update(settings, tokenizerFor(session), progressOf(id))),
+  };
 }

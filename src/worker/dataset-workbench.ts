@@ -1,30 +1,26 @@
 /**
  * The dataset the studio is looking at, held in the worker: the file handle, its counts and bad rows, and a
- * bounded sample of its examples with their tokens (all of them when the file is small; see dataset-summary.ts),
+ * bounded sample of its examples with their tokens (all of them when the file is small; see src/data/summary),
  * so a 1 GB file costs the same memory as a small one. Each request redoes only what its settings invalidate: a
  * new shape, mapping or bad-row choice re-reads the file; a new tokenizer or "train on inputs" re-tokenizes; the
  * sequence length and split only re-summarise. A newer request stops an older one between chunks, and `cancel`
  * stops the one in flight and forgets the file.
  */
-import { DatasetError, type Example, type FileParseResult, parseDatasetFile } from '../data';
+import {
+  datasetLengths,
+  DatasetError,
+  type Example,
+  fileSummary,
+  type RowUnit,
+  type SampledDataset,
+  sampleDataset,
+  type SampledTokens,
+  SAMPLE_SIZE,
+  tokenizeFullInSlices,
+} from '../data';
 import type { ChatTemplate } from '../model/chat';
 import type { Tokenizer } from '../model/tokenizer';
-import type {
-  DatasetFailure,
-  DatasetProgress,
-  DatasetSampling,
-  DatasetSettings,
-  DatasetSummary,
-  DatasetTokenizerInfo,
-} from './dataset-protocol';
-import {
-  estimateLengths,
-  ExampleSampler,
-  type FullTokens,
-  SAMPLE_SIZE,
-  summarizeLengths,
-  tokenizeFullInSlices,
-} from './dataset-summary';
+import type { DatasetFailure, DatasetProgress, DatasetSettings, DatasetSummary, DatasetTokenizerInfo } from './dataset-protocol';
 
 /** Progress reaches the studio at most this often (the last of a phase always does). */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -52,16 +48,9 @@ export class DatasetRequestError extends Error {
   }
 }
 
-/** What one read of the file gave: exact counts and bad rows, and the examples kept for the token figures. */
-interface ReadFile {
+/** One read of the file, under the read settings that made it. */
+interface ReadFile extends SampledDataset {
   key: string;
-  result: FileParseResult;
-  /** Every example when the file has at most SAMPLE_SIZE; else a seeded sample of them, in file order. */
-  sample: Example[];
-  /** The file's first examples, for the preview when `sample` is a sample. */
-  head: Example[];
-  examples: number;
-  sampling: DatasetSampling | null;
 }
 
 /** Calls `emit` at most once per interval, and always for the last value of a phase (done === total). */
@@ -82,7 +71,7 @@ export class DatasetWorkbench {
   private blob: Blob | null = null;
   private name = '';
   private parsed: ReadFile | null = null;
-  private tokens: { key: string; tokenizer: Tokenizer; sample: FullTokens; head: FullTokens | null } | null = null;
+  private tokens: (SampledTokens & { key: string; tokenizer: Tokenizer }) | null = null;
   private columns: string[] = [];
   private ticket = 0;
   /** The ticket the user cancelled, and the file it was reading (named when settings come for it later). */
@@ -191,33 +180,13 @@ export class DatasetWorkbench {
     const tokens = this.tokens;
     let lengths;
     try {
-      lengths =
-        read.sampling && tokens.head
-          ? estimateLengths(tokens.sample, tokens.head, read.sampling, settings, data.tokenizer)
-          : summarizeLengths(tokens.sample, settings, data.tokenizer);
+      lengths = datasetLengths(read, tokens, settings, data.tokenizer, file);
     } catch (error) {
-      // A split the examples cannot give (a bad fraction, one example with validation asked for).
-      throw this.failure(error instanceof RangeError ? new DatasetError(file, error.message) : error, parsed.rowUnit);
+      throw this.failure(error, parsed.rowUnit);
     }
-    const { cutOff, ...figures } = lengths;
-    return {
-      file,
-      bytes: blob.size,
-      container: parsed.container,
-      shape: parsed.shape,
-      columns: parsed.columns,
-      rowUnit: parsed.rowUnit,
-      rows: parsed.rows,
-      examples: read.examples,
-      badRows: parsed.badRows.slice(0, 200),
-      badRowCount: parsed.badRowCount,
-      dropped: [...tokens.sample.dropped, ...cutOff].slice(0, 200),
-      tokenizer: data.info,
-      ...figures,
-    };
+    return { ...fileSummary(read, tokens, lengths, file, blob.size), tokenizer: data.info };
   }
 
-  /** Streams the file once: counts and bad rows over all of it, examples only into the bounded sampler. */
   private async read(
     blob: Blob,
     file: string,
@@ -225,21 +194,12 @@ export class DatasetWorkbench {
     settings: DatasetSettings,
     onProgress: (done: number, total: number) => void,
   ): Promise<ReadFile> {
-    const sampler = new ExampleSampler(this.sampleSize);
-    const result = await parseDatasetFile(blob, {
-      file,
-      format: settings.format,
-      mapping: settings.mapping,
-      onBadRow: settings.onBadRow,
-      onColumns: (columns) => (this.columns = columns),
-      onExample: (example) => sampler.add(example),
-      onProgress,
-    });
-    const sampling = sampler.sampled ? { examples: sampler.size, of: sampler.seen } : null;
-    return { key, result, sample: sampler.examples(), head: sampler.head, examples: sampler.seen, sampling };
+    const { format, mapping, onBadRow } = settings;
+    const options = { file, format, mapping, onBadRow, onColumns: (columns: string[]) => (this.columns = columns), onProgress };
+    return { key, ...(await sampleDataset(blob, options, this.sampleSize)) };
   }
 
-  private failure(error: unknown, rowUnit: 'line' | 'row'): Error {
+  private failure(error: unknown, rowUnit: RowUnit): Error {
     if (error instanceof Superseded || error instanceof DatasetRequestError) return error;
     if (error instanceof Cancelled) {
       const file = this.cancelledFile ?? this.name;

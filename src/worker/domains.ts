@@ -1,15 +1,13 @@
 /**
- * The engine worker's request domains beyond models, generation and datasets: training runs, the adapter
- * library, side-by-side comparison and Hub downloads. Each domain owns a protocol file (`<domain>-protocol.ts`,
- * message kinds prefixed with the domain's name) and a handler file; the worker routes by prefix here, so adding
- * a domain never touches the others.
- *
- * Rule for domain messages: a reply carries `id` (its request's); an event must NOT carry a field named `id`
- * (the client would take it for the reply of a pending request) — name it `runId`, `requestId`, ….
+ * What the worker's request handlers are and what they share. Each domain (models and generation in
+ * engine.worker.ts, datasets, train, library, compare, hub) exports the handlers of its kinds of the request map
+ * (protocol.ts); engine.worker.ts joins them into one `RequestHandlers`, a Record over every kind, so a kind left
+ * without a handler does not type-check. A handler answers by returning its reply and fails by throwing an
+ * EngineError (engine-error.ts) carrying its domain's problem; the router (router.ts) posts either.
  */
 import type { GpuContext } from '../gpu/context';
 import type { ModelSession } from './model-session';
-import type { FromEngine, ToEngine } from './protocol';
+import type { EngineEvent, NoticeKind, NoticeMessage, ReplyOf, RequestKind, RequestMessage } from './protocol';
 
 /** What the worker shares with its domain handlers. */
 export interface WorkerServices {
@@ -19,15 +17,24 @@ export interface WorkerServices {
   session(): ModelSession | null;
   /** Replaces the loaded model (the previous one is disposed by the caller). */
   setSession(session: ModelSession | null): void;
-  post(message: FromEngine): void;
+  /** Sends an event (never a reply: a handler's reply is what it returns). */
+  post(event: EngineEvent): void;
   /** Runs `task` after every load/generation asked before it (GPU work that must not overlap). */
-  exclusive(task: () => Promise<void>): Promise<void>;
+  exclusive<T>(task: () => Promise<T>): Promise<T>;
   /** Stops the generation in progress, if any. */
   abortGeneration(): void;
 }
 
-export interface DomainHandler {
-  /** Message kinds of this domain start with this prefix, e.g. 'train-'. */
-  prefix: string;
-  handle(message: ToEngine, services: WorkerServices): Promise<void>;
+/** What the router gives a handler besides its message. */
+export interface RequestContext {
+  /** Aborted by a `cancel` notice naming this request. */
+  signal: AbortSignal;
 }
+
+export type Handler<K extends RequestKind> = (request: RequestMessage<K>, context: RequestContext) => Promise<ReplyOf<K>>;
+
+/** One handler per kind of `K`; with every kind, what the router needs. */
+export type RequestHandlers<K extends RequestKind = RequestKind> = { [P in K]: Handler<P> };
+
+/** Handlers of the notices other than `cancel` (which the router handles itself). */
+export type NoticeHandlers = { [P in Exclude<NoticeKind, 'cancel'>]: (notice: NoticeMessage<P>) => void };

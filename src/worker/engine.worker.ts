@@ -2,31 +2,25 @@
  * The engine worker: the only place in the studio that touches the GPU. It acquires the device on the first
  * request that needs one, keeps one GpuContext for the life of the device, holds at most one loaded model, and
  * tells the studio when the device is lost. Loads and generations run one at a time, in the order asked;
- * a cancel acts at once.
+ * a cancel acts at once. Every message goes through the router (router.ts), over the handlers of every domain.
  */
 import { GpuContext } from '../gpu/context';
 import { acquireDevice, WebGPUUnavailableError } from '../gpu/device';
 import { loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
 import { blobSource } from '../model/source';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
-import { cancelDataset, openDataset, updateDataset } from './dataset-requests';
-import { compareDomain } from './compare-requests';
-import type { DomainHandler, WorkerServices } from './domains';
+import { compareHandlers } from './compare-requests';
+import { datasetHandlers } from './dataset-requests';
+import type { RequestHandlers, WorkerServices } from './domains';
+import { EngineError } from './engine-error';
 import { loadCachedModel } from './hub-cached-model';
-import { hubDomain } from './hub-requests';
-import { libraryDomain } from './library-requests';
-import { trainDomain } from './train-requests';
+import { hubHandlers } from './hub-requests';
+import { libraryHandlers } from './library-requests';
 import { ModelSession } from './model-session';
 import { problemOf } from './problems';
-import type {
-  DeviceLoss,
-  EngineFailure,
-  FromEngine,
-  GenerateRequest,
-  LoadModelRequest,
-  ModelSource,
-  ToEngine,
-} from './protocol';
+import type { DeviceLoss, EngineFailure, FromEngine, GenerationOutcome, ModelSource, ModelSummary, RequestMessage } from './protocol';
+import { createRouter } from './router';
+import { trainHandlers, trainNotices } from './train-requests';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -75,10 +69,17 @@ function getEngine(): Promise<GpuContext> {
 }
 
 /** Runs `task` after every task asked before it; a failing task does not stop the ones after it. */
-function exclusive(task: () => Promise<void>): Promise<void> {
+function exclusive<T>(task: () => Promise<T>): Promise<T> {
   const next = queue.then(task, task);
-  queue = next.catch(() => undefined);
+  queue = next.then(
+    () => undefined,
+    () => undefined,
+  );
   return next;
+}
+
+function taskError(error: unknown): EngineError {
+  return error instanceof EngineError ? error : new EngineError({ domain: 'task', ...problemOf(error) });
 }
 
 async function open(source: ModelSource): Promise<LoadedModel> {
@@ -98,13 +99,12 @@ async function open(source: ModelSource): Promise<LoadedModel> {
   }
 }
 
-async function loadModel(request: LoadModelRequest): Promise<void> {
+async function loadModel(request: RequestMessage<'load-model'>): Promise<ModelSummary> {
   let context: GpuContext;
   try {
     context = await getEngine();
   } catch (error) {
-    post({ kind: 'request-failed', id: request.id, failure: failureOf(error) });
-    return;
+    throw new EngineError({ domain: 'device', ...failureOf(error) });
   }
   try {
     const startedAt = performance.now();
@@ -113,28 +113,30 @@ async function loadModel(request: LoadModelRequest): Promise<void> {
     session = null;
     await previous?.dispose();
     const loaded = await open(request.source);
-    session = await ModelSession.create(context, loaded, startedAt);
-    post({ kind: 'model-loaded', id: request.id, summary: session.summary });
+    session = await ModelSession.create(context, loaded, startedAt, request.source);
+    return session.summary;
   } catch (error) {
-    post({ kind: 'task-failed', id: request.id, problem: problemOf(error) });
+    throw taskError(error);
   }
 }
 
-async function runGeneration(request: GenerateRequest, controller: AbortController): Promise<void> {
+/** `signal` is the request's (a cancel); the generation's own controller is also stopped by a load or a lost device. */
+async function runGeneration(request: RequestMessage<'generate'>, signal: AbortSignal): Promise<GenerationOutcome> {
   const current = session;
-  if (!current) {
-    post({ kind: 'task-failed', id: request.id, problem: { kind: 'no-model', message: 'Load a model first.' } });
-    return;
-  }
+  if (!current) throw new EngineError({ domain: 'task', kind: 'no-model', message: 'Load a model first.' });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  if (signal.aborted) stop();
+  signal.addEventListener('abort', stop, { once: true });
   running = { id: request.id, controller };
   try {
-    const outcome = await current.generate(request.settings, controller.signal, (progress) =>
-      post({ kind: 'token', id: request.id, progress }),
+    return await current.generate(request.settings, controller.signal, (progress) =>
+      post({ kind: 'token', requestId: request.id, progress }),
     );
-    post({ kind: 'done', id: request.id, outcome });
   } catch (error) {
-    post({ kind: 'task-failed', id: request.id, problem: problemOf(error) });
+    throw taskError(error);
   } finally {
+    signal.removeEventListener('abort', stop);
     if (running?.id === request.id) running = null;
   }
 }
@@ -150,62 +152,35 @@ const services: WorkerServices = {
   abortGeneration: () => running?.controller.abort(),
 };
 
-const DOMAINS: readonly DomainHandler[] = [trainDomain, libraryDomain, compareDomain, hubDomain];
-
-/** Generations waiting in the queue, and those of them cancelled before they began. */
-const queued = new Set<number>();
-const cancelled = new Set<number>();
-
-async function handle(message: ToEngine): Promise<void> {
-  switch (message.kind) {
-    case 'probe': {
-      try {
-        const context = await getEngine();
-        post({ kind: 'probe-result', id: message.id, report: context.report });
-      } catch (error) {
-        post({ kind: 'request-failed', id: message.id, failure: failureOf(error) });
-      }
-      return;
+const requests: RequestHandlers = {
+  probe: async () => {
+    try {
+      return (await getEngine()).report;
+    } catch (error) {
+      throw new EngineError({ domain: 'device', ...failureOf(error) });
     }
-    case 'list-models': {
-      try {
-        post({ kind: 'models-listed', id: message.id, models: await listBundledModels() });
-      } catch (error) {
-        post({ kind: 'task-failed', id: message.id, problem: problemOf(error) });
-      }
-      return;
-    }
-    case 'load-model':
-      // A new model makes the current generation moot; stop it rather than wait for it.
-      running?.controller.abort();
-      return exclusive(() => loadModel(message));
-    case 'generate':
-      queued.add(message.id);
-      return exclusive(() => {
-        queued.delete(message.id);
-        const controller = new AbortController();
-        if (cancelled.delete(message.id)) controller.abort();
-        return runGeneration(message, controller);
-      });
-    case 'open-dataset':
-      return openDataset(message, () => session, post);
-    case 'update-dataset':
-      return updateDataset(message, () => session, post);
-    case 'cancel':
-      // One cancel message for every cancellable request: a generation, queued or running, or a dataset read.
-      cancelDataset(message.target);
-      if (running?.id === message.target) running.controller.abort();
-      else if (queued.has(message.target)) cancelled.add(message.target);
-      return;
-    default: {
-      const kind: string = (message as { kind: string }).kind; // `never` until a domain declares messages
-      const domain = DOMAINS.find((d) => kind.startsWith(d.prefix));
-      if (domain) return domain.handle(message, services);
-      post({ kind: 'task-failed', id: -1, problem: { kind: 'internal', message: `Unknown engine request '${kind}'.` } });
-    }
-  }
-}
+  },
+  'list-models': () => listBundledModels().catch((error: unknown) => Promise.reject(taskError(error))),
+  'load-model': (request) => {
+    // A new model makes the current generation moot; stop it rather than wait for it.
+    running?.controller.abort();
+    return exclusive(() => loadModel(request));
+  },
+  generate: (request, { signal }) => exclusive(() => runGeneration(request, signal)),
+  ...datasetHandlers(() => session, post),
+  ...trainHandlers(services),
+  ...libraryHandlers(services),
+  ...compareHandlers(services),
+  ...hubHandlers(services),
+};
 
-self.addEventListener('message', (event: MessageEvent<ToEngine>) => {
-  void handle(event.data);
+const receive = createRouter({
+  requests,
+  notices: trainNotices,
+  post,
+  unexpected: (error) => taskError(error).detail,
+});
+
+self.addEventListener('message', (event: MessageEvent<unknown>) => {
+  void receive(event.data);
 });

@@ -1,6 +1,6 @@
 /**
- * The engine worker's handler for 'library-' messages (see domains.ts): imports checked against the loaded base,
- * and merged-model exports from the base's weights. Each request answers with its own reply or 'library-failed'.
+ * The engine worker's handlers of the library requests (LibraryRequests in library-protocol.ts): imports checked
+ * against the loaded base, and merged-model exports from the base's weights. Each fails with a LibraryProblem.
  */
 import { AdapterMismatchError } from '../adapters/fit';
 import { addAdapter, getAdapterRecord, loadAdapter } from '../library/adapter-library';
@@ -8,8 +8,10 @@ import { AdapterUploadError, readUploadedAdapter } from '../library/adapter-uplo
 import { mergedModelSafetensors } from '../library/merged-model';
 import { ModelFormatError } from '../model/errors';
 import { blobSource } from '../model/source';
-import type { DomainHandler, WorkerServices } from './domains';
-import type { LibraryImportRequest, LibraryMergeRequest, LibraryProblem } from './library-protocol';
+import type { RequestHandlers, WorkerServices } from './domains';
+import { EngineError, failingWith } from './engine-error';
+import type { LibraryImportRequest, LibraryProblem, LibraryRequests } from './library-protocol';
+import type { AdapterRecord } from '../library/adapter-library';
 
 function libraryProblemOf(error: unknown): LibraryProblem {
   const message = error instanceof Error ? error.message : String(error);
@@ -21,51 +23,40 @@ function libraryProblemOf(error: unknown): LibraryProblem {
   return { kind: 'internal', message: error instanceof Error ? `${error.name}: ${message}` : message };
 }
 
-async function importToLibrary(request: LibraryImportRequest, services: WorkerServices): Promise<void> {
-  try {
-    const session = services.session();
-    const base = session ? { config: session.files.config, name: session.summary.name } : undefined;
-    const files = request.files.map((f) => ({ path: f.path, source: blobSource(f.file, f.file.name) }));
-    const { adapter, record } = await readUploadedAdapter(files, request.label, base);
-    services.post({ kind: 'library-imported', id: request.id, record: await addAdapter(record, adapter) });
-  } catch (error) {
-    services.post({ kind: 'library-failed', id: request.id, problem: libraryProblemOf(error) });
-  }
+/** Runs `work`, turning what it throws into a failure carrying a LibraryProblem. */
+function asLibraryRequest<T>(work: () => Promise<T>): Promise<T> {
+  return failingWith((error) => ({ domain: 'library', ...libraryProblemOf(error) }), work);
 }
 
-async function mergeFromLibrary(request: LibraryMergeRequest, services: WorkerServices): Promise<void> {
-  try {
-    const session = services.session();
-    if (!session) {
-      const problem: LibraryProblem = { kind: 'no-model', message: 'Load the base model in the Playground first: merging needs its weights.' };
-      services.post({ kind: 'library-failed', id: request.id, problem });
-      return;
-    }
-    const record = await getAdapterRecord(request.adapterId);
-    if (!record) {
-      services.post({ kind: 'library-failed', id: request.id, problem: { kind: 'not-found', message: 'This adapter is no longer in the library.' } });
-      return;
-    }
-    const { config, weights } = session.files;
-    const name = session.summary.name;
-    const adapter = await loadAdapter(record.id, { base: { config, name } });
-    const parts = await mergedModelSafetensors(config, weights, adapter, { baseName: name, adapterName: record.name });
-    services.post({ kind: 'library-merged', id: request.id, file: new Blob(parts as Uint8Array<ArrayBuffer>[]) });
-  } catch (error) {
-    services.post({ kind: 'library-failed', id: request.id, problem: libraryProblemOf(error) });
-  }
+function refuse(problem: LibraryProblem): never {
+  throw new EngineError({ domain: 'library', ...problem });
 }
 
-export const libraryDomain: DomainHandler = {
-  prefix: 'library-',
-  async handle(message, services) {
-    switch (message.kind) {
-      case 'library-import':
-        // After any load asked before it, so the check is against the base the user sees as loaded.
-        return services.exclusive(() => importToLibrary(message, services));
-      case 'library-merge':
-        // The base's files must not be closed by a load while they are read.
-        return services.exclusive(() => mergeFromLibrary(message, services));
-    }
-  },
-};
+async function importToLibrary(request: LibraryImportRequest, services: WorkerServices): Promise<AdapterRecord> {
+  const session = services.session();
+  const base = session ? { config: session.files.config, name: session.summary.name } : undefined;
+  const files = request.files.map((f) => ({ path: f.path, source: blobSource(f.file, f.file.name) }));
+  const { adapter, record } = await readUploadedAdapter(files, request.label, base);
+  return addAdapter(record, adapter);
+}
+
+async function mergeFromLibrary(adapterId: string, services: WorkerServices): Promise<Blob> {
+  const session = services.session();
+  if (!session) refuse({ kind: 'no-model', message: 'Load the base model in the Playground first: merging needs its weights.' });
+  const record = await getAdapterRecord(adapterId);
+  if (!record) refuse({ kind: 'not-found', message: 'This adapter is no longer in the library.' });
+  const { config, weights } = session.files;
+  const name = session.summary.name;
+  const adapter = await loadAdapter(record.id, { base: { config, name } });
+  const parts = await mergedModelSafetensors(config, weights, adapter, { baseName: name, adapterName: record.name });
+  return new Blob(parts as Uint8Array<ArrayBuffer>[]);
+}
+
+export function libraryHandlers(services: WorkerServices): RequestHandlers<keyof LibraryRequests> {
+  return {
+    // After any load asked before it, so the check is against the base the user sees as loaded.
+    'library-import': (request) => services.exclusive(() => asLibraryRequest(() => importToLibrary(request, services))),
+    // The base's files must not be closed by a load while they are read.
+    'library-merge': (request) => services.exclusive(() => asLibraryRequest(() => mergeFromLibrary(request.adapterId, services))),
+  };
+}

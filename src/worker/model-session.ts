@@ -1,16 +1,21 @@
 /**
  * One model on the GPU, ready to generate: its files' config and tokenizer, its uploaded weights and its KV cache.
- * The worker holds at most one; `dispose` gives every buffer back so the next model can use the memory.
+ * The worker holds at most one. Its weights are the worker's one base on the GPU, lent to Train and Compare
+ * (base-lease.ts); `dispose` gives back every buffer of its own, and the weights once no lease holds them.
  */
 import type { GpuLoraAdapter } from '../adapters/gpu-adapter';
 import type { GpuContext } from '../gpu/context';
 import { LlamaModel } from '../gpu/model/llama';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
+import type { TrainingConfig } from '../train/config';
 import { generate } from '../generate/generate';
 import { type ChatTemplate, chatPrompt, chatPromptBos, chatTemplateFor } from '../model/chat';
 import type { Tokenizer } from '../model/tokenizer';
 import { closeModel, type LoadedModel } from '../model/load';
+import { type BaseLease, sameModelSource, SharedBase } from './base-lease';
+import type { ModelSource } from './engine-types';
 import type { GenerateSettings, GenerationOutcome, GenerationProgress, ModelSummary } from './protocol';
+import type { TrainModelSource } from './train-protocol';
 
 /**
  * The KV cache is sized for the whole context up front; files declare up to 128K tokens, which would cost
@@ -22,16 +27,30 @@ export class ModelSession {
   private disposed = false;
   private template: ChatTemplate | null = null;
 
+  /** The session's own hold on its weights, let go by `dispose`. */
+  private readonly ownLease: BaseLease;
+
   private constructor(
     private readonly ctx: GpuContext,
     private readonly loaded: LoadedModel,
-    private readonly uploaded: UploadedModel,
+    private readonly base: SharedBase,
     private readonly model: LlamaModel,
     readonly summary: ModelSummary,
-  ) {}
+    private readonly source: ModelSource | null,
+  ) {
+    this.ownLease = base.lend();
+  }
 
-  /** Uploads an opened model. On failure nothing stays on the GPU and the files are closed. */
-  static async create(ctx: GpuContext, loaded: LoadedModel, startedAt: number): Promise<ModelSession> {
+  /**
+   * Uploads an opened model. On failure nothing stays on the GPU and the files are closed. `source` says where it
+   * came from, so a Train run on the same file can share its weights (null: never shared with a run).
+   */
+  static async create(
+    ctx: GpuContext,
+    loaded: LoadedModel,
+    startedAt: number,
+    source: ModelSource | null = null,
+  ): Promise<ModelSession> {
     let uploaded: UploadedModel | null = null;
     try {
       uploaded = await uploadModel(ctx, loaded.weights);
@@ -42,7 +61,7 @@ export class ModelSession {
       // Surfaces device errors (out of memory, validation) now rather than at the first generation.
       await ctx.sync();
       const summary = summarize(loaded, uploaded, model, performance.now() - startedAt);
-      return new ModelSession(ctx, loaded, uploaded, model, summary);
+      return new ModelSession(ctx, loaded, new SharedBase(ctx, uploaded), model, summary, source);
     } catch (error) {
       if (uploaded) releaseModel(ctx, uploaded);
       await closeModel(loaded);
@@ -97,6 +116,21 @@ export class ModelSession {
     return this.loaded;
   }
 
+  /** A hold on the uploaded weights (this file, not quantized further), e.g. to evaluate with; release it when done. */
+  lendBase(): BaseLease {
+    if (this.disposed) throw new Error(`${this.loaded.name} was unloaded: its weights cannot be lent`);
+    return this.base.lend();
+  }
+
+  /**
+   * A hold on the weights for a Train run on `source`, or null when the run's base is another file, or the NF4
+   * copy QLoRA trains (a different weight format): such a run uploads its own base, as the CLI always does.
+   */
+  lendBaseFor(source: TrainModelSource, quant: TrainingConfig['quant']): BaseLease | null {
+    if (quant !== 'none' || !this.source || !sameModelSource(this.source, source)) return null;
+    return this.lendBase();
+  }
+
   /** The uploaded inference model, e.g. to evaluate losses or to generate with an adapter attached. */
   get inference(): LlamaModel {
     return this.model;
@@ -110,12 +144,15 @@ export class ModelSession {
     this.model.setAdapter(adapter ? adapter.inference : null);
   }
 
-  /** Gives back the weights, cache and activations, and frees the pooled buffers for the next model. */
+  /**
+   * Gives back the cache and activations, and the weights unless a lease still holds them (a running Train keeps
+   * its base until it lets go), and frees the pooled buffers for the next model.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     this.model.dispose();
-    releaseModel(this.ctx, this.uploaded);
+    this.ownLease.release();
     this.ctx.arena.trim();
     await closeModel(this.loaded);
   }

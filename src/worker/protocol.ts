@@ -1,20 +1,34 @@
 /**
- * The messages between the studio (main thread) and the engine worker. Every kind carries its own payload type,
- * so both sides narrow on `kind` and never cast. Everything here is structured-clone safe: plain data, plus the
- * user's File objects (which the browser clones as handles, not bytes).
+ * The messages between the studio (main thread) and the engine worker, all derived from one map: `EngineRequests`
+ * (kind → parameters, reply and events, see request-spec.ts), joined from the core requests below and each
+ * domain's own map (`DatasetRequests`, `TrainRequests`, `LibraryRequests`, `CompareRequests`, `HubRequests`).
+ * The worker's router (router.ts) is a `Record` over its kinds, so a kind without a handler does not type-check,
+ * and the client's `call` (client.ts) takes the same kinds. Everything here is structured-clone safe: plain data,
+ * plus the user's File objects (which the browser clones as handles, not bytes).
+ *
+ * The wire:
+ * - request `{kind, id, ...params}`; notice (no reply) `{kind, ...params}`, e.g. `{kind: 'cancel', target}`;
+ * - reply `{kind, id, ok: true, value}`, or the one failure envelope `{kind, id, ok: false, error}` (engine-error.ts);
+ * - event `{kind, ...fields}`: never a field named `id` (the client would take it for a reply; checked below) —
+ *   events of one request name it `requestId`, those of a training run its `runId`.
  */
 import type { AdapterReport } from '../gpu/device';
+import type { CompareRequests } from './compare-protocol';
+import type { DatasetRequests } from './dataset-protocol';
+import type { EngineErrorDetail } from './engine-error';
 import type {
-  DatasetFailure,
-  DatasetProgress,
-  DatasetSettings,
-  DatasetSource,
-  DatasetSummary,
-} from './dataset-protocol';
-import type { CompareFromEngine, CompareToEngine } from './compare-protocol';
-import type { HubFromEngine, HubToEngine } from './hub-protocol';
-import type { LibraryFromEngine, LibraryToEngine } from './library-protocol';
-import type { TrainFromEngine, TrainToEngine } from './train-protocol';
+  BundledModel,
+  DeviceLoss,
+  GenerateSettings,
+  GenerationOutcome,
+  GenerationProgress,
+  ModelSource,
+  ModelSummary,
+} from './engine-types';
+import type { HubRequests } from './hub-protocol';
+import type { LibraryRequests } from './library-protocol';
+import type { NoParams, Spec } from './request-spec';
+import type { TrainNotices, TrainRequests } from './train-protocol';
 
 export type {
   UnavailableReason,
@@ -34,159 +48,71 @@ export type {
   TaskProblemKind,
   TaskProblem,
 } from './engine-types';
-import type {
-  EngineFailure,
-  DeviceLoss,
-  BundledModel,
-  ModelSource,
-  ModelSummary,
-  GenerateSettings,
-  GenerationProgress,
-  GenerationOutcome,
-  TaskProblem,
-} from './engine-types';
 
-// Main thread → worker.
-
-/** Acquire the device if not yet done, and answer with what was granted. */
-export interface ProbeRequest {
-  kind: 'probe';
-  id: number;
-}
-
-/** The models shipped with the studio (needs no GPU). */
-export interface ListModelsRequest {
-  kind: 'list-models';
-  id: number;
-}
-
-/** Frees the loaded model (if any), then loads this one onto the GPU. */
-export interface LoadModelRequest {
-  kind: 'load-model';
-  id: number;
-  source: ModelSource;
-}
-
-/** Continues a prompt with the loaded model; streams `token` events with this id, then answers `done`. */
-export interface GenerateRequest {
-  kind: 'generate';
-  id: number;
-  settings: GenerateSettings;
-}
-
-/** Stops the generation started by request `target` after its current token; it still answers `done`. */
-export interface CancelMessage {
-  kind: 'cancel';
-  target: number;
-}
-
-/** Reads a dataset file in the worker (streamed, with `dataset-progress` events) and summarises it. */
-export interface OpenDatasetRequest {
-  kind: 'open-dataset';
-  id: number;
-  source: DatasetSource;
-  settings: DatasetSettings;
-}
-
-/** New settings for the dataset already open: re-read only when the shape, mapping or bad-row choice changed. */
-export interface UpdateDatasetRequest {
-  kind: 'update-dataset';
-  id: number;
-  settings: DatasetSettings;
-}
-
-export type ToEngine =
-  | ProbeRequest
-  | ListModelsRequest
-  | LoadModelRequest
-  | GenerateRequest
-  | CancelMessage
-  | OpenDatasetRequest
-  | UpdateDatasetRequest
-  | TrainToEngine
-  | LibraryToEngine
-  | CompareToEngine
-  | HubToEngine;
-
-// Worker → main thread: replies carry the id of their request; events have none, except `token`, which carries
-// the id of the generation it belongs to.
-
-export interface ProbeReply {
-  kind: 'probe-result';
-  id: number;
-  report: AdapterReport;
-}
-
-export interface ModelsListed {
-  kind: 'models-listed';
-  id: number;
-  models: BundledModel[];
-}
-
-export interface ModelLoaded {
-  kind: 'model-loaded';
-  id: number;
-  summary: ModelSummary;
-}
-
-export interface GenerationDone {
-  kind: 'done';
-  id: number;
-  outcome: GenerationOutcome;
-}
-
-/** The device could not be had (the request needed one). */
-export interface RequestFailed {
-  kind: 'request-failed';
-  id: number;
-  failure: EngineFailure;
-}
-
-export interface TaskFailed {
-  kind: 'task-failed';
-  id: number;
-  problem: TaskProblem;
-}
-
+/** A token of generation `requestId`. */
 export interface TokenEvent {
   kind: 'token';
-  id: number;
+  requestId: number;
   progress: GenerationProgress;
 }
 
+/** The device worked and then went away; sent to every listener, outside any request. */
 export interface DeviceLostEvent {
   kind: 'device-lost';
   loss: DeviceLoss;
 }
 
-export interface DatasetReady {
-  kind: 'dataset-ready';
-  id: number;
-  summary: DatasetSummary;
+/** Models and generation. Failures carry a TaskProblem (domain 'task'), or an EngineFailure (domain 'device'). */
+export interface CoreRequests {
+  /** Acquire the device if not yet done, and answer with what was granted. */
+  probe: Spec<NoParams, AdapterReport>;
+  /** The models shipped with the studio (needs no GPU). */
+  'list-models': Spec<NoParams, BundledModel[]>;
+  /** Frees the loaded model (if any), then loads this one onto the GPU. */
+  'load-model': Spec<{ source: ModelSource }, ModelSummary>;
+  /** Continues a prompt with the loaded model, streaming `token` events; a cancel stops it after its current token. */
+  generate: Spec<{ settings: GenerateSettings }, GenerationOutcome, TokenEvent>;
 }
 
-/** The file (or the settings) cannot give a dataset; `failure` says why, naming the line where there is one. */
-export interface DatasetFailed {
-  kind: 'dataset-failed';
-  id: number;
-  failure: DatasetFailure;
+export interface EngineRequests
+  extends CoreRequests, DatasetRequests, TrainRequests, LibraryRequests, CompareRequests, HubRequests {}
+
+export type RequestKind = keyof EngineRequests;
+export type ParamsOf<K extends RequestKind> = EngineRequests[K]['params'];
+export type ReplyOf<K extends RequestKind> = EngineRequests[K]['reply'];
+export type EventOf<K extends RequestKind> = EngineRequests[K]['event'];
+
+/** Messages without a reply. */
+export interface EngineNotices extends TrainNotices {
+  /** Stops request `target` (a generation, queued or running, a dataset read, a comparison, a download). */
+  cancel: { target: number };
 }
 
-export interface DatasetProgressEvent {
-  kind: 'dataset-progress';
+export type NoticeKind = keyof EngineNotices;
+
+// Main thread → worker.
+
+export type RequestMessage<K extends RequestKind = RequestKind> = { [P in K]: { kind: P; id: number } & ParamsOf<P> }[K];
+export type NoticeMessage<K extends NoticeKind = NoticeKind> = { [P in K]: { kind: P } & EngineNotices[P] }[K];
+export type ToEngine = RequestMessage | NoticeMessage;
+
+// Worker → main thread.
+
+export type SuccessReply<K extends RequestKind = RequestKind> = { [P in K]: { kind: P; id: number; ok: true; value: ReplyOf<P> } }[K];
+
+/** The one failure envelope of every request; `kind` echoes the request's (which may be one the worker lacks). */
+export interface FailureReply {
+  kind: string;
   id: number;
-  progress: DatasetProgress;
+  ok: false;
+  error: EngineErrorDetail;
 }
 
-export type EngineReply =
-  | ProbeReply
-  | ModelsListed
-  | ModelLoaded
-  | GenerationDone
-  | RequestFailed
-  | TaskFailed
-  | DatasetReady
-  | DatasetFailed;
-/** Messages of the domains in domains.ts: replies carry their request's id, events a kind the client subscribes to. */
-export type DomainFromEngine = TrainFromEngine | LibraryFromEngine | CompareFromEngine | HubFromEngine;
-export type FromEngine = EngineReply | TokenEvent | DeviceLostEvent | DatasetProgressEvent | DomainFromEngine;
+export type EngineReply = SuccessReply | FailureReply;
+export type EngineEvent = EventOf<RequestKind> | DeviceLostEvent;
+export type FromEngine = EngineReply | EngineEvent;
+
+/** Compile-time check of the rule above: an event with an `id` field makes this `false`, and the line fails. */
+type EventsWithId = Extract<EngineEvent, { id: unknown }>;
+export type EventsCarryNoId = Expect<[EventsWithId] extends [never] ? true : false>;
+type Expect<T extends true> = T;

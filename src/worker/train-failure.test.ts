@@ -7,10 +7,11 @@ import { MemoryLimitError } from '../train/session';
 import { checkSameBase, TrainSetupError, trainFailureOf } from './train-failure';
 
 describe('trainFailureOf', () => {
-  it('names a bad setting by the name the form maps', () => {
-    const failure = trainFailureOf(new TrainingConfigError('lr', 'NaN is not a learning rate'), null);
-    expect(failure).toMatchObject({ kind: 'config', setting: 'lr', checkpointStep: null });
-    expect(failure.message).toContain('NaN is not a learning rate');
+  it('names a bad setting by its TrainingConfig key, which the form maps to its field', () => {
+    const error = new TrainingConfigError({ setting: 'learningRate', problem: { kind: 'out-of-range', value: Number.NaN } });
+    const failure = trainFailureOf(error, null);
+    expect(failure).toMatchObject({ kind: 'config', setting: 'learningRate', checkpointStep: null });
+    expect(failure.message).toContain('NaN is not a positive finite number');
   });
 
   it('keeps the checkpoint a NaN loss left, and says the loss was NaN', () => {

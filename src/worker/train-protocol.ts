@@ -1,13 +1,16 @@
 /**
- * Messages of the engine worker's 'train-' domain (see domains.ts): every kind starts with 'train-'. A run is
- * started (or resumed) with `train-start`, whose one reply, `train-ended`, comes when the run stops for any reason;
- * in between the worker sends events named by the run's `runId` (never `id`: see domains.ts).
+ * The engine worker's training requests (declared in `TrainRequests`, joined into the one map in protocol.ts). A run
+ * is started (or resumed) with `train-start`, whose one reply comes when the run stops: its outcome, or a failure
+ * reply carrying a TrainFailure; in between the worker sends events named by the run's `runId` (never `id`: see
+ * protocol.ts).
  */
+import type { DatasetReadSettings, DatasetSource, SplitOptions } from '../data';
 import type { ModelConfig } from '../model/config';
 import type { TrainingConfig } from '../train/config';
 import type { WeightStorage } from '../train/memory-estimate';
 import type { MetricsHistory, ProgressEvent, ValidationRecord } from '../train/metrics';
 import type { ModelFormat } from './engine-types';
+import type { Spec } from './request-spec';
 
 /**
  * The base a run trains: a model shipped with the studio (refetched on resume), or a GGUF file the user opened
@@ -19,8 +22,14 @@ export type TrainModelSource =
   /** A complete entry of the Hub download cache (OPFS): reopened by key, so a resume needs nothing from the user. */
   | { kind: 'cached'; key: string; label: string };
 
-/** The dataset of a new run: the bundled sample or a file the user gave. A resumed run reads its own copy. */
-export type TrainDataSource = { kind: 'sample' } | { kind: 'file'; file: File };
+/**
+ * How a new run reads and splits its file: the Datasets view's settings when the run trains the file open there
+ * (shape, column mapping, bad rows, split), else the defaults with `split` null (the Train form's validation share
+ * and seed). Kept with the run's copy of the file, so a resume reads it the same way.
+ */
+export interface TrainDatasetSettings extends DatasetReadSettings {
+  split: SplitOptions | null;
+}
 
 /** Generations from fixed prompts with the adapter as it is, every `every` optimizer steps (0 = never). */
 export interface SampleSettings {
@@ -29,15 +38,15 @@ export interface SampleSettings {
   maxTokens: number;
 }
 
+/** What `train-start` carries. */
 export interface TrainStartRequest {
-  kind: 'train-start';
-  id: number;
   runId: string;
   /** Names the adapter the run adds to the library. */
   runName: string;
   model: TrainModelSource;
-  /** Ignored on resume: the run's copy in OPFS is used. */
-  data: TrainDataSource;
+  /** Ignored on resume (as is `dataset`): the run's copy in OPFS is used, read with its saved settings. */
+  data: DatasetSource;
+  dataset: TrainDatasetSettings;
   config: TrainingConfig;
   resume: boolean;
   samples: SampleSettings;
@@ -47,26 +56,10 @@ export interface TrainStartRequest {
 
 /** Pause (checkpoint, keep the run resumable) or stop (checkpoint, save the adapter) after the current step. */
 export interface TrainControlMessage {
-  kind: 'train-control';
   runId: string;
   action: 'pause' | 'stop';
 }
 
-/** The base's architecture (for the memory estimate and the rank check), read from its header; no GPU. */
-export interface TrainInspectRequest {
-  kind: 'train-inspect';
-  id: number;
-  model: TrainModelSource;
-}
-
-/** Removes a run's files (checkpoints, dataset copy) from OPFS. */
-export interface TrainDeleteFilesRequest {
-  kind: 'train-delete-files';
-  id: number;
-  runId: string;
-}
-
-export type TrainToEngine = TrainStartRequest | TrainControlMessage | TrainInspectRequest | TrainDeleteFilesRequest;
 
 /** Why a run could not start or stopped early; `checkpointStep` says what a resume would continue from. */
 export type TrainFailureKind =
@@ -83,7 +76,7 @@ export type TrainFailureKind =
 export interface TrainFailure {
   kind: TrainFailureKind;
   message: string;
-  /** The setting at fault, by its CLI name ('lr', 'rank', …), for 'config'. */
+  /** The setting at fault, by its TrainingConfig key ('learningRate', 'seqLen', …), for 'config'. */
   setting?: string;
   checkpointStep: number | null;
 }
@@ -112,23 +105,6 @@ export interface TrainModelInfo {
   config: ModelConfig;
   /** How its linear weights sit on the GPU without QLoRA (a quantized GGUF stays quantized). */
   weights: WeightStorage;
-}
-
-export interface TrainEnded {
-  kind: 'train-ended';
-  id: number;
-  result: { ok: true; outcome: TrainOutcome } | { ok: false; failure: TrainFailure };
-}
-
-export interface TrainInspected {
-  kind: 'train-inspected';
-  id: number;
-  result: { ok: true; info: TrainModelInfo } | { ok: false; message: string };
-}
-
-export interface TrainFilesDeleted {
-  kind: 'train-files-deleted';
-  id: number;
 }
 
 /** The run is set up (data read, checkpoint found): what it trains on and where it starts. */
@@ -170,11 +146,19 @@ export interface TrainNoticeEvent {
   message: string;
 }
 
-export type TrainFromEngine =
-  | TrainEnded
-  | TrainInspected
-  | TrainFilesDeleted
-  | TrainStartedEvent
-  | TrainProgressEvent
-  | TrainSampleEvent
-  | TrainNoticeEvent;
+export type TrainEvent = TrainStartedEvent | TrainProgressEvent | TrainSampleEvent | TrainNoticeEvent;
+
+/** kind → what the request carries, its reply, and the events it sends before the reply. */
+export interface TrainRequests {
+  /** Fails with a TrainFailure (domain 'train'), which says what a resume would continue from. */
+  'train-start': Spec<TrainStartRequest, TrainOutcome, TrainEvent>;
+  /** The base's architecture (for the memory estimate and the rank check), read from its header; no GPU. */
+  'train-inspect': Spec<{ model: TrainModelSource }, TrainModelInfo>;
+  /** Removes a run's files (checkpoints, dataset copy) from OPFS. */
+  'train-delete-files': Spec<{ runId: string }, null>;
+}
+
+/** Messages without a reply. */
+export interface TrainNotices {
+  'train-control': TrainControlMessage;
+}

@@ -1,11 +1,12 @@
 /**
- * One training run inside the engine worker, from a start request to its `train-ended` reply: the run's folder
+ * One training run inside the engine worker, from a start request to its reply: the run's folder
  * in OPFS (the dataset is copied there on first start, so a reload can resume without the user giving it again),
- * the base (a bundled model, refetched), the checks that name a bad dataset before the GPU is touched, the
- * session itself with progress batched to ≤10 messages a second and samples every N steps, and at the end the
- * adapter added to the library. Pause and stop act after the current step through the run's AbortController.
+ * the base (a bundled model, refetched; on the GPU, the Playground's weights when it loaded the same file), the
+ * checks that name a bad dataset before the GPU is touched, the session itself with progress batched to ≤10
+ * messages a second and samples every N steps, and at the end the adapter added to the library. Pause and stop
+ * act after the current step through the run's AbortController.
  */
-import { DatasetError, parseDatasetBlob, SAMPLE_DATASET, tokenizeExamples, type ParseResult } from '../data';
+import { DatasetError, DEFAULT_READ_SETTINGS, tokenizeExamples, type ParseResult } from '../data';
 import type { GpuContext } from '../gpu/context';
 import { addAdapter } from '../library/adapter-library';
 import { chatTemplateFor } from '../model/chat';
@@ -16,12 +17,23 @@ import type { TrainingConfig } from '../train/config';
 import type { ProgressEvent, ValidationRecord } from '../train/metrics';
 import { describeModel, runTrainingSession, weightStorageOf } from '../train/session';
 import { OpfsRunStorage } from '../train/storage-opfs';
+import type { BaseLease } from './base-lease';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
 import { loadCachedModel } from './hub-cached-model';
 import type { WorkerServices } from './domains';
+import { readRunDataset } from './dataset-run';
+import { openDatasetSource } from './dataset-source';
 import { RunSampler } from './train-samples';
 import { checkSameBase, TrainSetupError, trainFailureOf } from './train-failure';
-import type { TrainControlMessage, TrainModelInfo, TrainModelSource, TrainStartRequest } from './train-protocol';
+import { EngineError } from './engine-error';
+import type {
+  TrainControlMessage,
+  TrainDatasetSettings,
+  TrainModelInfo,
+  TrainModelSource,
+  TrainOutcome,
+  TrainStartRequest,
+} from './train-protocol';
 
 /** The run's own files besides checkpoints: its dataset copy and what it was made from. */
 const DATA_FILE = 'dataset.data';
@@ -42,6 +54,8 @@ function drawPauseMs(ctx: GpuContext): number {
 
 interface RunMeta {
   datasetName: string;
+  /** How the file is read and split (absent in runs saved before it was kept). */
+  dataset?: TrainDatasetSettings;
 }
 
 interface ActiveRun {
@@ -77,32 +91,26 @@ export async function inspectTrainModel(source: TrainModelSource): Promise<Train
   }
 }
 
-async function fetchSample(): Promise<Blob> {
-  const url = new URL(`${import.meta.env.BASE_URL}${SAMPLE_DATASET.url}`, self.location.href);
-  const response = await fetch(url).catch((error: unknown) => {
-    throw new TrainSetupError('data', `The sample dataset could not be fetched (${String(error)}).`);
-  });
-  if (!response.ok) throw new TrainSetupError('data', `The sample dataset could not be fetched: the server answered ${response.status}.`);
-  return response.blob();
-}
-
-/** The run's dataset: copied into its folder on a fresh start, read back from there on resume. */
-async function runDataset(storage: OpfsRunStorage, request: TrainStartRequest): Promise<{ blob: Blob; name: string }> {
+/** The run's dataset and how to read it: copied into its folder on a fresh start, read back from there on resume. */
+async function runDataset(
+  storage: OpfsRunStorage,
+  request: TrainStartRequest,
+): Promise<{ blob: Blob; name: string; settings: TrainDatasetSettings }> {
   if (request.resume) {
     const meta = await storage.read(META_FILE);
     const blob = await storage.blob(DATA_FILE);
     if (!meta || !blob) {
       throw new TrainSetupError('checkpoint', `This run's copy of its dataset is gone from ${storage.where}; start a new run.`);
     }
-    const { datasetName } = JSON.parse(new TextDecoder().decode(meta)) as RunMeta;
-    return { blob, name: datasetName };
+    const { datasetName, dataset } = JSON.parse(new TextDecoder().decode(meta)) as RunMeta;
+    // Runs saved before the settings were kept read their file with the defaults, as they did then.
+    return { blob, name: datasetName, settings: dataset ?? { ...DEFAULT_READ_SETTINGS, split: null } };
   }
-  const source = request.data;
-  const blob = source.kind === 'file' ? source.file : await fetchSample();
-  const name = source.kind === 'file' ? source.file.name : SAMPLE_DATASET.url.split('/').at(-1)!;
+  const { blob, name } = await openDatasetSource(request.data);
+  const settings = request.dataset;
   await storage.write(DATA_FILE, [new Uint8Array(await blob.arrayBuffer())]);
-  await storage.write(META_FILE, [new TextEncoder().encode(JSON.stringify({ datasetName: name } satisfies RunMeta))]);
-  return { blob, name };
+  await storage.write(META_FILE, [new TextEncoder().encode(JSON.stringify({ datasetName: name, dataset: settings } satisfies RunMeta))]);
+  return { blob, name, settings };
 }
 
 const MASKED_ADVICE = 'there is no token to train on. Turn on "Train on inputs", raise the sequence length, or check the column mapping.';
@@ -175,20 +183,22 @@ class ProgressBatcher {
 
 const pause = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
-export async function runTraining(request: TrainStartRequest, services: WorkerServices): Promise<void> {
-  const { runId, config, id } = request;
+/** Resolves with the run's outcome; rejects with an EngineError carrying a TrainFailure (domain 'train'). */
+export async function runTraining(request: TrainStartRequest, services: WorkerServices): Promise<TrainOutcome> {
+  const { runId, config } = request;
   const run: ActiveRun = { controller: new AbortController(), action: null };
   active.set(runId, run);
   const progress = new ProgressBatcher(runId, services);
   let loaded: LoadedModel | null = null;
   let sampler: RunSampler | null = null;
+  let base: BaseLease | null = null;
   let checkpointStep: number | null = null;
   try {
     const storage = await OpfsRunStorage.open(runId);
     const data = await runDataset(storage, request);
     loaded = await openTrainModel(request.model);
     const model = loaded;
-    const parsed = await parseDatasetBlob(data.blob, { file: data.name });
+    const { parsed, split } = await readRunDataset(data.blob, data.name, data.settings);
     checkTrainable(parsed, model, config, data.name);
     const saved = request.resume ? await storage.read(CHECKPOINT_FILE) : null;
     const from = saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
@@ -198,10 +208,13 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     if (from) checkSameBase(from.model, describeModel(model, config.quant));
     checkpointStep = from?.step ?? null;
     const ctx = await services.getEngine();
+    // The Playground's upload is the base when it holds this file in the run's weight format; a run on another
+    // file, or QLoRA's NF4 copy, gets its own upload from the session (null here), as the CLI always does.
+    base = services.session()?.lendBaseFor(request.model, config.quant) ?? null;
     const drawPause = drawPauseMs(ctx);
     let deviceLost = false;
     void ctx.lost.then(() => (deviceLost = true));
-    sampler = new RunSampler(ctx, model, config, request.samples);
+    sampler = new RunSampler(ctx, model, request.samples);
     const runSampler = sampler;
     let totalSteps = 0;
     const result = await runTrainingSession({
@@ -209,10 +222,12 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
       model,
       dataset: parsed,
       datasetName: data.name,
+      split,
       config,
       storage,
       resume: from !== null,
       budgetBytes: request.budgetBytes,
+      base: base?.uploaded,
       signal: run.controller.signal,
       onPrepared: (sizes) =>
         services.post({
@@ -273,35 +288,29 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
         adapterProblem = `The adapter could not be added to the library: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    services.post({
-      kind: 'train-ended',
-      id,
-      result: {
-        ok: true,
-        outcome: {
-          stopReason,
-          steps: loop.steps,
-          totalSteps: loop.totalSteps,
-          bestValLoss: loop.best?.loss ?? null,
-          bestStep: loop.best?.step ?? null,
-          finalValLoss: result.finalValLoss,
-          finalTrainLoss: result.finalTrainLoss,
-          adapterId,
-          adapterStep: result.adapterStep,
-          adapterProblem,
-          tokensPerSecond: loop.tokensPerSecond,
-          elapsedSeconds: loop.elapsedSeconds,
-          peakBytes: result.peakBytes,
-          estimatedBytes: result.estimate.totalBytes,
-        },
-      },
-    });
+    return {
+      stopReason,
+      steps: loop.steps,
+      totalSteps: loop.totalSteps,
+      bestValLoss: loop.best?.loss ?? null,
+      bestStep: loop.best?.step ?? null,
+      finalValLoss: result.finalValLoss,
+      finalTrainLoss: result.finalTrainLoss,
+      adapterId,
+      adapterStep: result.adapterStep,
+      adapterProblem,
+      tokensPerSecond: loop.tokensPerSecond,
+      elapsedSeconds: loop.elapsedSeconds,
+      peakBytes: result.peakBytes,
+      estimatedBytes: result.estimate.totalBytes,
+    };
   } catch (error) {
     progress.flush();
-    services.post({ kind: 'train-ended', id, result: { ok: false, failure: trainFailureOf(error, checkpointStep) } });
+    throw new EngineError({ domain: 'train', ...trainFailureOf(error, checkpointStep) });
   } finally {
     active.delete(runId);
     sampler?.dispose();
+    base?.release(); // after the sampler, whose inference model reads the same weights
     if (loaded) await closeModel(loaded).catch(() => undefined);
   }
 }

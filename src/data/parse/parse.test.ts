@@ -2,10 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDatasetBlob } from '../load';
 import { parseDatasetFile } from '../load-node';
 import { DatasetError, type DatasetShape, type Example, parseDatasetFormat } from '../types';
-import { parseDataset, parseDatasetText } from './parse';
+import { parseDatasetBlob } from '../read';
+import { DatasetParser, parseDatasetText } from './parse';
+import { textChunks } from './lines';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
@@ -100,7 +101,9 @@ describe('format detection', () => {
     const whole = parseDatasetText(text, { file: 'c.jsonl' });
     const bytes = new TextEncoder().encode(text);
     const pieces = [...Array(Math.ceil(bytes.length / 7)).keys()].map((i) => bytes.subarray(i * 7, i * 7 + 7));
-    expect(await parseDataset(pieces, { file: 'c.jsonl' })).toEqual(whole);
+    const parser = new DatasetParser({ file: 'c.jsonl' });
+    for await (const chunk of textChunks(pieces, 'c.jsonl')) parser.push(chunk);
+    expect(parser.finish()).toEqual(whole);
     expect(await parseDatasetBlob(new File([bytes], 'c.jsonl'))).toEqual(whole);
     const dir = mkdtempSync(join(tmpdir(), 'webtune-data-'));
     writeFileSync(join(dir, 'c.jsonl'), bytes);

@@ -1,45 +1,41 @@
 /**
- * A dataset file → typed examples plus the rows that could not be used, each with its line and reason.
- * Text is pushed in pieces (`DatasetParser`), so any source works: `parseDataset` reads a byte stream or async
- * iterable (the browser's `File.stream()`, a Node read stream), `parseDatasetText` a string.
+ * Dataset text → typed examples plus the rows that could not be used, each with its line and reason. Text is
+ * pushed in pieces (`DatasetParser`), so a 1 GB file is never one string; every text container (JSON Lines, a JSON
+ * array, CSV, TSV, plain text) goes through here, and `parseDatasetBlob` (read.ts) adds Parquet and byte input.
  *
- * The shape (chat, ShareGPT, Alpaca, prompt/completion, text) is decided once per file, by the first row whose
- * keys name one, unless `format` says it; every row must then have that shape.
+ * Every row, whatever its container, ends in one `RowCollector` (rows.ts): the column mapping, the shape (chat,
+ * ShareGPT, Alpaca, prompt/completion, text: from a header, or the first row whose keys name one, unless `format`
+ * says it; every row must then have that shape) and the bad rows.
  */
 import {
-  type BadRow,
   type DatasetContainer,
+  type DatasetReadSettings,
   DatasetError,
   type DatasetShape,
+  DEFAULT_READ_SETTINGS,
   type Example,
-  formatBadRow,
+  type BadRow,
+  type RowUnit,
 } from '../types';
-import { type ChunkSource, textChunks } from './lines';
-import {
-  JsonArrayReader,
-  JsonLinesReader,
-  ParagraphReader,
-  type RecordReader,
-  type RecordSink,
-  WholeTextReader,
-} from './records';
-import { detectShape, rowToExample, SHAPE_LABELS, unknownShapeReason } from './shapes';
+import { containerOf, sniffContainer } from './container';
+import { DelimitedReader } from './delimited';
+import { JsonArrayReader, JsonLinesReader, ParagraphReader, type RecordReader, type RecordSink, WholeTextReader } from './records';
+import { checkColumns, RowCollector } from './rows';
+import { SHAPE_LABELS } from './shapes';
 
-export interface ParseOptions {
-  /** The file's name: used in messages, and its extension picks the container when `container` is 'auto'. */
+export interface ParseOptions extends Partial<DatasetReadSettings> {
+  /** The file's name: used in messages; its extension picks the container (see container.ts). */
   file?: string;
-  /** Default 'auto': .jsonl/.ndjson → JSON Lines, .txt/.md → text; otherwise '[' first → JSON array, '{' → lines. */
-  container?: DatasetContainer | 'auto';
-  /** Default 'auto' (see the file comment). */
-  format?: DatasetShape | 'auto';
-  /** 'skip' (default): return bad rows beside the examples. 'fail': throw a `DatasetError` listing them. */
-  onBadRow?: 'skip' | 'fail';
   /** Plain-text files only: 'paragraph' (default) makes each blank-line-separated paragraph an example, 'file'
    * makes the whole file one. */
   textUnit?: 'paragraph' | 'file';
   /** Streams each example here instead of keeping it: `examples` is then empty, and the counts still cover the
    * whole file (the studio summarises a 1 GB file from a sample, without holding every row). */
   onExample?: (example: Example) => void;
+  /** Told the column names as soon as they are known, also when the file is then refused (so the user can map). */
+  onColumns?: (columns: string[]) => void;
+  /** Byte input only (`parseDatasetBlob`): after every chunk read; may throw to stop reading. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
 export interface ParseResult {
@@ -52,27 +48,37 @@ export interface ParseResult {
   container: DatasetContainer;
   /** Rows read (examples + bad rows); blank lines are not rows. */
   rows: number;
+  /** Column names (header, schema, or the first JSON row's keys); empty for plain text. */
+  columns: string[];
+  rowUnit: RowUnit;
 }
 
-/** Bad rows kept for display; a file where most rows are broken would otherwise hold a second copy of itself. */
-export const MAX_KEPT_BAD_ROWS = 1000;
+/** The read settings of `options`, with the defaults filled in. */
+export function readSettingsOf(options: Partial<DatasetReadSettings>): DatasetReadSettings {
+  return {
+    format: options.format ?? DEFAULT_READ_SETTINGS.format,
+    mapping: options.mapping ?? DEFAULT_READ_SETTINGS.mapping,
+    onBadRow: options.onBadRow ?? DEFAULT_READ_SETTINGS.onBadRow,
+  };
+}
 
 export class DatasetParser {
   private readonly file: string;
+  private readonly named: DatasetContainer | null;
+  private readonly settings: DatasetReadSettings;
+  private readonly rows: RowCollector;
   private reader: RecordReader | null = null;
   private container: DatasetContainer | null = null;
-  private shape: DatasetShape | null;
+  private columns: string[] = [];
   private head = '';
   private sawText = false;
-  private readonly examples: Example[] = [];
-  private exampleCount = 0;
-  private readonly badRows: BadRow[] = [];
-  private badRowCount = 0;
-  private rows = 0;
 
   constructor(private readonly options: ParseOptions = {}) {
     this.file = options.file ?? 'dataset';
-    this.shape = options.format && options.format !== 'auto' ? options.format : null;
+    this.named = containerOf(this.file);
+    if (this.named === 'parquet') throw new DatasetError(this.file, 'a Parquet file is read from its bytes, not as text');
+    this.settings = readSettingsOf(options);
+    this.rows = new RowCollector(this.file, this.settings, options.onExample);
   }
 
   push(chunk: string): void {
@@ -82,7 +88,7 @@ export class DatasetParser {
     this.head += chunk;
     const first = this.head.search(/\S/);
     if (first < 0) return;
-    this.reader = this.openReader(this.head[first]);
+    this.reader = this.openReader(sniffContainer(this.named, this.head[first]));
     const head = this.head;
     this.head = '';
     this.reader.push(head);
@@ -93,100 +99,52 @@ export class DatasetParser {
     if (!this.reader) throw new DatasetError(this.file, 'the file has only blank lines: no examples');
     this.reader.finish();
     const container = this.container!;
-    if (this.rows === 0) {
-      throw new DatasetError(this.file, container === 'json' ? 'the JSON array is empty: no examples' : 'no examples');
-    }
-    const badRows = this.badRows;
-    if (this.exampleCount === 0) {
-      throw new DatasetError(
-        this.file,
-        `no usable examples: all ${this.rows} rows were rejected; first: ${formatBadRow(badRows[0])}`,
-        badRows,
-      );
-    }
-    if (this.options.onBadRow === 'fail' && this.badRowCount > 0) {
-      const listed = badRows.slice(0, 5).map(formatBadRow).join('; ');
-      const more = this.badRowCount > 5 ? `; and ${this.badRowCount - 5} more` : '';
-      throw new DatasetError(this.file, `${this.badRowCount} bad rows: ${listed}${more}`, badRows);
-    }
-    return {
-      examples: this.examples,
-      badRows,
-      badRowCount: this.badRowCount,
-      shape: this.shape!,
-      container,
-      rows: this.rows,
-    };
+    const empty =
+      container === 'json'
+        ? 'the JSON array is empty: no examples'
+        : container === 'csv' || container === 'tsv'
+          ? 'the file has a header but no rows'
+          : 'no examples';
+    const result = this.rows.finish(empty);
+    const columns = container === 'json' || container === 'jsonl' ? (this.rows.firstKeys ?? []) : this.columns;
+    return { ...result, container, columns, rowUnit: 'line' };
   }
 
-  private openReader(firstChar: string): RecordReader {
-    const container = this.pickContainer(firstChar);
+  private openReader(container: DatasetContainer): RecordReader {
     this.container = container;
+    const { file, rows, settings } = this;
+    if (container === 'csv' || container === 'tsv') {
+      return new DelimitedReader(file, container === 'csv' ? ',' : '\t', {
+        header: (names, line) => {
+          this.columns = names;
+          this.options.onColumns?.(names);
+          rows.useShape(checkColumns(file, names, settings.format, settings.mapping, `the header (line ${line})`));
+        },
+        row: (row, line) => rows.value(row, line),
+        bad: (line, reason) => rows.reject({ line, reason }),
+      });
+    }
     const sink: RecordSink = {
-      value: (value, line) => this.value(value, line),
-      paragraph: (text, line) => {
-        this.rows++;
-        this.accept({ kind: 'text', text, line });
+      value: (value, line) => {
+        const first = rows.firstKeys === null;
+        rows.value(value, line);
+        if (first && rows.firstKeys) this.options.onColumns?.(rows.firstKeys);
       },
-      bad: (row) => {
-        this.rows++;
-        this.bad(row);
-      },
+      paragraph: (text, line) => rows.text({ kind: 'text', text, line }),
+      bad: (row) => rows.reject(row),
     };
     if (container === 'txt') {
-      if (this.shape && this.shape !== 'text') {
-        throw new DatasetError(this.file, `a plain-text file holds text examples only, not ${SHAPE_LABELS[this.shape]} rows`);
+      if (settings.format !== 'auto' && settings.format !== 'text') {
+        throw new DatasetError(file, `a plain-text file holds text examples only, not ${SHAPE_LABELS[settings.format]} rows`);
       }
-      this.shape = 'text';
+      rows.useShape('text');
       return this.options.textUnit === 'file' ? new WholeTextReader(sink) : new ParagraphReader(sink);
     }
-    return container === 'json' ? new JsonArrayReader(sink, this.file) : new JsonLinesReader(sink);
-  }
-
-  private pickContainer(firstChar: string): DatasetContainer {
-    const asked = this.options.container;
-    if (asked && asked !== 'auto') return asked;
-    const extension = /\.([a-z0-9]+)$/i.exec(this.file)?.[1]?.toLowerCase();
-    if (extension === 'jsonl' || extension === 'ndjson') return 'jsonl';
-    if (extension === 'txt' || extension === 'text' || extension === 'md') return 'txt';
-    // Many ".json" exports (pandas, datasets' to_json) are really JSON Lines, so look rather than trust the name.
-    if (firstChar === '[') return 'json';
-    if (firstChar === '{' || extension === 'json') return 'jsonl';
-    return 'txt';
-  }
-
-  private value(value: unknown, line: number): void {
-    this.rows++;
-    if (this.shape === null) {
-      const detected = detectShape(value);
-      if (!detected) return this.bad({ line, reason: unknownShapeReason(value) });
-      this.shape = detected;
-    }
-    const example = rowToExample(value, this.shape, line);
-    if ('reason' in example) this.bad({ line, reason: example.reason });
-    else this.accept(example);
-  }
-
-  private accept(example: Example): void {
-    this.exampleCount++;
-    if (this.options.onExample) this.options.onExample(example);
-    else this.examples.push(example);
-  }
-
-  private bad(row: BadRow): void {
-    this.badRowCount++;
-    if (this.badRows.length < MAX_KEPT_BAD_ROWS) this.badRows.push(row);
+    return container === 'json' ? new JsonArrayReader(sink, file) : new JsonLinesReader(sink);
   }
 }
 
-/** Reads a whole source (bytes as UTF-8, or text chunks) a chunk at a time. */
-export async function parseDataset(source: ChunkSource, options: ParseOptions = {}): Promise<ParseResult> {
-  const parser = new DatasetParser(options);
-  for await (const chunk of textChunks(source, options.file ?? 'dataset')) parser.push(chunk);
-  return parser.finish();
-}
-
-/** The same for text already in memory (tests, pasted text, small files). */
+/** Text already in memory (tests, pasted text, small files): every container but Parquet. */
 export function parseDatasetText(text: string, options: ParseOptions = {}): ParseResult {
   const parser = new DatasetParser(options);
   parser.push(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

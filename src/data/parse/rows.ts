@@ -1,11 +1,14 @@
 /**
  * Rows that are already objects (a CSV/TSV record with its header, a Parquet row, a JSON row) → examples, with a
  * column mapping: the user says which column holds each field the shape needs ("question" → "instruction"). The
- * shape is detected from the first row (after mapping) unless given, exactly as `DatasetParser` does for JSON.
+ * shape is settled by a header, else detected from the first row (after mapping), unless given. Every container's
+ * rows end here (see `DatasetParser` and read.ts).
  */
-import { type BadRow, DatasetError, type DatasetShape, type Example, formatBadRow } from '../types';
-import { MAX_KEPT_BAD_ROWS } from './parse';
+import { type BadRow, type DatasetReadSettings, DatasetError, type DatasetShape, type Example, formatBadRow, type TextExample } from '../types';
 import { detectShape, rowToExample, SHAPE_LABELS, unknownShapeReason } from './shapes';
+
+/** Bad rows kept for display; a file where most rows are broken would otherwise hold a second copy of itself. */
+export const MAX_KEPT_BAD_ROWS = 1000;
 
 /** The fields each shape reads from a row; `required` ones must be present (optional ones may be mapped to none). */
 export const SHAPE_FIELDS: Record<DatasetShape, readonly { field: string; required: boolean }[]> = {
@@ -27,9 +30,19 @@ export const SHAPE_FIELDS: Record<DatasetShape, readonly { field: string; requir
 /** field → column it is read from. A field left out reads the column of its own name; '' reads nothing. */
 export type ColumnMapping = Readonly<Record<string, string>>;
 
-/** The shape a set of column names suggests, or null: the same key order as JSON detection. */
-export function detectShapeFromColumns(columns: readonly string[]): DatasetShape | null {
-  return detectShape(Object.fromEntries(columns.map((c) => [c, true])));
+/**
+ * The shape a set of column names suggests, or null: the same key order as JSON detection. A mapped field counts
+ * as present (one mapped to '' as absent), so `--column prompt=question --column completion=answer` needs no
+ * `--format`.
+ */
+export function detectShapeFromColumns(columns: readonly string[], mapping: ColumnMapping = {}): DatasetShape | null {
+  const present = new Set(columns);
+  for (const [field, column] of Object.entries(mapping)) {
+    // A field mapped to a column the file lacks still counts, so the check below names that column.
+    if (column) present.add(field);
+    else present.delete(field);
+  }
+  return detectShape(Object.fromEntries([...present].map((c) => [c, true])));
 }
 
 /**
@@ -44,12 +57,21 @@ export function checkColumns(
   where: string,
 ): DatasetShape {
   const have = columns.length ? columns.map((c) => `"${c}"`).join(', ') : 'no columns';
-  const shape = format === 'auto' ? detectShapeFromColumns(columns) : format;
+  const shape = format === 'auto' ? detectShapeFromColumns(columns, mapping) : format;
   if (!shape) {
     throw new DatasetError(
       file,
       `missing columns: ${where} has ${have}; none names a known shape (expected "messages", "conversations", ` +
         `"instruction"/"output", "prompt"/"completion" or "text"); choose a shape and map its columns`,
+    );
+  }
+  const unmapped = SHAPE_FIELDS[shape].filter(({ field, required }) => required && mapping[field] === '');
+  if (unmapped.length) {
+    const fields = unmapped.map(({ field }) => `"${field}"`).join(', ');
+    throw new DatasetError(
+      file,
+      `${fields} ${unmapped.length > 1 ? 'are' : 'is'} mapped to no column, but ${SHAPE_LABELS[shape]} rows need ` +
+        `${unmapped.length > 1 ? 'them' : 'it'}; map ${unmapped.length > 1 ? 'each' : 'it'} to one of ${have}`,
     );
   }
   const missing = SHAPE_FIELDS[shape]
@@ -64,6 +86,31 @@ export function checkColumns(
     );
   }
   return shape;
+}
+
+/** Fields read as JSON structures (a list of turns); every other field of a shape is text. */
+const STRUCTURED_FIELDS = new Set(['messages', 'conversations']);
+
+/**
+ * Checks that each text field's column holds text, for containers with typed columns (Parquet): a column of
+ * numbers mapped to "output" is refused once, naming it, rather than as one bad row per row. `types` gives each
+ * column's type, null for text.
+ */
+export function checkColumnTypes(
+  file: string,
+  shape: DatasetShape,
+  mapping: ColumnMapping,
+  types: ReadonlyMap<string, string | null>,
+): void {
+  for (const { field } of SHAPE_FIELDS[shape]) {
+    if (STRUCTURED_FIELDS.has(field)) continue;
+    const column = mapping[field] ?? field;
+    const type = column ? types.get(column) : undefined;
+    if (type) {
+      const what = column === field ? `column "${column}"` : `column "${column}" (for ${field})`;
+      throw new DatasetError(file, `wrong column type: ${what} is ${type} in the schema; ${SHAPE_LABELS[shape]} rows need text (a string column)`);
+    }
+  }
 }
 
 /** A row with the mapped columns copied to the field names the shape reads. */
@@ -101,9 +148,15 @@ export interface RowCollection {
   shape: DatasetShape;
 }
 
-/** Collects rows one at a time; `finish` refuses a file with no usable row, or bad rows under 'fail'. */
+/**
+ * Collects rows one at a time, whatever the container: object rows (`value`, mapped and shaped), plain-text
+ * examples (`text`) and rows that could not be read at all (`reject`). `finish` refuses a file with no usable
+ * row, or with bad rows under 'fail'.
+ */
 export class RowCollector {
   private shape: DatasetShape | null;
+  private readonly mapping: ColumnMapping;
+  private readonly onBadRow: 'skip' | 'fail';
   readonly examples: Example[] = [];
   private readonly badRows: BadRow[] = [];
   private badRowCount = 0;
@@ -115,13 +168,18 @@ export class RowCollector {
 
   constructor(
     private readonly file: string,
-    format: DatasetShape | 'auto',
-    private readonly mapping: ColumnMapping,
-    private readonly onBadRow: 'skip' | 'fail',
-    /** When given, each example goes here instead of into `examples` (see `FileParseOptions.onExample`). */
+    settings: DatasetReadSettings,
+    /** When given, each example goes here instead of into `examples` (see `ParseOptions.onExample`). */
     private readonly onExample?: (example: Example) => void,
   ) {
-    this.shape = format === 'auto' ? null : format;
+    this.shape = settings.format === 'auto' ? null : settings.format;
+    this.mapping = settings.mapping;
+    this.onBadRow = settings.onBadRow;
+  }
+
+  /** The shape a header (CSV, Parquet schema, plain text) settled before any row. */
+  useShape(shape: DatasetShape): void {
+    this.shape = shape;
   }
 
   value(raw: unknown, line: number): void {
@@ -136,18 +194,19 @@ export class RowCollector {
     }
     const example = rowToExample(row, this.shape, line);
     if ('reason' in example) return this.bad({ line, reason: example.reason });
-    this.exampleCount++;
-    if (this.onExample) this.onExample(example);
-    else this.examples.push(example);
+    this.accept(example);
   }
 
-  bad(row: BadRow): void {
-    this.badRowCount++;
-    if (this.badRows.length < MAX_KEPT_BAD_ROWS) this.badRows.push(row);
-  }
-
-  countRow(): void {
+  /** A plain-text example (a paragraph, or a whole file). */
+  text(example: TextExample): void {
     this.rows++;
+    this.accept(example);
+  }
+
+  /** A row that could not be read (invalid JSON, a ragged CSV record). */
+  reject(row: BadRow): void {
+    this.rows++;
+    this.bad(row);
   }
 
   finish(emptyProblem: string): RowCollection {
@@ -171,5 +230,16 @@ export class RowCollector {
       rows: this.rows,
       shape: this.shape!,
     };
+  }
+
+  private accept(example: Example): void {
+    this.exampleCount++;
+    if (this.onExample) this.onExample(example);
+    else this.examples.push(example);
+  }
+
+  private bad(row: BadRow): void {
+    this.badRowCount++;
+    if (this.badRows.length < MAX_KEPT_BAD_ROWS) this.badRows.push(row);
   }
 }

@@ -1,37 +1,35 @@
 /**
- * A LoRA adapter attached to a frozen linear layer (MLX's LoRALinear): y = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ with
- * A [r, in] and B [out, r] trainable. x·Aᵀ is computed once into u [T, r], and (u·Bᵀ)·scale is added by the base
- * matmul itself (dense or quantized), as r more steps of its reduction, so no [T, out] temporary exists and y is
- * written once; the backward does the same for du·A in dx.
- * Without an adapter the layer is just the frozen linear, and backward only propagates dx.
+ * A frozen linear layer that may carry a LoRA adapter (MLX's LoRALinear): y = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ with
+ * A [r, in] and B [out, r]. x·Aᵀ is computed once into u [T, r], and (u·Bᵀ)·scale is added by the base matmul
+ * itself (dense or quantized), as r more steps of its reduction, so no [T, out] temporary exists and y is written
+ * once; the backward does the same for du·A in dx.
+ * The same object serves inference (an uploaded adapter, or a view of a trainer's parameters, attached with
+ * `lora = …`) and training (the trainer's parameter views with their gradients). Without an adapter the layer is
+ * just the frozen linear, and backward only propagates dx.
  */
 import type { GpuContext } from '../context';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward, type LowRankTerm } from '../kernels/matmul';
 import { linearBackwardInput, linearForward, type LinearLayer } from '../model/linear';
+import type { GpuLayerWeights } from '../model/weights';
 import type { Tensor } from '../tensor';
+import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 
-export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-export type LoraTarget = (typeof LORA_TARGETS)[number];
-
-export interface LoraSettings {
-  rank: number;
-  alpha: number;
-  /** rsLoRA: scale alpha/√r instead of alpha/r (stable for large ranks). */
-  rsLora: boolean;
-  targets: readonly LoraTarget[];
+/** One projection's adapter: y += scale·(x·Aᵀ)·Bᵀ. B's q/k rows are in the base's RoPE layout. */
+export interface LoraWeights {
+  a: Tensor; // [r, in] f32
+  b: Tensor; // [out, r] f32
+  scale: number;
 }
 
-export function loraScale(s: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora'>): number {
-  return s.rsLora ? s.alpha / Math.sqrt(s.rank) : s.alpha / s.rank;
-}
-
-/** The trainable matrices of one adapted layer, as views into the parameter block. */
-export interface LoraMatrices {
-  a: Tensor; // [r, in]
-  b: Tensor; // [out, r]
+/** A trainable adapter: its matrices and their gradients, as views into the trainer's parameter block. */
+export interface LoraMatrices extends LoraWeights {
   dA: Tensor; // [r, in], accumulated over micro-batches, zeroed by the optimizer
   dB: Tensor; // [out, r]
-  scale: number;
+}
+
+/** Per layer, the adapted projections of a whole model (others run as the frozen base). Owned by its maker. */
+export interface InferenceAdapter {
+  layers: Partial<Record<LoraTarget, LoraWeights>>[];
 }
 
 /**
@@ -48,10 +46,15 @@ export interface AdapterInputMask {
   addMaskedGrad(g: Tensor, dx: Tensor): void;
 }
 
+function trainable(lora: LoraWeights): lora is LoraMatrices {
+  return 'dA' in lora && 'dB' in lora;
+}
+
 export class LoraLinear {
   constructor(
     readonly base: LinearLayer,
-    readonly lora: LoraMatrices | null,
+    /** The attached adapter, or null for the bare frozen layer. */
+    public lora: LoraWeights | null = null,
   ) {}
 
   get rank(): number {
@@ -94,6 +97,7 @@ export class LoraLinear {
       linearBackwardInput(ctx, this.base, dy, dx, { accumulate: options.accumulateDx });
       return;
     }
+    if (!trainable(this.lora)) throw new Error('LoraLinear.backward: the attached adapter has no gradient buffers');
     if (!u || !du) throw new Error('LoraLinear.backward: an adapted layer needs u and du [T, r]');
     const { a, b, dA, dB, scale } = this.lora;
     matmulBackwardWeight(ctx, dy, u, dB, { accumulate: true, scale });
@@ -109,4 +113,16 @@ export class LoraLinear {
     matmulBackwardInput(ctx, du, a, g);
     mask.addMaskedGrad(g, dx);
   }
+}
+
+/** One layer's projections, each a LoraLinear (adapter or not). */
+export type LayerProjections = Record<LoraTarget, LoraLinear>;
+
+/** Wraps every projection of a layer, attaching `adapters[target]` where given. */
+export function layerProjections(
+  layer: GpuLayerWeights,
+  adapters: Partial<Record<LoraTarget, LoraWeights>> = {},
+): LayerProjections {
+  const entries = LORA_TARGETS.map((target) => [target, new LoraLinear(layer[target], adapters[target] ?? null)] as const);
+  return Object.fromEntries(entries) as LayerProjections;
 }

@@ -71,8 +71,3 @@ export function releaseLinear(ctx: GpuContext, layer: LinearLayer): void {
 export function leadingRows(t: Tensor, rows: number): Tensor {
   return t.view([rows, ...t.shape.slice(1)]);
 }
-
-/** The same memory seen with another shape of equal or smaller size. */
-export function reshaped(t: Tensor, shape: readonly number[]): Tensor {
-  return t.view(shape);
-}

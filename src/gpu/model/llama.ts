@@ -5,15 +5,15 @@
  * dispatches and submits once per chunk of tokens, reading back only the [V] logits.
  */
 import type { GpuContext } from '../context';
-import { attentionForward } from '../kernels/attention';
 import { embeddingForward } from '../kernels/embedding';
-import { matmulForward, type LowRankTerm } from '../kernels/matmul';
 import { rmsnormForward } from '../kernels/rmsnorm';
-import { ropeForward } from '../kernels/rope';
-import { swigluForward } from '../kernels/swiglu';
-import { Tensor } from '../tensor';
+import { layerProjections, type InferenceAdapter } from '../lora/lora-linear';
+import type { Tensor } from '../tensor';
+import { LORA_TARGETS } from '../../model/lora-targets';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
-import { leadingRows, linearForward, reshaped, type LinearLayer } from './linear';
+import { planLayerActivations, type LayerActivations } from './block-activations';
+import { leadingRows, linearForward } from './linear';
+import { blockForward, type Block } from './transformer-block';
 import type { GpuModelConfig, GpuModelWeights } from './weights';
 
 export interface LlamaOptions {
@@ -27,40 +27,14 @@ export interface LlamaOptions {
   adapter?: InferenceAdapter | null;
 }
 
-/** The projections a LoRA adapter can adapt, in GpuLayerWeights' names. */
-export type AdaptedProjection = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
-
-/** One projection's unmerged LoRA for inference: y += scale·(x·Aᵀ)·Bᵀ. Nothing here is trained. */
-export interface InferenceLora {
-  a: Tensor; // [r, in] f32
-  b: Tensor; // [out, r] f32, q/k rows in the base's RoPE layout
-  scale: number;
-}
-
-/** Per layer, the adapted projections (others run as the frozen base). Owned by whoever uploaded it. */
-export interface InferenceAdapter {
-  layers: Partial<Record<AdaptedProjection, InferenceLora>>[];
-}
-
-/** Activation buffers for a chunk of T ≤ maxChunk tokens (llm.c's ActivationTensors). */
+/** The model's own buffers for a chunk of T ≤ maxChunk tokens; the blocks' live in `layer`. */
 interface Activations {
   ids: Tensor; // [T] u32
   positions: Tensor; // [T] u32
   seqStart: Tensor; // [T] u32, all zero: one sequence
-  x: Tensor; // [T, C] residual stream
-  x2: Tensor; // [T, C] residual stream, ping-pong partner of x
-  normed: Tensor; // [T, C]
-  rstd: Tensor; // [T]
-  q: Tensor; // [T, Hq·D]
-  k: Tensor; // [T, Hkv·D]
-  v: Tensor; // [T, Hkv·D]
-  qHeadNorm: Tensor; // [T·Hq, D] scratch for Qwen3's q/k norms
-  headRstd: Tensor; // [T·Hq]
-  attn: Tensor; // [T, Hq·D]
-  lse: Tensor; // [Hq, T]
-  gate: Tensor; // [T, F]
-  up: Tensor; // [T, F]
-  act: Tensor; // [T, F]
+  x: Tensor; // [T, C] residual stream, updated in place by every block
+  /** One block's buffers, shared by all layers (nothing is kept for a backward). */
+  layer: LayerActivations;
   last: Tensor; // [1, C] final hidden state of the last token
   lastNormed: Tensor; // [1, C]
   lastRstd: Tensor; // [1]
@@ -75,7 +49,8 @@ export class LlamaModel {
   private readonly keyCache: Tensor[]; // per layer [maxContext, Hkv, D]
   private readonly valueCache: Tensor[];
   private readonly invFreq: Tensor; // [D/2]
-  private adapter: InferenceAdapter | null = null;
+  /** Every layer's projections, carrying the adapter's matrices where it adapts them. */
+  private readonly blocks: Block[];
   /** x·Aᵀ of the adapted projection being run, [T·r] flat (viewed as [T, r]); allocated with the adapter. */
   private loraScratch: Tensor | null = null;
   private disposed = false;
@@ -95,32 +70,19 @@ export class LlamaModel {
     this.vocabSize = c.vocabSize;
     this.maxChunk = Math.min(options.maxChunkTokens ?? 256, this.contextLength);
     const t = this.maxChunk;
-    const qDim = c.numHeads * c.headDim;
-    const kvDim = c.numKvHeads * c.headDim;
     const f32 = (shape: number[], label: string) => ctx.tensor(shape, 'f32', label);
     this.act = {
       ids: ctx.tensor([t], 'u32', 'ids'),
       positions: ctx.tensor([t], 'u32', 'positions'),
       seqStart: ctx.tensor([t], 'u32', 'seqStart'),
       x: f32([t, c.hiddenSize], 'x'),
-      x2: f32([t, c.hiddenSize], 'x2'),
-      normed: f32([t, c.hiddenSize], 'normed'),
-      rstd: f32([t], 'rstd'),
-      q: f32([t, qDim], 'q'),
-      k: f32([t, kvDim], 'k'),
-      v: f32([t, kvDim], 'v'),
-      qHeadNorm: f32([t * c.numHeads, c.headDim], 'qHeadNorm'),
-      headRstd: f32([t * c.numHeads], 'headRstd'),
-      attn: f32([t, qDim], 'attn'),
-      lse: f32([c.numHeads, t], 'lse'),
-      gate: f32([t, c.intermediateSize], 'gate'),
-      up: f32([t, c.intermediateSize], 'up'),
-      act: f32([t, c.intermediateSize], 'act'),
+      layer: planLayerActivations(f32, c, t, 'layer', {}, { sharedNorms: true }),
       last: f32([1, c.hiddenSize], 'last'),
       lastNormed: f32([1, c.hiddenSize], 'lastNormed'),
       lastRstd: f32([1], 'lastRstd'),
       logits: f32([1, c.vocabSize], 'logits'),
     };
+    this.blocks = weights.layers.map((w, index) => ({ index, weights: w, projections: layerProjections(w) }));
     const cacheShape = [this.contextLength, c.numKvHeads, c.headDim];
     this.keyCache = weights.layers.map((_, i) => f32(cacheShape, `kcache.${i}`));
     this.valueCache = weights.layers.map((_, i) => f32(cacheShape, `vcache.${i}`));
@@ -139,7 +101,12 @@ export class LlamaModel {
     // Checked first, so a refused adapter leaves the current one in place.
     if (this.loraScratch) this.ctx.release(this.loraScratch);
     this.loraScratch = maxRank > 0 ? this.ctx.tensor([this.maxChunk * maxRank], 'f32', 'lora.u') : null;
-    this.adapter = adapter;
+    // Each projection's x·Aᵀ is consumed by its own product at once, so all of them share the scratch.
+    const u = this.loraScratch;
+    this.act.layer.u = u ? Object.fromEntries(LORA_TARGETS.map((target) => [target, u])) : {};
+    this.blocks.forEach((block, i) => {
+      for (const target of LORA_TARGETS) block.projections[target].lora = adapter?.layers[i][target] ?? null;
+    });
   }
 
   /** Every pair's sizes against its projection; returns the largest rank. */
@@ -149,8 +116,10 @@ export class LlamaModel {
     }
     let maxRank = 0;
     adapter.layers.forEach((loras, i) => {
-      for (const [name, lora] of Object.entries(loras) as [AdaptedProjection, InferenceLora][]) {
-        const base: LinearLayer = this.weights.layers[i][name];
+      for (const name of LORA_TARGETS) {
+        const lora = loras[name];
+        if (!lora) continue;
+        const base = this.weights.layers[i][name];
         const [r, inA] = lora.a.shape;
         const [outB, rB] = lora.b.shape;
         if (inA !== base.inFeatures || outB !== base.outFeatures || rB !== r) {
@@ -163,24 +132,6 @@ export class LlamaModel {
       }
     });
     return maxRank;
-  }
-
-  /** y [T, out] = base(x [T, in]) (+ residual) + scale·(x·Aᵀ)·Bᵀ where the layer's projection is adapted. */
-  private project(
-    layerIndex: number,
-    name: AdaptedProjection,
-    x: Tensor,
-    y: Tensor,
-    options: { residual?: Tensor } = {},
-  ): void {
-    const lora = this.adapter?.layers[layerIndex][name];
-    let lowRank: LowRankTerm | undefined;
-    if (lora && this.loraScratch) {
-      const u = this.loraScratch.view([x.shape[0], lora.a.shape[0]]); // [T, r]
-      matmulForward(this.ctx, x, lora.a, u);
-      lowRank = { u, b: lora.b, scale: lora.scale };
-    }
-    linearForward(this.ctx, this.weights.layers[layerIndex][name], x, y, { ...options, lowRank });
   }
 
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {
@@ -212,69 +163,25 @@ export class LlamaModel {
     ctx.write(a.ids, Uint32Array.from(tokens));
     ctx.write(a.positions, Uint32Array.from(tokens, (_, i) => start + i));
     const x = rows(a.x);
-    const x2 = rows(a.x2);
-    const normed = rows(a.normed);
-    const rstd = rows(a.rstd);
-    const q = rows(a.q);
-    const k = rows(a.k);
-    const v = rows(a.v);
-    const attn = rows(a.attn);
-    const positions = rows(a.positions);
-    const kvBytes = c.numKvHeads * c.headDim * 4;
-
     embeddingForward(ctx, rows(a.ids), w.tokenEmbedding, x);
-    w.layers.forEach((layer, i) => {
-      // Attention block: x2 = x + o(attention(rope(q), rope(k), v)).
-      rmsnormForward(ctx, x, layer.attnNorm, normed, rstd, c.rmsNormEps);
-      this.project(i, 'q', normed, q);
-      this.project(i, 'k', normed, k);
-      this.project(i, 'v', normed, v);
-      if (layer.qNorm && layer.kNorm) {
-        this.headNorm(q, c.numHeads, layer.qNorm, t);
-        this.headNorm(k, c.numKvHeads, layer.kNorm, t);
-      }
-      const q3 = reshaped(q, [t, c.numHeads, c.headDim]);
-      const k3 = reshaped(k, [t, c.numKvHeads, c.headDim]);
-      ropeForward(ctx, q3, q3, positions, this.invFreq, c.ropeLayout);
-      ropeForward(ctx, k3, k3, positions, this.invFreq, c.ropeLayout);
-      ctx.copy(k, this.keyCache[i], t * kvBytes, 0, start * kvBytes);
-      ctx.copy(v, this.valueCache[i], t * kvBytes, 0, start * kvBytes);
-      const keys = start + t;
-      attentionForward(ctx, {
-        q: q3,
-        k: reshaped(this.keyCache[i], [keys, c.numKvHeads, c.headDim]),
-        v: reshaped(this.valueCache[i], [keys, c.numKvHeads, c.headDim]),
-        out: reshaped(attn, [t, c.numHeads, c.headDim]),
-        lse: reshaped(a.lse, [c.numHeads, t]),
-        seqStart: rows(a.seqStart),
-        qOffset: start,
-      });
-      this.project(i, 'o', attn, x2, { residual: x });
-      // MLP block: x = x2 + down(silu(gate(x2)) · up(x2)).
-      rmsnormForward(ctx, x2, layer.ffnNorm, normed, rstd, c.rmsNormEps);
-      const gate = rows(a.gate);
-      const up = rows(a.up);
-      const hidden = rows(a.act);
-      this.project(i, 'gate', normed, gate);
-      this.project(i, 'up', normed, up);
-      swigluForward(ctx, gate, up, hidden);
-      this.project(i, 'down', hidden, x, { residual: x2 });
-    });
+    const inputs = {
+      ctx,
+      config: c,
+      tokens: t,
+      positions: rows(a.positions),
+      seqStart: rows(a.seqStart),
+      invFreq: this.invFreq,
+      dropout: null,
+      kvCache: { keys: this.keyCache, values: this.valueCache, start },
+    };
+    // The training forward's block, with the cache: x is updated in place, layer after layer.
+    for (const block of this.blocks) blockForward(inputs, block, a.layer, x, x);
     if (!computeLogits) return;
     // Only the last token's logits are needed to pick the next token.
     const hiddenBytes = c.hiddenSize * 4;
     ctx.copy(x, a.last, hiddenBytes, (t - 1) * hiddenBytes, 0);
     rmsnormForward(ctx, a.last, w.outputNorm, a.lastNormed, a.lastRstd, c.rmsNormEps);
     linearForward(ctx, w.output, a.lastNormed, a.logits);
-  }
-
-  /** Qwen3's per-head RMSNorm of q or k ([T, H·D] seen as [T·H, D]), in place through a scratch buffer. */
-  private headNorm(x: Tensor, heads: number, weight: Tensor, t: number): void {
-    const { ctx, config: c, act: a } = this;
-    const rowsView = reshaped(x, [t * heads, c.headDim]);
-    const scratch = leadingRows(a.qHeadNorm, t * heads);
-    rmsnormForward(ctx, rowsView, weight, scratch, leadingRows(a.headRstd, t * heads), c.rmsNormEps);
-    ctx.copy(scratch, rowsView, t * heads * c.headDim * 4);
   }
 
   /** Bytes of KV cache and activations this model holds (weights are counted by their loader). */
@@ -294,6 +201,10 @@ export class LlamaModel {
 
   private ownTensors(): Tensor[] {
     const scratch = this.loraScratch ? [this.loraScratch] : [];
-    return [...Object.values(this.act), ...this.keyCache, ...this.valueCache, this.invFreq, ...scratch];
+    const { layer, ...own } = this.act;
+    const { u: _u, ...blockBuffers } = layer;
+    // The shared norms appear twice in the block's buffers; each tensor is counted (and released) once.
+    const blockTensors = new Set(Object.values(blockBuffers).filter((b): b is Tensor => b !== null));
+    return [...Object.values(own), ...blockTensors, ...this.keyCache, ...this.valueCache, this.invFreq, ...scratch];
   }
 }

@@ -7,6 +7,7 @@ import { referenceLoraLoss, type HostLayerAdapters } from '../../model/reference
 import type { HostWeights } from '../../model/reference-forward';
 import type { ModelConfig } from '../../model/config';
 import type { TokenBatch } from '../../data/batch-types';
+import { finiteDifference } from '../testing/compare';
 import { mulberry32 } from '../testing/random';
 import type { LoraTrainer } from './lora-trainer';
 import { hostAdapters } from './train-testing';
@@ -64,16 +65,21 @@ export async function checkGradients(
     for (const which of ['a', 'b'] as const) {
       const values = ad[which] as Float64Array;
       const g = gradOf(m.layer, m.target)[which];
-      for (let s = 0; s < options.perMatrix; s++) {
-        const i = Math.floor(next() * values.length);
-        const keep = values[i];
-        values[i] = keep + h;
-        const plus = meanLoss(adapters);
-        values[i] = keep - h;
-        const minus = meanLoss(adapters);
-        values[i] = keep;
+      const sampled = Array.from({ length: options.perMatrix }, () => Math.floor(next() * values.length));
+      // The probe stands in for this matrix while the reference runs; the others keep their values.
+      const fd = finiteDifference(
+        (probe) => {
+          ad[which] = probe;
+          return meanLoss(adapters);
+        },
+        values,
+        h,
+        sampled,
+      );
+      ad[which] = values;
+      for (const i of sampled) {
         gs.push(g[i]);
-        fds.push((plus - minus) / (2 * h));
+        fds.push(fd[i]);
       }
     }
   }

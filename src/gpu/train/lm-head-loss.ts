@@ -17,14 +17,14 @@ export class LmHeadLoss {
   readonly metrics: Tensor; // [4] f32: Σ loss, valid labels, labels ≥ V, (unused)
   private readonly rstd: Tensor; // [maxTokens]
   private readonly normed: Tensor; // [maxTokens, C]
-  private readonly dNormed: Tensor; // [maxTokens, C]
+  private readonly dNormed: Tensor | null; // [maxTokens, C]; null when only the forward runs (evaluation)
   private readonly losses: Tensor; // [maxTokens]
 
   constructor(
     private readonly ctx: GpuContext,
     private readonly config: GpuModelConfig,
     private readonly weights: GpuModelWeights,
-    buffers: { rstd: Tensor; normed: Tensor; dNormed: Tensor; losses: Tensor },
+    buffers: { rstd: Tensor; normed: Tensor; dNormed: Tensor | null; losses: Tensor },
     maxTokens: number,
   ) {
     const head = weights.output.weight;
@@ -53,6 +53,7 @@ export class LmHeadLoss {
   backward(x: Tensor, labels: Tensor, dX: Tensor, gradScale: number): void {
     const t = x.shape[0];
     const c = this.config.hiddenSize;
+    if (!this.dNormed) throw new Error('LmHeadLoss.backward: planned for the forward only (no dNormed buffer)');
     const normed = this.normed.view([t, c]);
     const dNormed = this.dNormed.view([t, c]);
     const args = { hidden: normed, labels, dHidden: dNormed, gradScale };

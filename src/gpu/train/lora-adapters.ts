@@ -4,8 +4,9 @@
  * the optimizer and the gradient norm are one dispatch each. Initialised as Hugging Face PEFT does it:
  * A ~ Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B = 0, so training starts from the base model.
  */
+import { LORA_TARGETS, loraScale, type LoraSettings, type LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
-import { LORA_TARGETS, LoraLinear, loraScale, type LoraSettings, type LoraTarget } from '../lora/lora-linear';
+import { layerProjections, type InferenceAdapter, type LayerProjections, type LoraMatrices } from '../lora/lora-linear';
 import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
 import type { LinearLayer } from '../model/linear';
 import type { GpuLayerWeights, GpuModelWeights } from '../model/weights';
@@ -18,9 +19,6 @@ export class TrainerSettingsError extends Error {
     this.name = 'TrainerSettingsError';
   }
 }
-
-/** One layer's projections, each wrapped as a LoraLinear (adapter or not). */
-export type LayerProjections = Record<LoraTarget, LoraLinear>;
 
 interface AdapterSlots {
   layer: number;
@@ -80,21 +78,29 @@ export class ModelAdapters {
     this.block.allocate(ctx, 'lora');
     const scale = loraScale(settings);
     this.layers = weights.layers.map((layer, i) => {
-      const entries = LORA_TARGETS.map((target) => {
-        const s = this.slots.find((x) => x.layer === i && x.target === target);
-        const lora = s
-          ? {
-              a: this.block.view('params', s.a),
-              b: this.block.view('params', s.b),
-              dA: this.block.view('grads', s.a),
-              dB: this.block.view('grads', s.b),
-              scale,
-            }
-          : null;
-        return [target, new LoraLinear(baseLinear(layer, target), lora)] as const;
-      });
-      return Object.fromEntries(entries) as LayerProjections;
+      const loras: Partial<Record<LoraTarget, LoraMatrices>> = {};
+      for (const s of this.slots.filter((x) => x.layer === i)) {
+        loras[s.target] = {
+          a: this.block.view('params', s.a),
+          b: this.block.view('params', s.b),
+          dA: this.block.view('grads', s.a),
+          dB: this.block.view('grads', s.b),
+          scale,
+        };
+      }
+      return layerProjections(layer, loras);
     });
+  }
+
+  /** The adapted projections' matrices for inference: the same GPU views the trainer updates. */
+  view(): InferenceAdapter {
+    return {
+      layers: this.layers.map((p) => {
+        const loras: InferenceAdapter['layers'][number] = {};
+        for (const t of this.settings.targets) loras[t] = p[t].lora!;
+        return loras;
+      }),
+    };
   }
 
   /** PEFT's initialisation as a host copy of the parameter buffer: A ~ U(−1/√in, 1/√in), B = 0. */

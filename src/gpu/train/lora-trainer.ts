@@ -9,23 +9,20 @@
  * optimizer step, which the caller states), so after the step's micro-batches the gradient is that of the mean loss.
  */
 import type { TokenBatch } from '../../data/batch-types';
-import { ropeInverseFrequencies } from '../../model/rope-frequencies';
+import { loraScale } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
 import { adamwStep } from '../kernels/adamw';
-import { embeddingForward } from '../kernels/embedding';
 import { gradNormPartials, gradNormSquared } from '../kernels/grad_norm';
 import { residualAccumulate } from '../kernels/residual';
-import { loraScale } from '../lora/lora-linear';
-import type { GpuModelConfig, GpuModelWeights } from '../model/weights';
+import type { InferenceAdapter } from '../lora/lora-linear';
+import { blockBackward, blockForward, type BlockInputs } from '../model/transformer-block';
+import type { GpuModelConfig } from '../model/weights';
 import type { Tensor } from '../tensor';
-import { TrainingActivations } from './activations';
 import { AdapterDropout } from './adapter-dropout';
-import { checkBatch } from './batch-check';
-import { LmHeadLoss } from './lm-head-loss';
 import { ModelAdapters, TrainerSettingsError } from './lora-adapters';
 import { checkHyperparameters } from './optimizer-check';
+import { METRIC, PackedForward, type TrainableModel } from './packed-forward';
 import { SeededRandom } from './seeded-random';
-import { blockBackward, blockForward, type Block, type BlockInputs } from './transformer-block';
 import type {
   AdapterMatrices,
   EvalMetrics,
@@ -38,28 +35,14 @@ import type {
   TrainerState,
 } from './types';
 
-/** A model as src/gpu/model/upload.ts leaves it. */
-export interface TrainableModel {
-  config: GpuModelConfig;
-  weights: GpuModelWeights;
-  /** RoPE inverse frequencies [headDim/2] (GGUF files may carry their own); from the config when absent. */
-  invFreq?: Float32Array;
-}
-
-/** Slots of the step's metrics buffer (f32 [4]). */
-const METRIC = { lossSum: 0, trained: 1, invalid: 2, normSq: 3 } as const;
-
 const now = () => performance.now();
 
 export class LoraTrainer implements Trainer {
   readonly config: GpuModelConfig;
   private readonly adapters: ModelAdapters;
-  private readonly act: TrainingActivations;
-  private readonly head: LmHeadLoss;
+  /** Embedding → blocks → loss over the planned activations (the same layer code as inference). */
+  private readonly fwd: PackedForward;
   private readonly dropout: AdapterDropout | null;
-  private readonly blocks: Block[];
-  private readonly tokenEmbedding: Tensor; // [V, C] frozen
-  private readonly invFreq: Tensor; // [D/2]
   private readonly stepMetrics: Tensor; // [4] f32, see METRIC
   private readonly normPartials: Tensor; // grad_norm scratch, planned once
   private rng: SeededRandom;
@@ -82,23 +65,14 @@ export class LoraTrainer implements Trainer {
     if (!(dropout >= 0 && dropout < 1)) throw new TrainerSettingsError(`LoRA dropout must be in [0, 1), got ${dropout}`);
     if (!Number.isSafeInteger(seed)) throw new TrainerSettingsError(`the trainer seed must be an integer, got ${seed}`);
     this.adapters = new ModelAdapters(ctx, model.weights, options.lora);
-    this.act = new TrainingActivations(ctx, c, {
+    this.fwd = new PackedForward(ctx, model, this.adapters.layers, {
       maxTokens,
       rank: options.lora.rank,
       adapted: options.lora.targets,
       checkpointing: options.checkpointing,
     });
-    this.head = new LmHeadLoss(ctx, c, model.weights, this.act.final, maxTokens);
     const maxIn = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
     this.dropout = dropout > 0 ? new AdapterDropout(ctx, dropout, maxTokens, maxIn) : null;
-    this.tokenEmbedding = model.weights.tokenEmbedding;
-    this.blocks = model.weights.layers.map((weights, index) => ({
-      index,
-      weights,
-      projections: this.adapters.layers[index],
-    }));
-    const invFreq = model.invFreq ?? ropeInverseFrequencies(c.headDim, c.ropeTheta, c.ropeScaling);
-    this.invFreq = ctx.tensor([c.headDim / 2], 'f32', 'train.invFreq', invFreq);
     this.stepMetrics = ctx.tensor([4], 'f32', 'train.stepMetrics');
     this.normPartials = ctx.tensor([gradNormPartials([this.adapters.block.grads])], 'f32', 'train.normPartials');
     this.rng = SeededRandom.fromSeed(seed);
@@ -112,7 +86,7 @@ export class LoraTrainer implements Trainer {
 
   async accumulate(batch: TokenBatch, stepTrainedTokens = batch.trainedTokens): Promise<void> {
     this.live('accumulate');
-    const t = this.upload(batch, 'accumulate');
+    const t = this.fwd.upload(batch, 'accumulate');
     if (stepTrainedTokens === 0) {
       throw new TrainerSettingsError('accumulate: the step has no trained tokens (every target is IGNORE_TARGET)');
     }
@@ -128,11 +102,11 @@ export class LoraTrainer implements Trainer {
       );
     }
     const profile = this.options.profile ?? false;
-    const inputs = this.blockInputs(t, true);
+    const inputs = this.fwd.blockInputs(t, this.dropout);
     this.dropout?.beginBatch(this.rng.nextU32());
     const t0 = now();
-    this.recordForward(inputs, !this.options.checkpointing);
-    residualAccumulate(this.ctx, this.stepMetrics.view([3]), this.head.metrics.view([3]));
+    this.fwd.record(inputs, !this.options.checkpointing);
+    residualAccumulate(this.ctx, this.stepMetrics.view([3]), this.fwd.head.metrics.view([3]));
     if (profile) await this.ctx.sync();
     const t1 = now();
     this.recordBackward(inputs, 1 / stepTrainedTokens);
@@ -208,10 +182,16 @@ export class LoraTrainer implements Trainer {
 
   async evaluate(batch: TokenBatch): Promise<EvalMetrics> {
     this.live('evaluate');
-    const t = this.upload(batch, 'evaluate');
-    this.recordForward(this.blockInputs(t, false), false);
-    const m = (await this.ctx.read(this.head.metrics)) as Float32Array;
-    return { lossSum: m[METRIC.lossSum], trainedTokens: m[METRIC.trained] };
+    return this.fwd.loss(batch, 'evaluate');
+  }
+
+  /**
+   * The adapter as it is now, for inference (LlamaModel.setAdapter): views of the parameter block on the GPU,
+   * no copy, so it follows every step. Valid until the trainer is disposed.
+   */
+  adapterView(): InferenceAdapter {
+    this.live('adapterView');
+    return this.adapters.view();
   }
 
   /** Host copies of the LoRA gradients accumulated since the last step (tests and diagnostics). */
@@ -269,8 +249,8 @@ export class LoraTrainer implements Trainer {
 
   memory(): TrainerMemory {
     const adapterBytes = this.adapters.bytes;
-    const activationBytes = this.act.bytes + this.head.bytes + (this.dropout?.bytes ?? 0);
-    const other = this.invFreq.byteSize + this.stepMetrics.byteSize + this.normPartials.byteSize;
+    const activationBytes = this.fwd.bytes + (this.dropout?.bytes ?? 0);
+    const other = this.fwd.invFreq.byteSize + this.stepMetrics.byteSize + this.normPartials.byteSize;
     return {
       trainerBytes: adapterBytes + activationBytes + other,
       adapterBytes,
@@ -283,68 +263,28 @@ export class LoraTrainer implements Trainer {
     if (this.disposed) return;
     this.disposed = true;
     this.adapters.release(this.ctx);
-    this.act.release();
-    this.head.release();
+    this.fwd.release();
     this.dropout?.release();
-    for (const t of [this.invFreq, this.stepMetrics, this.normPartials]) this.ctx.release(t);
+    for (const t of [this.stepMetrics, this.normPartials]) this.ctx.release(t);
   }
 
   private live(what: string): void {
     if (this.disposed) throw new TrainerSettingsError(`${what}: the trainer was disposed`);
   }
 
-  /** Checks the batch and writes its four arrays into the planned input buffers; returns T. */
-  private upload(batch: TokenBatch, what: string): number {
-    const c = this.config;
-    const t = checkBatch(batch, { maxTokens: this.options.maxTokens, vocabSize: c.vocabSize, contextLength: c.contextLength }, what);
-    const a = this.act;
-    this.ctx.write(a.ids, batch.tokens);
-    this.ctx.write(a.labels, batch.targets);
-    this.ctx.write(a.positions, batch.positions);
-    this.ctx.write(a.seqStart, batch.seqStart);
-    return t;
-  }
-
-  private blockInputs(t: number, training: boolean): BlockInputs {
-    const a = this.act;
-    return {
-      ctx: this.ctx,
-      config: this.config,
-      tokens: t,
-      positions: a.positions.view([t]),
-      seqStart: a.seqStart.view([t]),
-      invFreq: this.invFreq,
-      dropout: training ? this.dropout : null,
-    };
-  }
-
-  private xs(i: number, t: number): Tensor {
-    return this.act.xs[i].view([t, this.config.hiddenSize]);
-  }
-
-  /** Embedding, every block (keeping activations unless `keep` is false: checkpointing or eval), the loss. */
-  private recordForward(b: BlockInputs, keep: boolean): void {
-    const t = b.tokens;
-    embeddingForward(this.ctx, this.act.ids.view([t]), this.tokenEmbedding, this.xs(0, t));
-    for (const block of this.blocks) {
-      // Without kept activations every block writes the shared slot 0 (recomputed in backward).
-      const slot = keep ? this.act.layers[block.index] : this.act.layers[0];
-      blockForward(b, block, slot, this.xs(block.index, t), this.xs(block.index + 1, t));
-    }
-    this.head.forward(this.xs(this.blocks.length, t), this.act.labels.view([t]));
-  }
-
   /** Loss backward, then every block from the last, recomputing a block's forward first when checkpointing. */
   private recordBackward(b: BlockInputs, gradScale: number): void {
+    const { fwd } = this;
     const t = b.tokens;
-    const dX = this.act.grads.dX.view([t, this.config.hiddenSize]);
-    const n = this.blocks.length;
-    this.head.backward(this.xs(n, t), this.act.labels.view([t]), dX, gradScale);
+    const grads = fwd.act.grads!;
+    const dX = grads.dX.view([t, this.config.hiddenSize]);
+    const n = fwd.blocks.length;
+    fwd.head.backward(fwd.xs(n, t), fwd.labels(t), dX, gradScale);
     for (let i = n - 1; i >= 0; i--) {
-      const block = this.blocks[i];
-      const slot = this.act.layers[i];
-      if (this.options.checkpointing) blockForward(b, block, slot, this.xs(i, t), this.xs(i + 1, t));
-      blockBackward(b, block, slot, this.act.grads, this.xs(i, t));
+      const block = fwd.blocks[i];
+      const slot = fwd.act.layers[i];
+      if (this.options.checkpointing) blockForward(b, block, slot, fwd.xs(i, t), fwd.xs(i + 1, t));
+      blockBackward(b, block, slot, grads, fwd.xs(i, t));
     }
   }
 }

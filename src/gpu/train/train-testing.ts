@@ -8,7 +8,7 @@ import { readHfFolder } from '../../model/hf/folder';
 import type { HostLayerAdapters } from '../../model/reference-lora';
 import { folderSources } from '../../model/source-node';
 import type { ModelWeights } from '../../model/tensor-map';
-import { LORA_TARGETS, type LoraTarget } from '../lora/lora-linear';
+import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 import type { AdapterMatrices, OptimizerHyperparameters, TrainerOptions } from './types';
 
 export const STORIES_HF = '../shared/models/stories260K/hf';

@@ -4,7 +4,7 @@
  * host copies of state back. Implemented by the LoRA trainer in this folder.
  */
 import type { TokenBatch } from '../../data/batch-types';
-import type { LoraSettings, LoraTarget } from '../lora/lora-linear';
+import type { LoraSettings, LoraTarget } from '../../model/lora-targets';
 
 export interface TrainerOptions {
   lora: LoraSettings;

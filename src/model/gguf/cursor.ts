@@ -5,6 +5,7 @@
  */
 import { ModelFormatError } from '../errors';
 import type { ByteSource } from '../source';
+import type { FixedLayout } from './types';
 
 const WINDOW = 4 << 20;
 const decoder = new TextDecoder('utf-8');
@@ -56,35 +57,13 @@ export class ByteCursor {
     return i;
   }
 
-  u8(): number {
-    return this.view.getUint8(this.at(1));
+  /** One fixed-size value (already made available by `need`). */
+  fixed(layout: FixedLayout): number | bigint | boolean {
+    return layout.get(this.view, this.at(layout.size));
   }
-  i8(): number {
-    return this.view.getInt8(this.at(1));
-  }
-  u16(): number {
-    return this.view.getUint16(this.at(2), true);
-  }
-  i16(): number {
-    return this.view.getInt16(this.at(2), true);
-  }
+
   u32(): number {
     return this.view.getUint32(this.at(4), true);
-  }
-  i32(): number {
-    return this.view.getInt32(this.at(4), true);
-  }
-  f32(): number {
-    return this.view.getFloat32(this.at(4), true);
-  }
-  f64(): number {
-    return this.view.getFloat64(this.at(8), true);
-  }
-  u64big(): bigint {
-    return this.view.getBigUint64(this.at(8), true);
-  }
-  i64big(): bigint {
-    return this.view.getBigInt64(this.at(8), true);
   }
 
   /** A u64 that is a size, count or offset: must fit in 2^53 (no real file comes near it). */

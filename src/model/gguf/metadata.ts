@@ -3,19 +3,7 @@
  * naming the file, the key and what was found, so architecture code reads like a config and never casts.
  */
 import { ModelFormatError } from '../errors';
-import { type GgufArray, type GgufEntry, GgufValueType, ggufValueTypeName } from './types';
-
-const INTEGER_TYPES = new Set([
-  GgufValueType.Uint8,
-  GgufValueType.Int8,
-  GgufValueType.Uint16,
-  GgufValueType.Int16,
-  GgufValueType.Uint32,
-  GgufValueType.Int32,
-  GgufValueType.Uint64,
-  GgufValueType.Int64,
-]);
-const FLOAT_TYPES = new Set([GgufValueType.Float32, GgufValueType.Float64]);
+import { type GgufArray, type GgufEntry, GgufValueType, ggufValueType, ggufValueTypeName, isGgufNumeric } from './types';
 
 export function describeEntry(entry: GgufEntry): string {
   if (entry.type === GgufValueType.Array) {
@@ -69,7 +57,7 @@ export class GgufMetadata {
   /** Any integer type, as a safe integer number. */
   integer(key: string): number {
     const e = this.required(key);
-    if (!INTEGER_TYPES.has(e.type) || typeof e.value !== 'number') this.wrongType(key, e, 'an integer');
+    if (ggufValueType(e.type).kind !== 'integer' || typeof e.value !== 'number') this.wrongType(key, e, 'an integer');
     return e.value;
   }
 
@@ -80,7 +68,7 @@ export class GgufMetadata {
   /** Any integer or float type. */
   number(key: string): number {
     const e = this.required(key);
-    if (!(INTEGER_TYPES.has(e.type) || FLOAT_TYPES.has(e.type)) || typeof e.value !== 'number') {
+    if (!isGgufNumeric(e.type) || typeof e.value !== 'number') {
       this.wrongType(key, e, 'a number');
     }
     return e.value;
@@ -119,7 +107,7 @@ export class GgufMetadata {
   /** A numeric array (integer or float elements) as numbers; 64-bit integer elements are converted. */
   numberArray(key: string): ArrayLike<number> {
     const a = this.array(key);
-    if (!(INTEGER_TYPES.has(a.elementType) || FLOAT_TYPES.has(a.elementType))) {
+    if (!isGgufNumeric(a.elementType)) {
       this.wrongType(key, this.required(key), 'a numeric array');
     }
     const v = a.values;

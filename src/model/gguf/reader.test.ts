@@ -6,6 +6,7 @@ import { type ByteSource, bytesSource, concatBytes } from '../source';
 import { fileSource } from '../source-node';
 import { readGguf, readTensorBytes } from './reader';
 import { afterString, patched, u32, u64 } from './test-bytes';
+import { formatRefusal } from '../testing/format-refusal';
 import { type GgufFile, GgufValueType } from './types';
 import { encodeGguf, gguf, type GgufWriteTensor } from './writer';
 
@@ -226,14 +227,8 @@ function smallFile(tensors: GgufWriteTensor[] = SUPPORTED.slice(0, 2)): Uint8Arr
   );
 }
 
-async function refusal(bytes: Uint8Array): Promise<ModelFormatError> {
-  const error = await readGguf(bytesSource(bytes, 'bad.gguf')).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ModelFormatError)) throw new Error(`expected a ModelFormatError, got ${String(error)}`);
-  expect(error.message.startsWith('bad.gguf: ')).toBe(true);
-  return error;
+function refusal(bytes: Uint8Array): Promise<ModelFormatError> {
+  return formatRefusal(readGguf(bytesSource(bytes, 'bad.gguf')), 'bad.gguf');
 }
 
 describe('corrupt GGUF files are refused with a specific error', () => {

@@ -7,19 +7,19 @@
 import { ModelFormatError } from '../errors';
 import { ggmlByteSize, ggmlTypeById } from '../ggml-types';
 import type { ByteSource } from '../source';
+import { refuseOverlaps } from '../tensor-extent';
 import { ByteCursor } from './cursor';
 import { GgufMetadata } from './metadata';
 import {
-  FIXED_SIZE,
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_MAGIC,
   type GgufArray,
-  type GgufArrayValue,
   type GgufEntry,
   type GgufFile,
   type GgufScalar,
   type GgufTensorInfo,
   GgufValueType,
+  ggufValueType,
   ggufValueTypeName,
   isGgufValueType,
 } from './types';
@@ -90,23 +90,7 @@ export async function readGguf(source: ByteSource, options: ReadGgufOptions = {}
   return { source, version, alignment, dataOffset, metadata, tensors, tensorByName };
 }
 
-/**
- * The raw (possibly quantized) bytes of one tensor, or of a byte range inside it (to upload a large embedding in
- * slices).
- */
-export async function readTensorBytes(
-  file: GgufFile,
-  tensor: GgufTensorInfo,
-  range: { offset: number; length: number } = { offset: 0, length: tensor.byteSize },
-): Promise<Uint8Array> {
-  if (range.offset < 0 || range.length < 0 || range.offset + range.length > tensor.byteSize) {
-    throw new ModelFormatError(
-      file.source.name,
-      `byte range ${range.offset}+${range.length} is outside tensor '${tensor.name}' (${tensor.byteSize} bytes)`,
-    );
-  }
-  return file.source.read(tensor.fileOffset + range.offset, range.length);
-}
+export { readTensorBytes } from '../tensor-extent';
 
 function alignUp(n: number, alignment: number): number {
   return Math.ceil(n / alignment) * alignment;
@@ -127,33 +111,11 @@ async function readEntry(cur: ByteCursor, type: number): Promise<GgufEntry> {
 }
 
 async function readScalar(cur: ByteCursor, type: Exclude<GgufValueType, GgufValueType.Array>): Promise<GgufScalar> {
-  if (type === GgufValueType.String) return cur.string('string value');
-  const size = FIXED_SIZE[type]!;
-  if (cur.available() < size) await cur.need(size);
-  switch (type) {
-    case GgufValueType.Uint8:
-      return cur.u8();
-    case GgufValueType.Int8:
-      return cur.i8();
-    case GgufValueType.Uint16:
-      return cur.u16();
-    case GgufValueType.Int16:
-      return cur.i16();
-    case GgufValueType.Uint32:
-      return cur.u32();
-    case GgufValueType.Int32:
-      return cur.i32();
-    case GgufValueType.Float32:
-      return cur.f32();
-    case GgufValueType.Float64:
-      return cur.f64();
-    case GgufValueType.Bool:
-      return cur.u8() !== 0;
-    case GgufValueType.Uint64:
-      return safeNumber(cur.u64big());
-    case GgufValueType.Int64:
-      return safeNumber(cur.i64big());
-  }
+  const { fixed } = ggufValueType(type);
+  if (!fixed) return cur.string('string value');
+  if (cur.available() < fixed.size) await cur.need(fixed.size);
+  const value = cur.fixed(fixed);
+  return typeof value === 'bigint' ? safeNumber(value) : value;
 }
 
 function safeNumber(v: bigint): number | bigint {
@@ -165,8 +127,8 @@ async function readArray(cur: ByteCursor, depth: number): Promise<GgufArray> {
   const elementType = cur.u32();
   const count = cur.u64('array length');
   if (!isGgufValueType(elementType)) cur.fail(`array has unknown element type ${elementType}`);
-  const elementSize =
-    FIXED_SIZE[elementType] ?? (elementType === GgufValueType.String ? 8 : MIN_ARRAY_BYTES);
+  const { fixed } = ggufValueType(elementType);
+  const elementSize = fixed?.size ?? (elementType === GgufValueType.String ? 8 : MIN_ARRAY_BYTES);
   if (count * elementSize > cur.remaining) {
     cur.fail(`array<${ggufValueTypeName(elementType)}> of ${count} elements runs past the end of the file`);
   }
@@ -182,38 +144,8 @@ async function readArray(cur: ByteCursor, depth: number): Promise<GgufArray> {
     return { elementType, values };
   }
   await cur.need(count * elementSize);
-  return { elementType, values: typedArray(elementType, cur.bytes(count * elementSize)) };
-}
-
-/** `bytes` is a fresh copy (offset 0), so every typed view below is aligned. */
-function typedArray(type: GgufValueType, bytes: Uint8Array): GgufArrayValue {
-  const b = bytes.buffer as ArrayBuffer;
-  switch (type) {
-    case GgufValueType.Uint8:
-      return bytes;
-    case GgufValueType.Int8:
-      return new Int8Array(b);
-    case GgufValueType.Uint16:
-      return new Uint16Array(b);
-    case GgufValueType.Int16:
-      return new Int16Array(b);
-    case GgufValueType.Uint32:
-      return new Uint32Array(b);
-    case GgufValueType.Int32:
-      return new Int32Array(b);
-    case GgufValueType.Float32:
-      return new Float32Array(b);
-    case GgufValueType.Float64:
-      return new Float64Array(b);
-    case GgufValueType.Uint64:
-      return new BigUint64Array(b);
-    case GgufValueType.Int64:
-      return new BigInt64Array(b);
-    case GgufValueType.Bool:
-      return Array.from(bytes, (x) => x !== 0);
-    default:
-      throw new Error(`unreachable: array of ${ggufValueTypeName(type)}`);
-  }
+  // `bytes` is a fresh copy (offset 0), so every typed view of its buffer is aligned.
+  return { elementType, values: fixed!.array(cur.bytes(count * elementSize).buffer as ArrayBuffer) };
 }
 
 async function readTensorInfo(
@@ -263,12 +195,6 @@ function placeTensors(
     }
     return { ...t, fileOffset };
   });
-  const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1];
-    if (sorted[i].offset < prev.offset + prev.byteSize) {
-      throw new ModelFormatError(source.name, `tensors '${prev.name}' and '${sorted[i].name}' overlap`);
-    }
-  }
+  refuseOverlaps(source.name, tensors);
   return tensors;
 }

@@ -88,41 +88,75 @@ export interface GgufFile {
   tensorByName: Map<string, GgufTensorInfo>;
 }
 
-const TYPE_NAMES: Record<GgufValueType, string> = {
-  [GgufValueType.Uint8]: 'uint8',
-  [GgufValueType.Int8]: 'int8',
-  [GgufValueType.Uint16]: 'uint16',
-  [GgufValueType.Int16]: 'int16',
-  [GgufValueType.Uint32]: 'uint32',
-  [GgufValueType.Int32]: 'int32',
-  [GgufValueType.Float32]: 'float32',
-  [GgufValueType.Bool]: 'bool',
-  [GgufValueType.String]: 'string',
-  [GgufValueType.Array]: 'array',
-  [GgufValueType.Uint64]: 'uint64',
-  [GgufValueType.Int64]: 'int64',
-  [GgufValueType.Float64]: 'float64',
+/** A fixed-size value as it sits in the file: its little-endian accessors and the typed array its arrays become. */
+export interface FixedLayout {
+  size: number;
+  get(view: DataView, at: number): number | bigint | boolean;
+  set(view: DataView, at: number, value: number | bigint | boolean): void;
+  array(buffer: ArrayBuffer): GgufArrayValue;
+}
+
+export interface GgufValueTypeInfo {
+  /** As messages name it ("uint32", "array"). */
+  name: string;
+  kind: 'integer' | 'float' | 'bool' | 'string' | 'array';
+  /** Fixed-size types only: strings and arrays have a variable length. */
+  fixed?: FixedLayout;
+}
+
+type TypedArrayOf = { new (buffer: ArrayBuffer): GgufArrayValue; BYTES_PER_ELEMENT: number };
+
+function numeric(
+  name: string,
+  kind: 'integer' | 'float',
+  array: TypedArrayOf,
+  get: FixedLayout['get'],
+  set: FixedLayout['set'],
+): GgufValueTypeInfo {
+  return { name, kind, fixed: { size: array.BYTES_PER_ELEMENT, get, set, array: (b) => new array(b) } };
+}
+
+/** Every value type's facts in one row, so the reader, the writer and the typed metadata getters cannot disagree. */
+const VALUE_TYPES: Record<GgufValueType, GgufValueTypeInfo> = {
+  [GgufValueType.Uint8]: numeric('uint8', 'integer', Uint8Array, (v, at) => v.getUint8(at), (v, at, x) => v.setUint8(at, Number(x))),
+  [GgufValueType.Int8]: numeric('int8', 'integer', Int8Array, (v, at) => v.getInt8(at), (v, at, x) => v.setInt8(at, Number(x))),
+  [GgufValueType.Uint16]: numeric('uint16', 'integer', Uint16Array, (v, at) => v.getUint16(at, true), (v, at, x) => v.setUint16(at, Number(x), true)),
+  [GgufValueType.Int16]: numeric('int16', 'integer', Int16Array, (v, at) => v.getInt16(at, true), (v, at, x) => v.setInt16(at, Number(x), true)),
+  [GgufValueType.Uint32]: numeric('uint32', 'integer', Uint32Array, (v, at) => v.getUint32(at, true), (v, at, x) => v.setUint32(at, Number(x), true)),
+  [GgufValueType.Int32]: numeric('int32', 'integer', Int32Array, (v, at) => v.getInt32(at, true), (v, at, x) => v.setInt32(at, Number(x), true)),
+  [GgufValueType.Float32]: numeric('float32', 'float', Float32Array, (v, at) => v.getFloat32(at, true), (v, at, x) => v.setFloat32(at, Number(x), true)),
+  [GgufValueType.Bool]: {
+    name: 'bool',
+    kind: 'bool',
+    // One byte, 0 or 1.
+    fixed: {
+      size: 1,
+      get: (v, at) => v.getUint8(at) !== 0,
+      set: (v, at, x) => v.setUint8(at, x ? 1 : 0),
+      array: (b) => Array.from(new Uint8Array(b), (x) => x !== 0),
+    },
+  },
+  [GgufValueType.String]: { name: 'string', kind: 'string' },
+  [GgufValueType.Array]: { name: 'array', kind: 'array' },
+  [GgufValueType.Uint64]: numeric('uint64', 'integer', BigUint64Array, (v, at) => v.getBigUint64(at, true), (v, at, x) => v.setBigUint64(at, BigInt(x), true)),
+  [GgufValueType.Int64]: numeric('int64', 'integer', BigInt64Array, (v, at) => v.getBigInt64(at, true), (v, at, x) => v.setBigInt64(at, BigInt(x), true)),
+  [GgufValueType.Float64]: numeric('float64', 'float', Float64Array, (v, at) => v.getFloat64(at, true), (v, at, x) => v.setFloat64(at, Number(x), true)),
 };
 
+export function ggufValueType(type: GgufValueType): GgufValueTypeInfo {
+  return VALUE_TYPES[type];
+}
+
 export function ggufValueTypeName(type: GgufValueType): string {
-  return TYPE_NAMES[type] ?? `unknown(${type})`;
+  return VALUE_TYPES[type]?.name ?? `unknown(${type})`;
 }
 
 export function isGgufValueType(n: number): n is GgufValueType {
   return Number.isInteger(n) && n >= 0 && n <= 12;
 }
 
-/** Byte size of fixed-size scalar types; strings and arrays are variable. */
-export const FIXED_SIZE: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.Uint8]: 1,
-  [GgufValueType.Int8]: 1,
-  [GgufValueType.Bool]: 1,
-  [GgufValueType.Uint16]: 2,
-  [GgufValueType.Int16]: 2,
-  [GgufValueType.Uint32]: 4,
-  [GgufValueType.Int32]: 4,
-  [GgufValueType.Float32]: 4,
-  [GgufValueType.Uint64]: 8,
-  [GgufValueType.Int64]: 8,
-  [GgufValueType.Float64]: 8,
-};
+/** Integer and float types: what a metadata getter asking for a number accepts. */
+export function isGgufNumeric(type: GgufValueType): boolean {
+  const { kind } = VALUE_TYPES[type];
+  return kind === 'integer' || kind === 'float';
+}

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { f32ToBf16Bytes, f32ToF16Bytes, floatBytesToF32 } from '../dtype';
-import { ModelFormatError } from '../errors';
 import { type ByteSource, bytesSource, concatBytes } from '../source';
 import { fileSource } from '../source-node';
+import { formatRefusal } from '../testing/format-refusal';
 import { readSafetensors, readSafetensorsTensorBytes } from './reader';
 import type { SafetensorsFile } from './types';
 import { encodeSafetensors, type SafetensorsWriteTensor } from './writer';
@@ -83,13 +83,7 @@ function withHeader(header: unknown, dataBytes = 64): Uint8Array {
 }
 
 async function refusal(bytes: Uint8Array): Promise<string> {
-  const error = await readSafetensors(bytesSource(bytes, 'bad.safetensors')).then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ModelFormatError)) throw new Error(`expected a ModelFormatError, got ${String(error)}`);
-  expect(error.message.startsWith('bad.safetensors: ')).toBe(true);
-  return error.message;
+  return (await formatRefusal(readSafetensors(bytesSource(bytes, 'bad.safetensors')), 'bad.safetensors')).message;
 }
 
 describe('corrupt safetensors files are refused with a specific error', () => {

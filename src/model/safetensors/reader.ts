@@ -4,6 +4,7 @@
  */
 import { ModelFormatError } from '../errors';
 import type { ByteSource } from '../source';
+import { refuseOverlaps } from '../tensor-extent';
 import {
   DTYPE_BYTES,
   type SafetensorsDtype,
@@ -53,11 +54,7 @@ export async function readSafetensors(source: ByteSource): Promise<SafetensorsFi
     tensors.push(parseEntry(name, entry, dataOffset, dataSize, fail));
   }
 
-  const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1];
-    if (sorted[i].offset < prev.offset + prev.byteSize) fail(`tensors '${prev.name}' and '${sorted[i].name}' overlap`);
-  }
+  refuseOverlaps(source.name, tensors);
   return { source, dataOffset, metadata, tensors, tensorByName: new Map(tensors.map((t) => [t.name, t])) };
 }
 
@@ -100,17 +97,4 @@ function parseEntry(
   };
 }
 
-/** Raw little-endian bytes of one tensor, or of a byte range inside it. */
-export async function readSafetensorsTensorBytes(
-  file: SafetensorsFile,
-  tensor: SafetensorsTensorInfo,
-  range: { offset: number; length: number } = { offset: 0, length: tensor.byteSize },
-): Promise<Uint8Array> {
-  if (range.offset < 0 || range.length < 0 || range.offset + range.length > tensor.byteSize) {
-    throw new ModelFormatError(
-      file.source.name,
-      `byte range ${range.offset}+${range.length} is outside tensor '${tensor.name}' (${tensor.byteSize} bytes)`,
-    );
-  }
-  return file.source.read(tensor.fileOffset + range.offset, range.length);
-}
+export { readTensorBytes as readSafetensorsTensorBytes } from '../tensor-extent';

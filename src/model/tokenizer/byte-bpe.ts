@@ -4,7 +4,7 @@
  * space), and adjacent symbols are merged in the order of `tokenizer.ggml.merges` until no listed merge applies.
  */
 import { mergeSymbols } from './merge-queue';
-import { ByteSink, type GgufVocab, TokenType, utf8Bytes } from './gguf-vocab';
+import { type GgufVocab, TokenType, utf8Bytes } from './gguf-vocab';
 import type { PreTokenizer } from './pretokenize';
 
 /**
@@ -54,25 +54,16 @@ export class ByteBpeModel {
   }
 
   decode(ids: readonly number[], skipSpecial: boolean): string {
-    const { vocab } = this;
-    const sink = new ByteSink();
-    for (const id of ids) {
-      vocab.checkId(id);
-      const text = vocab.tokens[id];
-      if (vocab.special.has(id)) {
-        if (!skipSpecial) sink.pushAll(utf8Bytes(text));
-      } else if (vocab.types[id] === TokenType.UserDefined) {
-        // Added tokens are stored as plain text, not byte-mapped.
-        sink.pushAll(utf8Bytes(text));
-      } else {
-        for (const ch of text) {
-          const byte = UNICODE_TO_BYTE.get(ch);
-          if (byte !== undefined) sink.push(byte);
-          else sink.pushAll(utf8Bytes(ch));
-        }
+    const { types } = this.vocab;
+    return this.vocab.decodeWith(ids, skipSpecial, (id, text, sink) => {
+      // Added tokens are stored as plain text, not byte-mapped.
+      if (types[id] === TokenType.UserDefined) return sink.pushAll(utf8Bytes(text));
+      for (const ch of text) {
+        const byte = UNICODE_TO_BYTE.get(ch);
+        if (byte !== undefined) sink.push(byte);
+        else sink.pushAll(utf8Bytes(ch));
       }
-    }
-    return sink.text();
+    });
   }
 
   private encodeWord(word: string): number[] {

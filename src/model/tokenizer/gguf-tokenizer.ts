@@ -5,19 +5,13 @@
  * scores and token types, not a tokenizer.json.
  */
 import { ModelFormatError } from '../errors';
+import { assembleTokenizer, type TokenizerCore } from './assemble';
 import { ByteBpeModel } from './byte-bpe';
 import { type GgufTokenizerSource, GgufVocab } from './gguf-vocab';
 import { choosePreTokenizer } from './pretokenize';
 import { SpecialSplitter } from './special-split';
 import { SpmModel } from './spm';
-import { createStreamDecoder } from './stream-decoder';
-import {
-  collectEosIds,
-  type DecodeOptions,
-  type EncodeOptions,
-  type StreamDecoder,
-  type Tokenizer,
-} from './types';
+import type { DecodeOptions, Tokenizer } from './types';
 
 export type { GgufTokenizerSource } from './gguf-vocab';
 
@@ -45,42 +39,33 @@ export function createGgufTokenizer(source: GgufTokenizerSource, file = 'model.g
     if (warning) warnings.push(warning);
     model = new ByteBpeModel(vocab, preTokenizer);
   }
-  return new GgufTokenizer(vocab, model, warnings);
+  return assembleTokenizer(
+    {
+      vocabSize: vocab.tokens.length,
+      bosId: vocab.bosId,
+      eosId: vocab.eosId,
+      padId: vocab.padId,
+      unkId: vocab.unkId,
+      specialIds: [...vocab.special].sort((a, b) => a - b),
+      addBosByDefault: (source.addBos ?? source.model === 'llama') && vocab.bosId !== null,
+      addEosByDefault: (source.addEos ?? false) && vocab.eosId !== null,
+      warnings,
+    },
+    new GgufCore(vocab, model),
+  );
 }
 
-class GgufTokenizer implements Tokenizer {
-  readonly vocabSize: number;
-  readonly bosId: number | null;
-  readonly eosId: number | null;
-  readonly padId: number | null;
-  readonly unkId: number | null;
-  readonly eosIds: readonly number[];
-  readonly specialIds: readonly number[];
-  readonly addBosByDefault: boolean;
-  readonly addEosByDefault: boolean;
+class GgufCore implements TokenizerCore {
   private readonly splitter: SpecialSplitter;
 
   constructor(
     private readonly vocab: GgufVocab,
     private readonly model: SpmModel | ByteBpeModel,
-    readonly warnings: readonly string[],
   ) {
-    const { source } = vocab;
-    this.vocabSize = vocab.tokens.length;
-    this.bosId = vocab.bosId;
-    this.eosId = vocab.eosId;
-    this.padId = vocab.padId;
-    this.unkId = vocab.unkId;
-    this.specialIds = [...vocab.special].sort((a, b) => a - b);
-    this.eosIds = collectEosIds(this.eosId, (t) => this.tokenId(t));
-    this.addBosByDefault = (source.addBos ?? source.model === 'llama') && this.bosId !== null;
-    this.addEosByDefault = (source.addEos ?? false) && this.eosId !== null;
     this.splitter = new SpecialSplitter(vocab.parsedSpecials);
   }
 
-  encode(text: string, options: EncodeOptions = {}): number[] {
-    const out: number[] = [];
-    if ((options.addBos ?? this.addBosByDefault) && this.bosId !== null) out.push(this.bosId);
+  encodeText(text: string, out: number[]): void {
     let startsSegment = true;
     for (const fragment of this.splitter.split(text)) {
       if (fragment.kind === 'token') {
@@ -92,16 +77,10 @@ class GgufTokenizer implements Tokenizer {
       else this.model.encodeText(fragment.text, out);
       startsSegment = false;
     }
-    if ((options.addEos ?? this.addEosByDefault) && this.eosId !== null) out.push(this.eosId);
-    return out;
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     return this.model.decode(ids, options.skipSpecial ?? false);
-  }
-
-  createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
-    return createStreamDecoder((ids, o) => this.decode(ids, o), options);
   }
 
   tokenId(token: string): number | undefined {

@@ -116,6 +116,25 @@ export class GgufVocab {
       throw new TokenizerError(`token id ${id} is outside the vocabulary (0..${this.tokens.length - 1})`);
     }
   }
+
+  /**
+   * Ids → text, the part both GGUF algorithms share: every id checked, a special token written as stored (or left
+   * out), and every other token's bytes given by `writePiece`, which knows how its algorithm spells them.
+   */
+  decodeWith(
+    ids: readonly number[],
+    skipSpecial: boolean,
+    writePiece: (id: number, text: string, sink: ByteSink) => void,
+  ): string {
+    const sink = new ByteSink();
+    for (const id of ids) {
+      this.checkId(id);
+      const text = this.tokens[id];
+      if (!this.special.has(id)) writePiece(id, text, sink);
+      else if (!skipSpecial) sink.pushAll(utf8Bytes(text));
+    }
+    return sink.text();
+  }
 }
 
 const utf8 = new TextEncoder();

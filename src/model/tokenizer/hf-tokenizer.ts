@@ -6,16 +6,9 @@
  */
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ModelFormatError } from '../errors';
-import { createStreamDecoder } from './stream-decoder';
+import { assembleTokenizer, type TokenizerCore } from './assemble';
 import { parseJsonObject, parseTokenizerConfig, type TokenizerConfig } from './tokenizer-config';
-import {
-  collectEosIds,
-  type DecodeOptions,
-  type EncodeOptions,
-  type StreamDecoder,
-  type Tokenizer,
-  TokenizerError,
-} from './types';
+import { type DecodeOptions, type Tokenizer, type TokenizerFacts, TokenizerError } from './types';
 
 export interface TokenizerJsonFiles {
   /** tokenizer.json, as text or parsed. */
@@ -41,7 +34,8 @@ export function fromTokenizerJson(files: TokenizerJsonFiles): Tokenizer {
   } catch (e) {
     throw new ModelFormatError(file, `could not be loaded: ${(e as Error).message}`);
   }
-  return new HfBackedTokenizer(hf, config, model);
+  const facts = readFacts(hf, config, model);
+  return assembleTokenizer(facts, new HfCore(hf, facts.vocabSize, new Set(facts.specialIds)));
 }
 
 function toConfig(config: TokenizerJsonFiles['config'], file: string): TokenizerConfig | null {
@@ -50,53 +44,53 @@ function toConfig(config: TokenizerJsonFiles['config'], file: string): Tokenizer
   return parseTokenizerConfig(config as string | object, file);
 }
 
-class HfBackedTokenizer implements Tokenizer {
-  readonly vocabSize: number;
-  readonly bosId: number | null;
-  readonly eosId: number | null;
-  readonly padId: number | null;
-  readonly unkId: number | null;
-  readonly eosIds: readonly number[];
-  readonly specialIds: readonly number[];
-  readonly addBosByDefault: boolean;
-  readonly addEosByDefault: boolean;
-  readonly warnings: readonly string[] = [];
-  private readonly special: Set<number>;
+/**
+ * The special ids and default framing: the added tokens marked special, the config's named tokens, and whatever
+ * the file's post-processor adds around a one-character text (which tells the default BOS/EOS behaviour).
+ */
+function readFacts(
+  hf: HfTokenizer,
+  config: TokenizerConfig | null,
+  model: Record<string, unknown>,
+): Omit<TokenizerFacts, 'eosIds'> {
+  let maxId = -1;
+  for (const id of hf.get_vocab(true).values()) maxId = Math.max(maxId, id);
+  const special = new Set([...hf.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
 
+  const plain = hf.encode('a', { add_special_tokens: false }).ids;
+  const framed = hf.encode('a', { add_special_tokens: true }).ids;
+  const at = indexOfRun(framed, plain);
+  const addedBos = at > 0 ? framed[at - 1] : null;
+  const addedEos = at >= 0 && at + plain.length < framed.length ? framed[at + plain.length] : null;
+
+  const idOf = (token: string | null | undefined) => (token ? (hf.token_to_id(token) ?? null) : null);
+  const bosId = idOf(config?.bosToken) ?? addedBos;
+  const eosId = idOf(config?.eosToken) ?? addedEos;
+  const padId = idOf(config?.padToken);
+  const unkId = idOf(config?.unkToken) ?? idOf(typeof model.unk_token === 'string' ? model.unk_token : null);
+  for (const id of [bosId, eosId, padId, unkId]) if (id !== null) special.add(id);
+  return {
+    vocabSize: maxId + 1,
+    bosId,
+    eosId,
+    padId,
+    unkId,
+    specialIds: [...special].sort((a, b) => a - b),
+    addBosByDefault: addedBos !== null && addedBos === bosId,
+    addEosByDefault: addedEos !== null && addedEos === eosId,
+    warnings: [],
+  };
+}
+
+class HfCore implements TokenizerCore {
   constructor(
     private readonly hf: HfTokenizer,
-    config: TokenizerConfig | null,
-    model: Record<string, unknown>,
-  ) {
-    let maxId = -1;
-    for (const id of hf.get_vocab(true).values()) maxId = Math.max(maxId, id);
-    this.vocabSize = maxId + 1;
-    this.special = new Set([...hf.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
+    private readonly vocabSize: number,
+    private readonly special: ReadonlySet<number>,
+  ) {}
 
-    // What the file's post-processor adds around a one-character text tells the default BOS/EOS behaviour.
-    const plain = hf.encode('a', { add_special_tokens: false }).ids;
-    const framed = hf.encode('a', { add_special_tokens: true }).ids;
-    const at = indexOfRun(framed, plain);
-    const addedBos = at > 0 ? framed[at - 1] : null;
-    const addedEos = at >= 0 && at + plain.length < framed.length ? framed[at + plain.length] : null;
-
-    const idOf = (token: string | null | undefined) => (token ? (hf.token_to_id(token) ?? null) : null);
-    this.bosId = idOf(config?.bosToken) ?? addedBos;
-    this.eosId = idOf(config?.eosToken) ?? addedEos;
-    this.padId = idOf(config?.padToken);
-    this.unkId = idOf(config?.unkToken) ?? idOf(typeof model.unk_token === 'string' ? model.unk_token : null);
-    this.addBosByDefault = addedBos !== null && addedBos === this.bosId;
-    this.addEosByDefault = addedEos !== null && addedEos === this.eosId;
-    for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) this.special.add(id);
-    this.specialIds = [...this.special].sort((a, b) => a - b);
-    this.eosIds = collectEosIds(this.eosId, (t) => this.tokenId(t));
-  }
-
-  encode(text: string, options: EncodeOptions = {}): number[] {
-    const ids = this.hf.encode(text, { add_special_tokens: false }).ids;
-    if ((options.addBos ?? this.addBosByDefault) && this.bosId !== null) ids.unshift(this.bosId);
-    if ((options.addEos ?? this.addEosByDefault) && this.eosId !== null) ids.push(this.eosId);
-    return ids;
+  encodeText(text: string, out: number[]): void {
+    for (const id of this.hf.encode(text, { add_special_tokens: false }).ids) out.push(id);
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
@@ -111,10 +105,6 @@ class HfBackedTokenizer implements Tokenizer {
       skip_special_tokens: options.skipSpecial ?? false,
       clean_up_tokenization_spaces: false,
     });
-  }
-
-  createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
-    return createStreamDecoder((ids, o) => this.decode(ids, o), options);
   }
 
   tokenId(token: string): number | undefined {

@@ -5,7 +5,7 @@
  * is a token. A code point that is not a token is spelled as its UTF-8 bytes with the <0xNN> byte tokens.
  */
 import { mergeSymbols } from './merge-queue';
-import { ByteSink, type GgufVocab, utf8Bytes } from './gguf-vocab';
+import { type GgufVocab, utf8Bytes } from './gguf-vocab';
 
 const SPACE = '\u2581';
 
@@ -41,20 +41,11 @@ export class SpmModel {
   }
 
   decode(ids: readonly number[], skipSpecial: boolean): string {
-    const { vocab } = this;
-    const sink = new ByteSink();
-    for (const id of ids) {
-      vocab.checkId(id);
-      const text = vocab.tokens[id];
-      if (vocab.special.has(id)) {
-        if (!skipSpecial) sink.pushAll(utf8Bytes(text));
-      } else if (vocab.byteOf[id] >= 0) {
-        sink.push(vocab.byteOf[id]);
-      } else {
-        sink.pushAll(utf8Bytes(text.replaceAll(SPACE, ' ')));
-      }
-    }
-    const text = sink.text();
+    const { byteOf } = this.vocab;
+    const text = this.vocab.decodeWith(ids, skipSpecial, (id, piece, sink) => {
+      if (byteOf[id] >= 0) sink.push(byteOf[id]);
+      else sink.pushAll(utf8Bytes(piece.replaceAll(SPACE, ' ')));
+    });
     // Undo the "▁" that encoding put in front (Hugging Face's Strip decoder removes one leading space).
     return this.addSpacePrefix && text.startsWith(' ') ? text.slice(1) : text;
   }

@@ -26,7 +26,8 @@ export interface StreamDecoder {
   flush(): string;
 }
 
-export interface Tokenizer {
+/** What a tokenizer knows once it has loaded: its vocabulary's size, its special ids and how it frames text. */
+export interface TokenizerFacts {
   /** Number of embedding rows the ids index: highest id + 1. */
   readonly vocabSize: number;
   readonly bosId: number | null;
@@ -41,7 +42,9 @@ export interface Tokenizer {
   readonly addEosByDefault: boolean;
   /** Problems worth showing the user that did not stop loading (e.g. an unknown pre-tokenizer). */
   readonly warnings: readonly string[];
+}
 
+export interface Tokenizer extends TokenizerFacts {
   /** Text → ids. Special-token strings in the text ("<|im_end|>") become their single ids. */
   encode(text: string, options?: EncodeOptions): number[];
   /** Ids → text. Throws `TokenizerError` for an id outside the vocabulary. */

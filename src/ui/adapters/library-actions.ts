@@ -7,8 +7,7 @@ import type { LoraBaseShape } from '../../adapters/lora-weights';
 import { ARCHITECTURES } from '../../model/config';
 import { deleteAdapter, listAdapters, renameAdapter, type AdapterRecord } from '../../library/adapter-library';
 import { ggufLora, type LoadedBase, peftZip } from '../../library/adapter-exports';
-import { EngineRequestError } from '../../worker/client';
-import { importAdapterFiles, LibraryRequestError, mergeAdapter } from '../../worker/library-client';
+import { engineProblem } from '../../worker/client';
 import type { LibraryProblemKind } from '../../worker/library-protocol';
 import type { FolderFile } from '../../worker/protocol';
 import { engineClient } from '../engineBridge';
@@ -31,8 +30,10 @@ const TITLES: Record<LibraryProblemKind, string> = {
 };
 
 function shown(error: unknown, fallbackTitle: string): ShownProblem {
-  if (error instanceof LibraryRequestError) return { title: TITLES[error.problem.kind], message: error.problem.message };
-  if (error instanceof EngineRequestError) return { title: 'The engine is not running', message: `${error.message} (see Device)` };
+  const library = engineProblem(error, 'library');
+  if (library) return { title: TITLES[library.kind], message: library.message };
+  const device = engineProblem(error, 'device');
+  if (device) return { title: 'The engine is not running', message: `${device.message} (see Device)` };
   return { title: fallbackTitle, message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -61,7 +62,7 @@ export async function importUpload(files: FolderFile[]): Promise<void> {
   }
   store.adapterImportStarted(label);
   try {
-    useStudio.getState().adapterImported(await importAdapterFiles(client, label, files));
+    useStudio.getState().adapterImported(await client.call('library-import', { label, files }));
   } catch (error) {
     useStudio.getState().adapterImportFailed(label, shown(error, TITLES.internal));
   }
@@ -126,7 +127,7 @@ export function exportAdapter(record: AdapterRecord, kind: 'peft' | 'gguf' | 'me
       else {
         const client = engineClient();
         if (!client) throw new Error('The engine worker did not start (see Device).');
-        blob = await mergeAdapter(client, record.id);
+        blob = await client.call('library-merge', { adapterId: record.id });
       }
       downloadBlob(blob, exportFileName(record.name, kind));
     },

@@ -5,14 +5,16 @@
  */
 import { type ComparisonRecord, CompareHistory, newComparisonId } from '../../library/compare-history';
 import { listAdapters } from '../../library/adapter-library';
-import { EngineRequestError, EngineTaskError } from '../../worker/client';
-import { CompareFailedError, compareEvaluate, compareGenerate } from '../../worker/compare-client';
+import { engineProblem } from '../../worker/client';
+import { compareEvaluate, compareGenerate } from '../../worker/compare-client';
 import type { CompareDatasetSource, CompareProblemKind } from '../../worker/compare-protocol';
 import type { GenerationProgress } from '../../worker/protocol';
-import { engineClient } from '../engineBridge';
+import { engineClient, settingsAsShown } from '../engineBridge';
 import { parseForm } from '../playground/settings';
 import type { ShownProblem } from '../stores/playgroundSlice';
 import { useStudio } from '../stores/studio';
+import { StoppableRun } from '../stoppable-run';
+import { TASK_PROBLEM_TITLES } from '../task-problem-titles';
 import { throttleLatest } from '../throttle';
 import { waitingColumns } from './column-views';
 import { columnsOf, parseEvalForm } from './compare-form';
@@ -21,31 +23,28 @@ import { evaluationOf, recordOfRun, withEvaluation } from './history-record';
 const PROGRESS_INTERVAL_MS = 100;
 
 const history = new CompareHistory();
-let comparison: AbortController | null = null;
-let evaluation: AbortController | null = null;
+const comparison = new StoppableRun();
+const evaluation = new StoppableRun();
 /** The file picked for the evaluation (Files are not store data). */
 let evalFile: File | null = null;
 /** The last comparison saved from this view: an evaluation of the same columns is added to it. */
 let current: ComparisonRecord | null = null;
 
 const TITLES: Record<CompareProblemKind, string> = {
+  ...TASK_PROBLEM_TITLES,
   'adapter-mismatch': 'This adapter is for another base model',
   'adapter-missing': 'An adapter could not be read',
   dataset: 'This dataset cannot be used',
+  // A comparison reads adapter files too, and the base is one column among several.
   'model-format': 'A file could not be read',
-  'bundled-unavailable': 'The bundled model could not be fetched',
   'no-model': 'No base model is loaded',
-  prompt: 'The prompt cannot be used',
-  sampling: 'A sampling setting is out of range',
-  'chat-template': 'The chat template failed',
-  gpu: 'The GPU refused the work',
-  internal: 'The engine hit an unexpected error',
 };
 
 function problemOf(error: unknown): ShownProblem {
-  if (error instanceof CompareFailedError) return { title: TITLES[error.problem.kind], message: error.problem.message };
-  if (error instanceof EngineTaskError) return { title: TITLES[error.problem.kind], message: error.problem.message };
-  if (error instanceof EngineRequestError) return { title: 'The engine has no GPU device', message: `${error.failure.message} (see Device)` };
+  const problem = engineProblem(error, 'compare') ?? engineProblem(error, 'task');
+  if (problem) return { title: TITLES[problem.kind], message: problem.message };
+  const device = engineProblem(error, 'device');
+  if (device) return { title: 'The engine has no GPU device', message: `${device.message} (see Device)` };
   return { title: 'Something went wrong', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -105,46 +104,39 @@ export async function startComparison(): Promise<void> {
   }
   const { settings } = parsed;
   const model = state.model.summary.name;
-  const controller = new AbortController();
-  comparison = controller;
-  state.compareStarted(settings, waitingColumns(columns));
-  const progress = throttleLatest(
-    (p: { column: number; progress: GenerationProgress }) => useStudio.getState().compareProgressed(p.column, p.progress),
-    PROGRESS_INTERVAL_MS,
-  );
-  try {
-    const result = await compareGenerate(
-      client,
-      settings,
-      columns,
-      {
-        onToken: (column, p) => progress.push({ column, progress: p }),
-        onColumnDone: (column, outcome) => {
-          progress.cancel();
-          useStudio.getState().compareColumnDone(column, outcome);
+  await comparison.run(
+    async (signal, isCurrent) => {
+      state.compareStarted(settings, waitingColumns(columns));
+      const progress = throttleLatest(
+        (p: { column: number; progress: GenerationProgress }) => useStudio.getState().compareProgressed(p.column, p.progress),
+        PROGRESS_INTERVAL_MS,
+      );
+      const result = await compareGenerate(
+        client,
+        settings,
+        columns,
+        {
+          onToken: (column, p) => progress.push({ column, progress: p }),
+          onColumnDone: (column, outcome) => {
+            progress.cancel();
+            useStudio.getState().compareColumnDone(column, outcome);
+          },
         },
-      },
-      controller.signal,
-    );
-    progress.cancel();
-    if (comparison !== controller) return;
-    useStudio.getState().compareFinished(result.stopped);
-    const run = useStudio.getState().compareRun;
-    const record = run.status === 'done' && !run.stopped ? recordOfRun(newComparisonId(), Date.now(), model, settings, run.columns) : null;
-    if (record && (await saveToHistory(record))) current = record;
-  } catch (error) {
-    progress.cancel();
-    if (comparison === controller) useStudio.getState().compareFailed(problemOf(error));
-  } finally {
-    if (comparison === controller) comparison = null;
-  }
+        signal,
+      ).finally(() => progress.cancel());
+      if (!isCurrent()) return;
+      useStudio.getState().compareFinished(result.stopped);
+      const run = useStudio.getState().compareRun;
+      const record = run.status === 'done' && !run.stopped ? recordOfRun(newComparisonId(), Date.now(), model, settings, run.columns) : null;
+      if (record && (await saveToHistory(record))) current = record;
+    },
+    (error) => useStudio.getState().compareFailed(problemOf(error)),
+  );
 }
 
 /** Stops the comparison after its current token; later columns are skipped, and nothing is saved. */
 export function stopComparison(): void {
-  if (!comparison || comparison.signal.aborted) return;
-  comparison.abort();
-  useStudio.getState().compareStopping();
+  comparison.stop(() => useStudio.getState().compareStopping());
 }
 
 /** The evaluation's dataset: the sample, or a file the user picked. */
@@ -166,36 +158,32 @@ export async function startEvaluation(): Promise<void> {
   }
   const source: CompareDatasetSource =
     state.compareEvalDataset.kind === 'file' && evalFile ? { kind: 'file', file: evalFile } : { kind: 'sample' };
-  const controller = new AbortController();
-  evaluation = controller;
-  state.compareEvalStarted(columns.map((c) => ({ label: c.label, adapterId: c.adapterId })));
-  const progress = throttleLatest(useStudio.getState().compareEvalProgressed, PROGRESS_INTERVAL_MS);
-  try {
-    const summary = await compareEvaluate(client, source, parsed.settings, columns, progress.push, controller.signal);
-    progress.cancel();
-    if (evaluation !== controller) return;
-    if (!summary) {
-      useStudio.getState().compareEvalCancelled();
-      return;
-    }
-    // Only the comparison of this very base and these adapters gets the table.
-    const sameBase = current !== null && state.model.status === 'ready' && current.model === state.model.summary.name;
-    const joined = current && sameBase ? withEvaluation(current, columns, evaluationOf(summary, columns, parsed.settings.seqLen)) : null;
-    const saved = joined ? await saveToHistory(joined) : false;
-    if (saved) current = joined;
-    useStudio.getState().compareEvalDone(summary, parsed.settings.seqLen, saved);
-  } catch (error) {
-    progress.cancel();
-    if (evaluation === controller) useStudio.getState().compareEvalFailed(problemOf(error));
-  } finally {
-    if (evaluation === controller) evaluation = null;
-  }
+  await evaluation.run(
+    async (signal, isCurrent) => {
+      state.compareEvalStarted(columns.map((c) => ({ label: c.label, adapterId: c.adapterId })));
+      const progress = throttleLatest(useStudio.getState().compareEvalProgressed, PROGRESS_INTERVAL_MS);
+      const mapping = mappingAsShown(source);
+      const summary = await compareEvaluate(client, source, parsed.settings, columns, mapping, progress.push, signal).finally(() =>
+        progress.cancel(),
+      );
+      if (!isCurrent()) return;
+      if (!summary) {
+        useStudio.getState().compareEvalCancelled();
+        return;
+      }
+      // Only the comparison of this very base and these adapters gets the table.
+      const sameBase = current !== null && state.model.status === 'ready' && current.model === state.model.summary.name;
+      const joined = current && sameBase ? withEvaluation(current, columns, evaluationOf(summary, columns, parsed.settings.seqLen)) : null;
+      const saved = joined ? await saveToHistory(joined) : false;
+      if (saved) current = joined;
+      useStudio.getState().compareEvalDone(summary, parsed.settings.seqLen, saved);
+    },
+    (error) => useStudio.getState().compareEvalFailed(problemOf(error)),
+  );
 }
 
 export function cancelEvaluation(): void {
-  if (!evaluation || evaluation.signal.aborted) return;
-  evaluation.abort();
-  useStudio.getState().compareEvalCancelling();
+  evaluation.stop(() => useStudio.getState().compareEvalCancelling());
 }
 
 export async function openHistoryEntry(id: string): Promise<void> {
@@ -216,4 +204,9 @@ export async function deleteHistoryEntry(id: string): Promise<void> {
   } catch (error) {
     useStudio.getState().compareHistoryProblemShown(storageProblem('comparison history', error));
   }
+}
+
+/** The Datasets view's column mapping when the evaluated dataset is the one open there (the file, or the sample). */
+function mappingAsShown(source: CompareDatasetSource): Readonly<Record<string, string>> {
+  return settingsAsShown(source)?.mapping ?? {};
 }

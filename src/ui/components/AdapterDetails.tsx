@@ -1,6 +1,7 @@
 import type { AdapterReport } from '../../gpu/device';
 import { OPTIONAL_FEATURES } from '../../gpu/device';
 import { formatBytes, formatCount } from '../format';
+import { FactList } from './FactList';
 
 type LimitName = keyof AdapterReport['limits'];
 
@@ -48,14 +49,7 @@ export function AdapterDetails({ report }: { report: AdapterReport }) {
       <div className="adapter-grid">
         <div>
           <h4>Identity</h4>
-          <dl className="facts">
-            {identity.map(([term, value]) => (
-              <div key={term}>
-                <dt>{term}</dt>
-                <dd>{value}</dd>
-              </div>
-            ))}
-          </dl>
+          <FactList facts={identity} className="facts" />
           <h4 id="optional-features-title">Optional features</h4>
           <ul className="feature-list" aria-labelledby="optional-features-title">
             {OPTIONAL_FEATURES.map((feature) => {

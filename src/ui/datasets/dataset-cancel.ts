@@ -6,5 +6,5 @@
 import { engineClient } from '../engineBridge';
 
 export function cancelDatasetRequest(request: number): void {
-  engineClient()?.send({ kind: 'cancel', target: request });
+  engineClient()?.notify('cancel', { target: request });
 }

@@ -5,8 +5,8 @@
  */
 import { entryLabel } from '../../hub/cache-manifest';
 import type { CacheEntryInfo, HubModelRequest } from '../../hub/types';
-import type { EngineClient } from '../../worker/client';
-import { deleteHubCacheEntry, downloadFromHub, HubRequestError, listHubCache, modelCard, type DownloadHandle } from '../../worker/hub-client';
+import { type EngineClient, engineProblem } from '../../worker/client';
+import { downloadFromHub, type DownloadHandle } from '../../worker/hub-client';
 import type { HubProblemKind } from '../../worker/hub-protocol';
 import { engineClient, loadModel, onEngineConnected } from '../engineBridge';
 import type { ShownProblem } from '../stores/playgroundSlice';
@@ -30,7 +30,8 @@ const TITLES: Record<HubProblemKind, string> = {
 };
 
 function problemOf(error: unknown): ShownProblem {
-  if (error instanceof HubRequestError) return { title: TITLES[error.problem.kind], message: error.problem.message };
+  const hub = engineProblem(error, 'hub');
+  if (hub) return { title: TITLES[hub.kind], message: hub.message };
   return { title: TITLES.internal, message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -40,7 +41,7 @@ let download: DownloadHandle | null = null;
 export async function refreshHubCache(client: EngineClient | null = engineClient()): Promise<void> {
   if (!client) return;
   try {
-    const listing = await listHubCache(client);
+    const listing = await client.call('hub-list', {});
     if (engineClient() === client) useStudio.getState().hubCacheListed(listing);
   } catch (error) {
     if (engineClient() === client) useStudio.getState().hubCacheFailed({ title: 'The model cache cannot be read', message: problemOf(error).message });
@@ -101,7 +102,7 @@ export async function deleteCached(entry: CacheEntryInfo): Promise<void> {
   if (!client) return;
   useStudio.getState().hubCacheProblemShown(null);
   try {
-    const listing = await deleteHubCacheEntry(client, entry.key);
+    const listing = await client.call('hub-delete', { key: entry.key });
     useStudio.getState().hubCacheListed(listing);
   } catch (error) {
     const problem = problemOf(error);
@@ -112,7 +113,7 @@ export async function deleteCached(entry: CacheEntryInfo): Promise<void> {
 async function fetchModelCard(client: EngineClient, model: string): Promise<void> {
   useStudio.getState().modelCardLoading(model);
   try {
-    const card = await modelCard(client);
+    const card = await client.call('hub-model-card', {});
     const state = useStudio.getState();
     if (state.model.status === 'ready' && state.model.summary.name === card.model) state.modelCardReady(card.model, card.training);
   } catch (error) {

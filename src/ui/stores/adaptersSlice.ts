@@ -5,12 +5,10 @@
  */
 import type { StateCreator } from 'zustand';
 import type { AdapterRecord } from '../../library/adapter-library';
+import type { Listing } from './listing';
 import type { ShownProblem } from './playgroundSlice';
 
-export type AdapterListing =
-  | { status: 'loading' }
-  | { status: 'ready'; records: AdapterRecord[] }
-  | { status: 'failed'; problem: ShownProblem };
+export type AdapterListing = Listing<'records', AdapterRecord[]>;
 
 export type AdapterImportState =
   | { status: 'idle' }

@@ -9,14 +9,13 @@ import type { EvalColumnResult, EvalSummary } from '../../worker/compare-protoco
 import type { GenerateSettings, GenerationProgress } from '../../worker/protocol';
 import { type ColumnView, columnFinished, columnProgressed } from '../compare/column-views';
 import { type AdapterChoice, DEFAULT_EVAL_FORM, type EvalFieldErrors, type EvalForm, toggleAdapter } from '../compare/compare-form';
-import { DEFAULT_FORM, NUMBER_FIELDS, type FieldErrors, type PlaygroundForm } from '../playground/settings';
+import { DEFAULT_FORM, type FieldErrors, type PlaygroundForm } from '../playground/settings';
 import type { ColumnOutcome } from '../../worker/compare-protocol';
+import { applyFormEdit } from './form-edit';
+import type { Listing } from './listing';
 import type { ShownProblem } from './playgroundSlice';
 
-export type CompareLibraryState =
-  | { status: 'loading' }
-  | { status: 'ready'; adapters: AdapterChoice[] }
-  | { status: 'failed'; problem: ShownProblem };
+export type CompareLibraryState = Listing<'adapters', AdapterChoice[]>;
 
 export type CompareRunState =
   | { status: 'idle' }
@@ -44,10 +43,7 @@ export type CompareEvalState =
   | { status: 'cancelled' }
   | { status: 'failed'; problem: ShownProblem };
 
-export type CompareHistoryState =
-  | { status: 'loading' }
-  | { status: 'ready'; entries: ComparisonRecord[] }
-  | { status: 'failed'; problem: ShownProblem };
+export type CompareHistoryState = Listing<'entries', ComparisonRecord[]>;
 
 export interface CompareSlice {
   compareLibrary: CompareLibraryState;
@@ -122,9 +118,8 @@ export const createCompareSlice: StateCreator<CompareSlice, [], [], CompareSlice
   compareToggleAdapter: (id) => set((s) => ({ compareSelected: toggleAdapter(s.compareSelected, id) })),
   editCompareForm: (patch) =>
     set((s) => {
-      const compareFieldErrors = { ...s.compareFieldErrors };
-      for (const field of NUMBER_FIELDS) if (field in patch) delete compareFieldErrors[field];
-      return { compareForm: { ...s.compareForm, ...patch }, compareFieldErrors };
+      const { form, errors } = applyFormEdit(s.compareForm, s.compareFieldErrors, patch);
+      return { compareForm: form, compareFieldErrors: errors };
     }),
   compareFormRejected: (errors) => set({ compareFieldErrors: errors }),
   compareStarted: (settings, columns) => set({ compareRun: { status: 'running', settings, columns, stopping: false } }),
@@ -146,9 +141,8 @@ export const createCompareSlice: StateCreator<CompareSlice, [], [], CompareSlice
   compareFailed: (problem) => set({ compareRun: { status: 'failed', problem } }),
   editCompareEvalForm: (patch) =>
     set((s) => {
-      const compareEvalErrors = { ...s.compareEvalErrors };
-      for (const field of Object.keys(patch)) delete compareEvalErrors[field as keyof EvalFieldErrors];
-      return { compareEvalForm: { ...s.compareEvalForm, ...patch }, compareEvalErrors };
+      const { form, errors } = applyFormEdit(s.compareEvalForm, s.compareEvalErrors, patch);
+      return { compareEvalForm: form, compareEvalErrors: errors };
     }),
   compareEvalRejected: (errors) => set({ compareEvalErrors: errors }),
   compareEvalDatasetChosen: (dataset) => set({ compareEvalDataset: dataset }),

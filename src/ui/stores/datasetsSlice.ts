@@ -4,7 +4,8 @@
  */
 import type { StateCreator } from 'zustand';
 import type { DatasetFailure, DatasetProgress, DatasetSummary } from '../../worker/dataset-protocol';
-import { DEFAULT_DATASET_FORM, type DatasetFieldErrors, type DatasetForm, type DatasetFormField } from '../datasets/dataset-form';
+import { DEFAULT_DATASET_FORM, type DatasetFieldErrors, type DatasetForm } from '../datasets/dataset-form';
+import { applyFormEdit } from './form-edit';
 
 export type DatasetState =
   | { status: 'empty' }
@@ -34,8 +35,6 @@ export interface DatasetsSlice {
   datasetFormRejected(errors: DatasetFieldErrors): void;
 }
 
-const FIELDS: readonly DatasetFormField[] = ['seqLen', 'validationPercent', 'seed'];
-
 export const createDatasetsSlice: StateCreator<DatasetsSlice, [], [], DatasetsSlice> = (set) => ({
   dataset: { status: 'empty' },
   datasetForm: DEFAULT_DATASET_FORM,
@@ -62,9 +61,8 @@ export const createDatasetsSlice: StateCreator<DatasetsSlice, [], [], DatasetsSl
   datasetCleared: () => set({ dataset: { status: 'empty' } }),
   editDatasetForm: (patch) =>
     set((state) => {
-      const datasetFieldErrors = { ...state.datasetFieldErrors };
-      for (const field of FIELDS) if (field in patch) delete datasetFieldErrors[field];
-      return { datasetForm: { ...state.datasetForm, ...patch }, datasetFieldErrors };
+      const { form, errors } = applyFormEdit(state.datasetForm, state.datasetFieldErrors, patch);
+      return { datasetForm: form, datasetFieldErrors: errors };
     }),
   datasetFormRejected: (errors) => set({ datasetFieldErrors: errors }),
 });

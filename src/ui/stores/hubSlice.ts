@@ -7,7 +7,9 @@ import type { StateCreator } from 'zustand';
 import type { CacheListing } from '../../hub/cache-list';
 import type { DownloadProgress } from '../../hub/types';
 import type { TrainingMemoryFigure } from '../../worker/hub-protocol';
-import { DEFAULT_HUB_FORM, type HubFieldErrors, type HubForm, type HubFormField } from '../hub/hub-form';
+import { DEFAULT_HUB_FORM, type HubFieldErrors, type HubForm } from '../hub/hub-form';
+import { applyFormEdit } from './form-edit';
+import type { Listing } from './listing';
 import type { ShownProblem } from './playgroundSlice';
 
 export type HubDownloadState =
@@ -16,10 +18,7 @@ export type HubDownloadState =
   | { status: 'done'; label: string; fromCache: boolean }
   | { status: 'failed'; label: string; problem: ShownProblem };
 
-export type HubCacheState =
-  | { status: 'listing' }
-  | { status: 'ready'; listing: CacheListing }
-  | { status: 'failed'; problem: ShownProblem };
+export type HubCacheState = Listing<'listing', CacheListing>;
 
 export type ModelCardState =
   | { status: 'none' }
@@ -51,21 +50,17 @@ export interface HubSlice {
   modelCardCleared(): void;
 }
 
-const FIELDS: HubFormField[] = ['repo', 'file', 'folder', 'revision', 'endpoint'];
-
 export const createHubSlice: StateCreator<HubSlice, [], [], HubSlice> = (set) => ({
   hubForm: DEFAULT_HUB_FORM,
   hubFieldErrors: {},
   hubDownload: { status: 'idle' },
-  hubCache: { status: 'listing' },
+  hubCache: { status: 'loading' },
   hubCacheProblem: null,
   modelCard: { status: 'none' },
   editHubForm: (patch) =>
     set((state) => {
-      // Editing a field clears its complaint; the others stay until the next Download.
-      const hubFieldErrors = { ...state.hubFieldErrors };
-      for (const field of FIELDS) if (field in patch) delete hubFieldErrors[field];
-      return { hubForm: { ...state.hubForm, ...patch }, hubFieldErrors };
+      const { form, errors } = applyFormEdit(state.hubForm, state.hubFieldErrors, patch);
+      return { hubForm: form, hubFieldErrors: errors };
     }),
   hubFormRejected: (errors) => set({ hubFieldErrors: errors }),
   hubDownloadStarted: (label) => set({ hubFieldErrors: {}, hubDownload: { status: 'running', label, progress: null, stopping: false } }),

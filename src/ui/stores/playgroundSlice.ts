@@ -4,7 +4,9 @@
  */
 import type { StateCreator } from 'zustand';
 import type { BundledModel, GenerationOutcome, GenerationProgress, ModelSummary } from '../../worker/protocol';
-import { DEFAULT_FORM, NUMBER_FIELDS, type FieldErrors, type PlaygroundForm } from '../playground/settings';
+import { DEFAULT_FORM, type FieldErrors, type PlaygroundForm } from '../playground/settings';
+import { applyFormEdit } from './form-edit';
+import type { Listing } from './listing';
 
 /** A problem to show where it happened: a title for the heading, the engine's or loader's message as is. */
 export interface ShownProblem {
@@ -12,10 +14,7 @@ export interface ShownProblem {
   message: string;
 }
 
-export type BundledState =
-  | { status: 'listing' }
-  | { status: 'ready'; models: BundledModel[] }
-  | { status: 'failed'; problem: ShownProblem };
+export type BundledState = Listing<'models', BundledModel[]>;
 
 export type ModelState =
   | { status: 'empty' }
@@ -60,7 +59,7 @@ export interface PlaygroundSlice {
 const NO_PROGRESS: GenerationProgress = { text: '', tokens: 0, tokensPerSecond: null };
 
 export const createPlaygroundSlice: StateCreator<PlaygroundSlice, [], [], PlaygroundSlice> = (set) => ({
-  bundled: { status: 'listing' },
+  bundled: { status: 'loading' },
   model: { status: 'empty' },
   form: DEFAULT_FORM,
   fieldErrors: {},
@@ -74,10 +73,8 @@ export const createPlaygroundSlice: StateCreator<PlaygroundSlice, [], [], Playgr
   modelCleared: () => set({ model: { status: 'empty' }, generation: { status: 'idle' } }),
   editForm: (patch) =>
     set((state) => {
-      // Editing a field clears its complaint; the rest stay until the next Generate.
-      const fieldErrors = { ...state.fieldErrors };
-      for (const field of NUMBER_FIELDS) if (field in patch) delete fieldErrors[field];
-      return { form: { ...state.form, ...patch }, fieldErrors };
+      const { form, errors } = applyFormEdit(state.form, state.fieldErrors, patch);
+      return { form, fieldErrors: errors };
     }),
   formRejected: (errors) => set({ fieldErrors: errors }),
   generationStarted: (input) =>

@@ -5,7 +5,8 @@
  */
 import type { ModelConfig } from '../../model/config';
 import type { TrainingConfig } from '../../train/config';
-import { checkMemoryFits, type MemoryEstimate, type WeightStorage } from '../../train/memory-estimate';
+import { adviceTexts, checkMemoryFits, type MemoryEstimate, memoryVerdictText, type WeightStorage } from '../../train/memory-estimate';
+import { FORM_WORDS } from './form-settings';
 
 export interface DeviceBufferLimits {
   maxBufferSize: number;
@@ -16,7 +17,10 @@ export interface MemoryCheck {
   estimate: MemoryEstimate;
   fits: boolean;
   problems: string[];
+  /** Settings changes that would help, named by the form's labels. */
   advice: string[];
+  /** The problems and the advice in one sentence, for a refusal. */
+  message: string;
 }
 
 /** `limits`: null when no device is known yet (only the budget is checked then). */
@@ -44,7 +48,11 @@ export function checkRunMemory(
       budgetBytes,
     },
   );
-  // The estimator's advice names CLI flags; the form has fields of those names.
-  const advice = verdict.advice.map((a) => a.replace(/--([a-z-]+)/g, '$1'));
-  return { estimate: verdict.estimate, fits: verdict.fits, problems: verdict.problems, advice };
+  return {
+    estimate: verdict.estimate,
+    fits: verdict.fits,
+    problems: verdict.problems,
+    advice: adviceTexts(verdict, FORM_WORDS),
+    message: memoryVerdictText(verdict, FORM_WORDS),
+  };
 }

@@ -17,14 +17,17 @@ import {
   withPoints,
 } from '../../library/run-history';
 import type { MetricsHistory } from '../../train/metrics';
-import { EngineRequestError } from '../../worker/client';
-import type { TrainDataSource, TrainFailure, TrainModelSource, TrainOutcome } from '../../worker/train-protocol';
-import { controlRun, deleteRunFiles, inspectModel, startRun, type TrainEvent, type TrainResult } from '../../worker/train-client';
-import { engineClient, onEngineConnected } from '../engineBridge';
+import { engineProblem } from '../../worker/client';
+import { type DatasetSource, datasetSourceName, DEFAULT_READ_SETTINGS } from '../../data';
+import { runSettingsFromDatasets } from '../../worker/dataset-run';
+import type { TrainDatasetSettings, TrainFailure, TrainModelSource, TrainOutcome } from '../../worker/train-protocol';
+import { controlRun, startRun, type TrainEvent, type TrainResult } from '../../worker/train-client';
+import { engineClient, onEngineConnected, settingsAsShown } from '../engineBridge';
 import { useStudio } from '../stores/studio';
 import type { TrainProblem } from '../stores/trainSlice';
 import { checkRunMemory } from './memory';
-import { fieldOfSetting, parseTrainForm } from './train-form';
+import { fieldOfSetting } from './form-settings';
+import { parseTrainForm } from './train-form';
 
 /** The base every run trains until user-dropped bases are supported: the bundled stories260K, as GGUF. */
 export const DEFAULT_TRAIN_MODEL: TrainModelSource = { kind: 'bundled', id: 'stories260K', format: 'gguf' };
@@ -67,7 +70,7 @@ async function inspectBase(source: TrainModelSource): Promise<void> {
   const ref = refOf(source);
   useStudio.getState().trainModelChanged({ status: 'loading', source: ref });
   try {
-    const info = await inspectModel(client, source);
+    const info = await client.call('train-inspect', { model: source });
     if (ticket === inspectTicket) useStudio.getState().trainModelChanged({ status: 'ready', source: ref, info });
   } catch (error) {
     if (ticket === inspectTicket) useStudio.getState().trainModelChanged({ status: 'failed', source: ref, message: message(error) });
@@ -88,6 +91,28 @@ export function chooseCachedTrainModel(key: string, label: string): void {
 
 function currentModelSource(): TrainModelSource {
   return chosenModel ?? DEFAULT_TRAIN_MODEL;
+}
+
+/** A file read with the defaults: the shape detected, columns of the fields' own names, the Train form's split. */
+const DEFAULT_RUN_DATASET: TrainDatasetSettings = { ...DEFAULT_READ_SETTINGS, split: null };
+
+/**
+ * How a new run reads its data: as the Datasets view shows it (shape, mapping, bad rows, split) when that view has
+ * the same file open (or the sample, for the sample), so the run trains on the examples listed there.
+ */
+export function runDatasetSettings(data: DatasetSource): TrainDatasetSettings {
+  const shown = settingsAsShown(data);
+  return shown ? runSettingsFromDatasets(shown) : DEFAULT_RUN_DATASET;
+}
+
+/** Whether the next run trains what the Datasets view shows, read with its settings (the Train view says so). */
+export function trainsAsShown(): boolean {
+  return runDatasetSettings(nextDataSource()) !== DEFAULT_RUN_DATASET;
+}
+
+function nextDataSource(): DatasetSource {
+  const chosen = useStudio.getState().trainData;
+  return chosen.kind === 'file' && chosenFile ? { kind: 'file', file: chosenFile } : { kind: 'sample' };
 }
 
 export function chooseTrainFile(file: File | null): void {
@@ -157,13 +182,13 @@ export async function startTraining(): Promise<void> {
   if (!memory.fits) {
     state.trainRefused({
       title: 'This run will not fit the GPU',
-      message: `${memory.problems.join('; ')}.${memory.advice.length ? ` Would help: ${memory.advice.join('; ')}.` : ''}`,
+      message: memory.message,
     });
     return;
   }
-  const data: TrainDataSource = state.trainData.kind === 'file' && chosenFile ? { kind: 'file', file: chosenFile } : { kind: 'sample' };
+  const data = nextDataSource();
   const modelSource = currentModelSource();
-  const datasetName = data.kind === 'file' ? data.file.name : 'moon-stories.jsonl';
+  const datasetName = datasetSourceName(data);
   const now = Date.now();
   const run: RunRecord = {
     id: newRunId(),
@@ -187,7 +212,7 @@ export async function startTraining(): Promise<void> {
     lastSamples: null,
   };
   if (modelSource.kind === 'gguf-file') runModelFiles.set(run.id, modelSource.file);
-  await go(run, modelSource, data, false, budgetBytes);
+  await go(run, modelSource, data, runDatasetSettings(data), false, budgetBytes);
 }
 
 /** Whether resuming this run needs its base file picked again (it was a file, and this page does not hold it). */
@@ -225,7 +250,8 @@ export async function resumeTraining(runId: string, modelFile?: File): Promise<v
   } else {
     source = run.model.source;
   }
-  await go({ ...run, status: 'running', problem: null }, source, { kind: 'sample' }, true, undefined);
+  // A resumed run reads its own copy of the file with the settings saved beside it: these two are ignored.
+  await go({ ...run, status: 'running', problem: null }, source, { kind: 'sample' }, DEFAULT_RUN_DATASET, true, undefined);
 }
 
 export function pauseTraining(): void {
@@ -249,7 +275,7 @@ export async function removeRun(runId: string): Promise<void> {
   if (useStudio.getState().live?.runId === runId && isBusy()) return;
   try {
     await deleteRun(runId);
-    if (client) await deleteRunFiles(client, runId);
+    if (client) await client.call('train-delete-files', { runId });
     useStudio.getState().runRemoved(runId);
   } catch (error) {
     useStudio.getState().runsFailed(`The run could not be deleted: ${message(error)}`);
@@ -269,7 +295,8 @@ function fromHistory(run: RunRecord, history: MetricsHistory, fromStep: number):
 async function go(
   run: RunRecord,
   model: TrainModelSource,
-  data: TrainDataSource,
+  data: DatasetSource,
+  dataset: TrainDatasetSettings,
   resume: boolean,
   budgetBytes: number | undefined,
 ): Promise<void> {
@@ -324,11 +351,11 @@ async function go(
   try {
     result = await startRun(
       client,
-      { runId: run.id, runName: run.name, model, data, config: run.config, resume, samples: run.samples, budgetBytes },
+      { runId: run.id, runName: run.name, model, data, dataset, config: run.config, resume, samples: run.samples, budgetBytes },
       onEvent,
     );
   } catch (error) {
-    const text = error instanceof EngineRequestError ? `The engine stopped: ${error.message}` : message(error);
+    const text = engineProblem(error, 'device') ? `The engine stopped: ${message(error)}` : message(error);
     result = { ok: false, failure: { kind: 'interrupted', message: text, checkpointStep: record(run.id)?.checkpointStep ?? null } };
   }
   finish(run.id, result);
@@ -401,7 +428,7 @@ function finish(runId: string, result: TrainResult): void {
   );
   s.liveUpdated({ phase: 'ended', problem: failureProblem(failure) });
   if (failure.kind === 'config' && failure.setting) {
-    const field = fieldOfSetting(failure.setting) ?? (failure.setting as never);
+    const field = fieldOfSetting(failure.setting);
     if (field) s.trainFormRejected({ [field]: failure.message }, failureProblem(failure));
   }
 }

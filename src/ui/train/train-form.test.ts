@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticConfig } from '../../model/fixtures';
+import { NUMBER_BOUNDS } from '../../train/testing/setting-bounds';
+import { NUMBER_FIELDS, numberFieldOf, rangeMessage } from './form-settings';
 import { checkRunMemory } from './memory';
 import { DEFAULT_TRAIN_FORM, parseTrainForm, PRESETS, presetForm, type TrainForm } from './train-form';
 
 const model = syntheticConfig();
 const form = (patch: Partial<TrainForm>): TrainForm => ({ ...DEFAULT_TRAIN_FORM, ...patch });
 
-function errorsOf(f: TrainForm) {
-  const result = parseTrainForm(f, model);
+function errorsOf(f: TrainForm, base = model) {
+  const result = parseTrainForm(f, base);
   if (result.ok) throw new Error('expected the form to be refused');
   return result.errors;
 }
@@ -64,6 +66,43 @@ describe('train form', () => {
   });
 });
 
+describe('train form fields against the settings table', () => {
+  it.each(NUMBER_BOUNDS)('$key: refused past the same limits as the core and the CLI, naming its label', ({ key, inside, outside }) => {
+    const field = numberFieldOf(key);
+    const spec = NUMBER_FIELDS[field];
+    const start = form({ lengthBy: key === 'epochs' ? 'epochs' : 'steps' });
+    const typed = (v: number) => String(Number((v * spec.scale).toPrecision(12)));
+    for (const value of inside) {
+      const result = parseTrainForm({ ...start, [field]: typed(value) }, null);
+      if (!result.ok) throw new Error(`${field} = ${typed(value)}: ${JSON.stringify(result.errors)}`);
+      expect(result.parsed.config[key]).toBeCloseTo(value, 12);
+    }
+    for (const value of outside) {
+      const errors = errorsOf({ ...start, [field]: typed(value) });
+      expect(Object.keys(errors), `${field} = ${typed(value)}`).toEqual([field]);
+      expect(errors[field]).toBe(rangeMessage(spec));
+      expect(errors[field]!.startsWith(`${spec.label} must be `)).toBe(true);
+      expect(errors[field]).not.toContain('--');
+    }
+  });
+
+  it("says the limits in the form's words, a percentage as a percentage", () => {
+    expect(errorsOf(form({ seqLen: '1' })).seqLen).toBe('Sequence length must be a whole number, 2 or more.');
+    expect(errorsOf(form({ valPercent: '100' })).valPercent).toBe('Validation % must be from 0 to below 100.');
+    expect(errorsOf(form({ seed: '-1' })).seed).toBe('Seed must be a whole number from 0 to 4,294,967,295.');
+    expect(errorsOf(form({ maxGradNorm: '-1' })).maxGradNorm).toBe('Max grad norm must be 0 or more (0 turns clipping off).');
+    expect(errorsOf(form({ sampleTokens: '201' })).sampleTokens).toBe('Sample tokens must be a whole number from 1 to 200.');
+  });
+
+  it("refuses a sequence longer than the base's sliding window, as a run would, by the field's label", () => {
+    const mistral = syntheticConfig({ architecture: 'mistral', slidingWindow: 64 });
+    expect(parseTrainForm(form({ seqLen: '64' }), mistral).ok).toBe(true);
+    expect(errorsOf(form({ seqLen: '65' }), mistral).seqLen).toBe(
+      "Sequence length: 65 tokens is longer than the model's sliding attention window (64); set Sequence length to 64 or less.",
+    );
+  });
+});
+
 describe('run memory check', () => {
   const parsed = parseTrainForm(DEFAULT_TRAIN_FORM, model);
   if (!parsed.ok) throw new Error('default form refused');
@@ -83,5 +122,7 @@ describe('run memory check', () => {
     expect(tiny.problems.join(' ')).toMatch(/more than the 64\.0 KiB available/);
     expect(tiny.advice.join(' ')).toContain('checkpointing');
     expect(tiny.advice.join(' ')).not.toContain('--');
+    expect(tiny.advice[0]).toMatch(/^Gradient checkpointing on: about [\d.]+ [KMG]i?B$/);
+    expect(tiny.message).toContain('Would help: Gradient checkpointing on: about');
   });
 });

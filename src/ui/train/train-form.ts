@@ -1,59 +1,37 @@
 /**
  * The Train view's form as typed (numbers stay strings while edited), its presets, and its parse into a
- * TrainingConfig plus sample settings, with a specific message per bad field. The engine's own checks
- * (checkTrainingConfig, checkRankFits) run here too, so the form names the field before a run is asked for.
+ * TrainingConfig plus sample settings, with a specific message per bad field. The fields, their ranges and the
+ * defaults come from the settings table (through form-settings.ts); the core's own checks (trainingConfigIssues:
+ * the table, the base's projections and attention window) decide what is refused, so the form refuses exactly
+ * what a run would, before one is asked for, and names the field by its label.
  */
-import { LORA_TARGETS, type LoraTarget } from '../../gpu/lora/lora-linear';
 import type { ModelConfig } from '../../model/config';
-import { checkRankFits, checkTrainingConfig, DEFAULT_TRAINING_CONFIG, TrainingConfigError, type TrainingConfig } from '../../train/config';
-import type { ScheduleKind } from '../../train/schedule';
+import { LORA_TARGETS } from '../../model/lora-targets';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig, trainingConfigIssues } from '../../train/config';
+import { inRange } from '../../train/settings';
 import type { SampleSettings } from '../../worker/train-protocol';
+import {
+  type ChoiceKey,
+  fieldOfSetting,
+  formIssueMessage,
+  NUMBER_FIELDS,
+  NUMBER_KEYS,
+  notANumberMessage,
+  numberFieldOf,
+  rangeMessage,
+  type SwitchKey,
+  type TrainFieldErrors,
+  type TrainNumberField,
+} from './form-settings';
 
-export const NUMBER_FIELDS = [
-  'rank',
-  'alpha',
-  'dropout',
-  'learningRate',
-  'warmupSteps',
-  'minLrRatio',
-  'weightDecay',
-  'maxGradNorm',
-  'beta1',
-  'beta2',
-  'eps',
-  'batchSize',
-  'gradAccum',
-  'seqLen',
-  'maxSteps',
-  'epochs',
-  'valPercent',
-  'evalEvery',
-  'saveEvery',
-  'patience',
-  'seed',
-  'sampleEvery',
-  'sampleTokens',
-  'budgetMiB',
-] as const;
-export type TrainNumberField = (typeof NUMBER_FIELDS)[number];
-export type TrainField = TrainNumberField | 'targets' | 'samplePrompts';
-export type TrainFieldErrors = Partial<Record<TrainField, string>>;
+export type { TrainField, TrainFieldErrors, TrainNumberField } from './form-settings';
 
 export type PresetId = 'quick' | 'balanced' | 'quality';
 
-export interface TrainForm extends Record<TrainNumberField, string> {
+export interface TrainForm extends Record<TrainNumberField, string>, Pick<TrainingConfig, SwitchKey | ChoiceKey | 'targets'> {
   /** The preset the numbers came from; 'custom' once one is edited. */
   preset: PresetId | 'custom';
-  rsLora: boolean;
-  targets: LoraTarget[];
-  schedule: ScheduleKind;
   lengthBy: 'steps' | 'epochs';
-  overLength: 'truncate' | 'refuse';
-  pack: boolean;
-  trainOnInputs: boolean;
-  keepBest: boolean;
-  checkpointing: boolean;
-  quant: 'none' | 'nf4';
   /** One prompt per line. */
   samplePrompts: string;
 }
@@ -65,43 +43,45 @@ export interface Preset {
   form: Partial<TrainForm>;
 }
 
-const BASE: TrainForm = {
-  preset: 'quick',
-  rank: '8',
-  alpha: '16',
-  dropout: '0',
+/** A number as the form shows it (a fraction shown as a percentage keeps no float noise: 0.1 → '10'). */
+const text = (n: number | null, scale: number) => (n === null ? '' : String(Number((n * scale).toPrecision(12))));
+
+/** The table's defaults in the form's fields, and the form's own fields' defaults. */
+function tableDefaults(): TrainForm {
+  const c = DEFAULT_TRAINING_CONFIG;
+  const numbers = Object.fromEntries(NUMBER_KEYS.map((key) => [numberFieldOf(key), text(c[key], NUMBER_FIELDS[numberFieldOf(key)].scale)]));
+  return {
+    ...(numbers as Record<TrainNumberField, string>),
+    preset: 'quick',
+    rsLora: c.rsLora,
+    targets: [...c.targets],
+    schedule: c.schedule,
+    lengthBy: c.maxSteps === null ? 'epochs' : 'steps',
+    overLength: c.overLength,
+    pack: c.pack,
+    trainOnInputs: c.trainOnInputs,
+    keepBest: c.keepBest,
+    checkpointing: c.checkpointing,
+    quant: c.quant,
+    sampleEvery: '25',
+    sampleTokens: '40',
+    budgetMiB: '',
+    samplePrompts: 'Tell a moon story about Lily at the park.\nTell a moon story about Max at the hill.',
+  };
+}
+
+/** Quick: short sequences for a minute or two. Every preset starts from it and changes what it names. */
+const QUICK: Partial<TrainForm> = {
   learningRate: '0.003',
-  warmupSteps: '0',
   minLrRatio: '0.1',
-  weightDecay: '0',
-  maxGradNorm: '1',
-  beta1: String(DEFAULT_TRAINING_CONFIG.beta1),
-  beta2: String(DEFAULT_TRAINING_CONFIG.beta2),
-  eps: String(DEFAULT_TRAINING_CONFIG.eps),
   batchSize: '1',
-  gradAccum: '1',
   seqLen: '128',
   maxSteps: '50',
-  epochs: '1',
+  lengthBy: 'steps',
   valPercent: '5',
   evalEvery: '25',
   saveEvery: '10',
-  patience: '0',
-  seed: '0',
-  sampleEvery: '25',
-  sampleTokens: '40',
-  budgetMiB: '',
-  rsLora: false,
-  targets: [...LORA_TARGETS],
   schedule: 'constant',
-  lengthBy: 'steps',
-  overLength: 'truncate',
-  pack: false,
-  trainOnInputs: false,
-  keepBest: true,
-  checkpointing: false,
-  quant: 'none',
-  samplePrompts: 'Tell a moon story about Lily at the park.\nTell a moon story about Max at the hill.',
 };
 
 export const PRESETS: readonly Preset[] = [
@@ -158,7 +138,7 @@ export const PRESETS: readonly Preset[] = [
 
 export function presetForm(id: PresetId, keep?: Pick<TrainForm, 'samplePrompts'>): TrainForm {
   const preset = PRESETS.find((p) => p.id === id)!;
-  return { ...BASE, ...preset.form, ...keep, preset: id };
+  return { ...tableDefaults(), ...QUICK, ...preset.form, ...keep, preset: id };
 }
 
 export const DEFAULT_TRAIN_FORM: TrainForm = presetForm('quick');
@@ -170,121 +150,48 @@ export interface ParsedTrainForm {
   budgetBytes: number | undefined;
 }
 
-/** Maps checkTrainingConfig's setting names to this form's fields. */
-const SETTING_FIELDS: Record<string, TrainField> = {
-  rank: 'rank',
-  alpha: 'alpha',
-  targets: 'targets',
-  dropout: 'dropout',
-  lr: 'learningRate',
-  beta1: 'beta1',
-  beta2: 'beta2',
-  eps: 'eps',
-  'weight-decay': 'weightDecay',
-  'max-grad-norm': 'maxGradNorm',
-  warmup: 'warmupSteps',
-  'min-lr-ratio': 'minLrRatio',
-  batch: 'batchSize',
-  'grad-accum': 'gradAccum',
-  'seq-len': 'seqLen',
-  steps: 'maxSteps',
-  epochs: 'epochs',
-  'val-split': 'valPercent',
-  'eval-every': 'evalEvery',
-  'save-every': 'saveEvery',
-  patience: 'patience',
-  seed: 'seed',
-};
-
-export function fieldOfSetting(setting: string): TrainField | undefined {
-  return SETTING_FIELDS[setting];
-}
-
 export type TrainFormResult = { ok: true; parsed: ParsedTrainForm } | { ok: false; errors: TrainFieldErrors };
 
-/** `model`: the base's architecture when known, to check the rank against its layers. */
+/** `model`: the base's architecture when known, to check the rank against its layers and the sequence against its window. */
 export function parseTrainForm(form: TrainForm, model: ModelConfig | null): TrainFormResult {
   const errors: TrainFieldErrors = {};
-  const read = (field: TrainNumberField, check: (n: number) => string | null, skip = false): number => {
-    const text = form[field].trim();
-    const n = text === '' ? Number.NaN : Number(text);
-    if (skip) return Number.isFinite(n) ? n : 0;
-    const problem = Number.isFinite(n) ? check(n) : text.toLowerCase() === 'nan' ? 'NaN is not a number.' : 'Enter a number.';
-    if (problem) errors[field] = problem;
-    return n;
+  /** The field's number (NaN, with the field marked, when the text is none); form-only fields checked against their own range. */
+  const read = (field: TrainNumberField): number => {
+    const typed = form[field].trim();
+    const n = typed === '' ? Number.NaN : Number(typed);
+    const spec = NUMBER_FIELDS[field];
+    if (!Number.isFinite(n)) errors[field] = notANumberMessage(typed);
+    else if (spec.setting === null && !inRange(spec.range, n)) errors[field] = rangeMessage(spec);
+    return n / spec.scale;
   };
-  const whole = (min: number, max = 1e9) => (n: number) =>
-    Number.isInteger(n) && n >= min && n <= max ? null : `A whole number from ${min} to ${max.toLocaleString('en-US')}.`;
-  const range = (min: number, max: number, openMax = false) => (n: number) =>
-    n >= min && (openMax ? n < max : n <= max) ? null : `A number from ${min} to ${openMax ? 'below ' : ''}${max}.`;
-  const positive = (n: number) => (n > 0 ? null : 'A number above 0.');
-
-  const bySteps = form.lengthBy === 'steps';
-  const lr = read('learningRate', (n) =>
-    n > 0 ? (n > 1 ? 'Above 1 the adapter diverges at once; try 0.0001 to 0.01.' : null) : 'The learning rate must be above 0 (0 would not train).',
-  );
+  const off = form.lengthBy === 'steps' ? 'epochs' : 'maxSteps';
+  const numbers = Object.fromEntries(
+    NUMBER_KEYS.map((key) => [key, key === off ? null : read(numberFieldOf(key))]),
+  ) as Pick<TrainingConfig, (typeof NUMBER_KEYS)[number]>;
   const config: TrainingConfig = {
     ...DEFAULT_TRAINING_CONFIG,
-    rank: read('rank', whole(1, 4096)),
-    alpha: read('alpha', positive),
+    ...numbers,
     rsLora: form.rsLora,
     targets: LORA_TARGETS.filter((t) => form.targets.includes(t)),
-    dropout: read('dropout', range(0, 1, true)),
-    learningRate: lr,
-    beta1: read('beta1', range(0, 1, true)),
-    beta2: read('beta2', range(0, 1, true)),
-    eps: read('eps', positive),
-    weightDecay: read('weightDecay', (n) => (n >= 0 ? null : 'A number ≥ 0.')),
-    maxGradNorm: read('maxGradNorm', (n) => (n >= 0 ? null : 'A number ≥ 0 (0 turns clipping off).')),
     schedule: form.schedule,
-    warmupSteps: read('warmupSteps', whole(0)),
-    minLrRatio: read('minLrRatio', range(0, 1)),
-    batchSize: read('batchSize', whole(1, 1024)),
-    gradAccum: read('gradAccum', whole(1, 1024)),
-    seqLen: read('seqLen', whole(2, 131072)),
     overLength: form.overLength,
     pack: form.pack,
     trainOnInputs: form.trainOnInputs,
-    maxSteps: bySteps ? read('maxSteps', whole(1)) : null,
-    epochs: bySteps ? null : read('epochs', (n) => (n > 0 && n <= 1000 ? null : 'A number of epochs above 0.')),
-    valSplit: read('valPercent', range(0, 100, true)) / 100,
-    evalEvery: read('evalEvery', whole(0)),
-    saveEvery: read('saveEvery', whole(0)),
-    patience: read('patience', whole(0)),
     keepBest: form.keepBest,
-    seed: read('seed', whole(0, 2 ** 32 - 1)),
     checkpointing: form.checkpointing,
     quant: form.quant,
   };
-  if (config.targets.length === 0) errors.targets = 'Choose at least one layer to adapt.';
+  for (const issue of trainingConfigIssues(config, model)) {
+    const field = fieldOfSetting(issue.setting);
+    if (field !== undefined && errors[field] === undefined) errors[field] = formIssueMessage(issue);
+  }
   const prompts = form.samplePrompts
     .split('\n')
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   if (prompts.length > 8) errors.samplePrompts = 'At most 8 prompts (each one is generated every time samples are made).';
-  const samples: SampleSettings = {
-    prompts,
-    every: read('sampleEvery', whole(0)),
-    maxTokens: read('sampleTokens', whole(1, 200)),
-  };
-  const budgetText = form.budgetMiB.trim();
-  const budgetMiB = budgetText === '' ? undefined : read('budgetMiB', positive);
+  const samples: SampleSettings = { prompts, every: read('sampleEvery'), maxTokens: read('sampleTokens') };
+  const budgetMiB = form.budgetMiB.trim() === '' ? undefined : read('budgetMiB');
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-
-  try {
-    checkTrainingConfig(config);
-    if (model) checkRankFits(config, model);
-  } catch (error) {
-    if (!(error instanceof TrainingConfigError)) throw error;
-    const field = SETTING_FIELDS[error.setting] ?? 'rank';
-    // The engine's messages use CLI flag names; the form shows its own label, so keep only the problem.
-    return { ok: false, errors: { [field]: sentence(error.message.slice(error.setting.length + 2)) } };
-  }
   return { ok: true, parsed: { config, samples, budgetBytes: budgetMiB === undefined ? undefined : budgetMiB * 2 ** 20 } };
-}
-
-function sentence(text: string): string {
-  const cleaned = text.replace(/--([a-z-]+)/g, '$1');
-  const capital = cleaned.charAt(0).toUpperCase() + cleaned.slice(1);
-  return capital.endsWith('.') ? capital : `${capital}.`;
 }

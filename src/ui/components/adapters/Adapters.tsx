@@ -7,6 +7,7 @@ import { onLibraryChanged } from '../../../library/adapter-library';
 import { refreshAdapters } from '../../adapters/library-actions';
 import { AdapterImporter } from './AdapterImporter';
 import { AdapterLibrary } from './AdapterLibrary';
+import { PageIntro } from '../PageIntro';
 
 export function Adapters() {
   // Training and imports store adapters from the engine worker (and other tabs may change the library): read it
@@ -17,13 +18,10 @@ export function Adapters() {
   }, []);
   return (
     <>
-      <div className="page-intro" id="adapters">
-        <h2>Adapters</h2>
-        <p className="muted">
-          LoRA adapters you trained or imported, stored in this browser only. Export them for PEFT or llama.cpp, or fold
-          one into its base model.
-        </p>
-      </div>
+      <PageIntro id="adapters" title="Adapters">
+        LoRA adapters you trained or imported, stored in this browser only. Export them for PEFT or llama.cpp, or fold
+        one into its base model.
+      </PageIntro>
       <div className="adapters-view">
         <AdapterImporter />
         <AdapterLibrary />

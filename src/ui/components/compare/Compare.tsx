@@ -10,6 +10,7 @@ import { CompareEvaluation } from './CompareEvaluation';
 import { ComparePicker } from './ComparePicker';
 import { ComparePromptForm } from './ComparePromptForm';
 import { CompareRunColumns } from './CompareRunColumns';
+import { PageIntro } from '../PageIntro';
 
 export function Compare() {
   useEffect(() => {
@@ -19,13 +20,10 @@ export function Compare() {
   }, []);
   return (
     <>
-      <div className="page-intro" id="compare">
-        <h2>Compare</h2>
-        <p className="muted">
-          The same prompt, seed and settings through the base model and your adapters, side by side, and how well
-          each fits a dataset.
-        </p>
-      </div>
+      <PageIntro id="compare" title="Compare">
+        The same prompt, seed and settings through the base model and your adapters, side by side, and how well
+        each fits a dataset.
+      </PageIntro>
       <div className="compare">
         <div className="compare-setup">
           <ComparePicker />

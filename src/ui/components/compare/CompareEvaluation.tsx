@@ -4,12 +4,19 @@
  */
 import { useShallow } from 'zustand/react/shallow';
 import { cancelEvaluation, chooseEvalDataset, startEvaluation } from '../../compare/compare-bridge';
+import type { EvalNumberField } from '../../compare/compare-form';
 import { DATASET_EXTENSIONS } from '../../../data';
 import { openDatasetFile } from '../../engineBridge';
 import { useStudio } from '../../stores/studio';
 import { NumberBox } from '../NumberBox';
 import { ProblemMessage } from '../playground/ProblemMessage';
 import { EvalTable, type EvalRow } from './EvalTable';
+
+const FIELDS: { field: EvalNumberField; label: string; hint: string; decimal: boolean }[] = [
+  { field: 'seqLen', label: 'Sequence length', hint: 'Longer examples are cut.', decimal: false },
+  { field: 'validationPercent', label: 'Validation %', hint: 'Held out, seed 0, as in Datasets.', decimal: true },
+  { field: 'batchSize', label: 'Batch size', hint: 'Sequences per pass.', decimal: false },
+];
 
 /** The pill colours of the Playground's run states. */
 const EVAL_STATUS_CLASS = { idle: 'idle', running: 'running', done: 'done', cancelled: 'idle', failed: 'failed' } as const;
@@ -81,36 +88,19 @@ export function CompareEvaluation() {
           </label>
         </fieldset>
         <div className="settings-grid">
-          <NumberBox
-            id="compare-eval-seqLen"
-            label="Sequence length"
-            hint="Longer examples are cut."
-            value={form.seqLen}
-            error={errors.seqLen}
-            decimal={false}
-            disabled={running}
-            onChange={(v) => edit({ seqLen: v })}
-          />
-          <NumberBox
-            id="compare-eval-validationPercent"
-            label="Validation %"
-            hint="Held out, seed 0, as in Datasets."
-            value={form.validationPercent}
-            error={errors.validationPercent}
-            decimal
-            disabled={running}
-            onChange={(v) => edit({ validationPercent: v })}
-          />
-          <NumberBox
-            id="compare-eval-batchSize"
-            label="Batch size"
-            hint="Sequences per pass."
-            value={form.batchSize}
-            error={errors.batchSize}
-            decimal={false}
-            disabled={running}
-            onChange={(v) => edit({ batchSize: v })}
-          />
+          {FIELDS.map(({ field, label, hint, decimal }) => (
+            <NumberBox
+              key={field}
+              id={`compare-eval-${field}`}
+              label={label}
+              hint={hint}
+              value={form[field]}
+              error={errors[field]}
+              decimal={decimal}
+              disabled={running}
+              onChange={(v) => edit({ [field]: v })}
+            />
+          ))}
         </div>
         <label className="toggle">
           <input type="checkbox" checked={form.trainOnInputs} disabled={running} onChange={(e) => edit({ trainOnInputs: e.currentTarget.checked })} />

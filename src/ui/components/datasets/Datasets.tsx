@@ -11,6 +11,7 @@ import { DatasetProblem } from './DatasetProblem';
 import { DatasetSettings } from './DatasetSettings';
 import { LengthHistogram } from './LengthHistogram';
 import { TokenPreview } from './TokenPreview';
+import { PageIntro } from '../PageIntro';
 
 function Results() {
   // Deferred: a new summary (preview, histogram, bad rows) renders as background work React splits into short
@@ -59,13 +60,10 @@ function Results() {
 export function Datasets() {
   return (
     <>
-      <div className="page-intro" id="datasets">
-        <h2>Datasets</h2>
-        <p className="muted">
-          See exactly what a model will learn from a file: its rows through the chat template, with the trained tokens
-          marked. Files are read in a background worker and never leave this machine.
-        </p>
-      </div>
+      <PageIntro id="datasets" title="Datasets">
+        See exactly what a model will learn from a file: its rows through the chat template, with the trained tokens
+        marked. Files are read in a background worker and never leave this machine.
+      </PageIntro>
       <div className="datasets">
         <div className="datasets-side">
           <DatasetOpener />

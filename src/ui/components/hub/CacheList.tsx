@@ -3,6 +3,7 @@ import type { CacheEntryInfo } from '../../../hub/types';
 import { formatBytes } from '../../format';
 import { deleteCached, downloadModel, loadCached } from '../../hub/hubBridge';
 import { useStudio } from '../../stores/studio';
+import { ItemButton } from '../ItemButton';
 import { ProblemMessage } from '../playground/ProblemMessage';
 
 function sizeText(entry: CacheEntryInfo): string {
@@ -20,7 +21,7 @@ export function CacheList() {
     <div className="model-source">
       <h4 id="cache-title">Cached in this browser</h4>
       {problem && <ProblemMessage problem={problem} id="cache-problem" />}
-      {cache.status === 'listing' && <p className="muted">Reading the cache…</p>}
+      {cache.status === 'loading' && <p className="muted">Reading the cache…</p>}
       {cache.status === 'failed' && <ProblemMessage problem={cache.problem} id="cache-list-problem" />}
       {cache.status === 'ready' && cache.listing.entries.length === 0 && (
         <p className="empty-state">No models downloaded yet. They stay here until you delete them.</p>
@@ -38,34 +39,17 @@ export function CacheList() {
                 </div>
                 <div className="bundled-actions">
                   {entry.complete ? (
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      aria-label={`Load ${entry.label}`}
-                      disabled={loading}
-                      onClick={() => void loadCached(entry)}
-                    >
+                    <ItemButton name={`Load ${entry.label}`} disabled={loading} onClick={() => void loadCached(entry)}>
                       Load
-                    </button>
+                    </ItemButton>
                   ) : (
-                    <button
-                      type="button"
-                      className="button secondary small"
-                      aria-label={`Resume ${entry.label}`}
-                      disabled={running}
-                      onClick={() => void downloadModel(entry.request)}
-                    >
+                    <ItemButton name={`Resume ${entry.label}`} disabled={running} onClick={() => void downloadModel(entry.request)}>
                       Resume
-                    </button>
+                    </ItemButton>
                   )}
-                  <button
-                    type="button"
-                    className="button secondary small"
-                    aria-label={`Delete ${entry.label}`}
-                    onClick={() => void deleteCached(entry)}
-                  >
+                  <ItemButton name={`Delete ${entry.label}`} onClick={() => void deleteCached(entry)}>
                     Delete
-                  </button>
+                  </ItemButton>
                 </div>
               </li>
             ))}

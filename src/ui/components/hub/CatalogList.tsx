@@ -4,6 +4,7 @@ import { CATALOG, catalogRequest } from '../../../hub/catalog';
 import { parseEndpoint } from '../../../hub/hub-url';
 import { downloadModel, loadCached } from '../../hub/hubBridge';
 import { useStudio } from '../../stores/studio';
+import { ItemButton } from '../ItemButton';
 
 function endpointOf(typed: string): string | undefined {
   try {
@@ -36,26 +37,22 @@ export function CatalogList() {
                 <span className="muted">{model.note}</span>
               </div>
               {cached ? (
-                <button
-                  type="button"
-                  className="button secondary small"
-                  aria-label={`Load ${model.name} (cached)`}
+                <ItemButton
+                  name={`Load ${model.name} (cached)`}
                   title={`Load ${model.file} from this browser’s cache`}
                   onClick={() => void loadCached(cached)}
                 >
                   Load
-                </button>
+                </ItemButton>
               ) : (
-                <button
-                  type="button"
-                  className="button secondary small"
-                  disabled={running}
-                  aria-label={`Download ${model.name}`}
+                <ItemButton
+                  name={`Download ${model.name}`}
                   title={`Download ${model.file} from ${model.repo} and load it`}
+                  disabled={running}
                   onClick={() => void downloadModel(request)}
                 >
                   Download
-                </button>
+                </ItemButton>
               )}
             </li>
           );

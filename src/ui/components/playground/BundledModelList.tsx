@@ -14,7 +14,7 @@ export function BundledModelList() {
   return (
     <div className="model-source">
       <h4 id="bundled-title">Bundled</h4>
-      {bundled.status === 'listing' && <p className="muted">Listing the models shipped with the studio…</p>}
+      {bundled.status === 'loading' && <p className="muted">Listing the models shipped with the studio…</p>}
       {bundled.status === 'failed' && <ProblemMessage problem={bundled.problem} id="bundled-problem" />}
       {bundled.status === 'ready' && bundled.models.length === 0 && (
         <p className="muted">This build ships no models; open one of your own below.</p>

@@ -2,6 +2,7 @@
 import type { StopReason } from '../../../worker/protocol';
 import { formatCount } from '../../format';
 import type { GenerationState } from '../../stores/playgroundSlice';
+import { FactList } from '../FactList';
 
 const STOP_REASONS: Record<StopReason, string> = {
   eos: 'end of text',
@@ -42,14 +43,5 @@ function stats(generation: Exclude<GenerationState, { status: 'idle' }>): [strin
 export function GenerationStats({ generation }: { generation: Exclude<GenerationState, { status: 'idle' }> }) {
   const rows = stats(generation);
   if (rows.length === 0) return null;
-  return (
-    <dl className="run-stats" aria-label="Run figures">
-      {rows.map(([term, value]) => (
-        <div key={term}>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <FactList facts={rows} className="run-stats" label="Run figures" />;
 }

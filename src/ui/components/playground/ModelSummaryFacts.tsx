@@ -5,6 +5,7 @@
 import type { ModelSummary } from '../../../worker/protocol';
 import { formatBytes, formatCount } from '../../format';
 import { useStudio } from '../../stores/studio';
+import { FactList } from '../FactList';
 
 const FORMAT_NAMES = { gguf: 'GGUF', hf: 'Hugging Face' } as const;
 
@@ -68,14 +69,7 @@ export function ModelSummaryFacts({ summary }: { summary: ModelSummary }) {
         <strong>{summary.name}</strong>
         <span className="format-badge">{FORMAT_NAMES[summary.format]}</span>
       </p>
-      <dl className="facts compact" aria-label="Loaded model">
-        {facts(summary).map(([term, value]) => (
-          <div key={term}>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <FactList facts={facts(summary)} className="facts compact" label="Loaded model" />
       <TrainingMemory model={summary.name} />
       {summary.warnings.length > 0 && (
         <ul className="notice model-warnings" aria-label="Warnings">

@@ -5,16 +5,14 @@
 import { GenerateForm } from './GenerateForm';
 import { GenerationOutput } from './GenerationOutput';
 import { ModelPanel } from './ModelPanel';
+import { PageIntro } from '../PageIntro';
 
 export function Playground() {
   return (
     <>
-      <div className="page-intro" id="playground">
-        <h2>Playground</h2>
-        <p className="muted">
-          Continue a prompt with a model running on this machine’s GPU: the bundled one, or your own files.
-        </p>
-      </div>
+      <PageIntro id="playground" title="Playground">
+        Continue a prompt with a model running on this machine’s GPU: the bundled one, or your own files.
+      </PageIntro>
       <div className="playground">
         <ModelPanel />
         <div className="playground-work">

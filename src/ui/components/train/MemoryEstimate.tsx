@@ -35,7 +35,7 @@ export function MemoryEstimate() {
       </p>
       {!check.fits && (
         <p className="field-error" role="alert">
-          {check.problems.join('; ')}.{check.advice.length ? ` Would help: ${check.advice.join('; ')}.` : ''}
+          {check.message}
         </p>
       )}
     </div>

@@ -8,6 +8,7 @@ import { formatBytes } from '../../../train/memory-estimate';
 import { useStudio } from '../../stores/studio';
 import type { LiveRun } from '../../stores/trainSlice';
 import { needsModelFile, pauseTraining, resumeTraining, stopTraining } from '../../train/train-bridge';
+import { FileButton } from './FileButton';
 import { RunSamples } from './RunSamples';
 
 /** The charts' chunk (recharts): fetched when the Train view opens (see preloadCharts), never in the first page load. */
@@ -109,21 +110,15 @@ function Controls({ run, live }: { run: RunRecord; live: LiveRun | null }) {
     const name = run.model.source.name;
     return (
       <div className="actions train-controls">
-        <label className="file-button button">
+        <FileButton
+          className="file-button button"
+          label={`Choose ${name} again to resume`}
+          accept=".gguf"
+          disabled={busy}
+          onFile={(file) => void resumeTraining(run.id, file)}
+        >
           Choose {name} to resume
-          <input
-            className="visually-hidden"
-            type="file"
-            aria-label={`Choose ${name} again to resume`}
-            accept=".gguf"
-            disabled={busy}
-            onChange={(event) => {
-              const file = event.currentTarget.files?.[0];
-              if (file) void resumeTraining(run.id, file);
-              event.currentTarget.value = '';
-            }}
-          />
-        </label>
+        </FileButton>
         <span className="muted">The browser does not keep opened files across reloads.</span>
       </div>
     );

@@ -1,92 +1,75 @@
-/** The form's field widgets, bound to the train slice: numbers (NumberBox), switches and choices. */
+/**
+ * The form's field widgets, bound to the train slice: numbers (NumberBox), switches and choices. Each one's label,
+ * hint, choices and keypad come from the settings table (through form-settings.ts), so a field is named by key.
+ */
 import { useStudio } from '../../stores/studio';
-import type { TrainForm, TrainNumberField } from '../../train/train-form';
+import { CHOICE_FIELDS, type ChoiceKey, NUMBER_FIELDS, type SwitchKey, type TrainNumberField } from '../../train/form-settings';
+import { settingSpec } from '../../../train/settings';
+import type { TrainForm } from '../../train/train-form';
 import { NumberBox } from '../NumberBox';
 
-const DECIMAL = new Set<TrainNumberField>([
-  'alpha',
-  'dropout',
-  'learningRate',
-  'minLrRatio',
-  'weightDecay',
-  'maxGradNorm',
-  'beta1',
-  'beta2',
-  'eps',
-  'epochs',
-  'valPercent',
-  'budgetMiB',
-]);
-
-interface NumberProps {
-  field: TrainNumberField;
-  label: string;
-  hint: string;
-  disabled?: boolean;
-}
-
-export function TrainNumber({ field, label, hint, disabled }: NumberProps) {
+export function TrainNumber({ field }: { field: TrainNumberField }) {
   const value = useStudio((state) => state.trainForm[field]);
   const error = useStudio((state) => state.trainFieldErrors[field]);
   const edit = useStudio((state) => state.editTrainForm);
+  const spec = NUMBER_FIELDS[field];
   return (
     <NumberBox
       id={`train-${field}`}
-      label={label}
-      hint={hint}
+      label={spec.label}
+      hint={spec.hint}
       value={value}
       error={error}
-      decimal={DECIMAL.has(field)}
-      disabled={disabled}
+      decimal={!spec.range.integer}
       onChange={(text) => edit({ [field]: text })}
     />
   );
 }
 
-type SwitchField = { [K in keyof TrainForm]: TrainForm[K] extends boolean ? K : never }[keyof TrainForm];
-
-export function TrainSwitch({ field, label, disabled }: { field: SwitchField; label: string; disabled?: boolean }) {
+export function TrainSwitch({ field }: { field: SwitchKey }) {
   const checked = useStudio((state) => state.trainForm[field]);
   const edit = useStudio((state) => state.editTrainForm);
   return (
     <label className="toggle">
-      <input type="checkbox" checked={checked} disabled={disabled} onChange={(event) => edit({ [field]: event.currentTarget.checked })} />
-      {label}
+      <input type="checkbox" checked={checked} onChange={(event) => edit({ [field]: event.currentTarget.checked })} />
+      {settingSpec(field).label}
     </label>
   );
 }
 
-interface ChoiceProps<K extends 'schedule' | 'overLength' | 'quant' | 'lengthBy'> {
-  field: K;
-  label: string;
-  options: { value: TrainForm[K]; label: string }[];
-  hint: string;
-  disabled?: boolean;
-}
+export type ChoiceField = ChoiceKey | 'lengthBy';
 
-export function TrainChoice<K extends 'schedule' | 'overLength' | 'quant' | 'lengthBy'>({ field, label, options, hint, disabled }: ChoiceProps<K>) {
+export function TrainChoice({ field }: { field: ChoiceField }) {
   const value = useStudio((state) => state.trainForm[field]);
+  const error = useStudio((state) => (field === 'lengthBy' ? undefined : state.trainFieldErrors[field]));
   const edit = useStudio((state) => state.editTrainForm);
+  const { label, hint, choices } = CHOICE_FIELDS[field];
   const id = `train-${field}`;
   return (
-    <div className="setting">
+    <div className={`setting${error ? ' invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
       <select
         id={id}
         value={value}
-        disabled={disabled}
         aria-describedby={`${id}-hint`}
         onChange={(event) => edit({ [field]: event.currentTarget.value } as Partial<TrainForm>)}
       >
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
+        {Object.entries(choices).map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
           </option>
         ))}
       </select>
-      <p id={`${id}-hint`} className="field-hint">
-        {hint}
+      <p id={`${id}-hint`} className={error ? 'field-error' : 'field-hint'}>
+        {error ?? hint}
       </p>
     </div>
   );
+}
+
+export type TrainSettingField = TrainNumberField | ChoiceField;
+
+/** A number or a choice field, by name (the layout lists both kinds in one grid). */
+export function TrainSetting({ field }: { field: TrainSettingField }) {
+  return field in CHOICE_FIELDS ? <TrainChoice field={field as ChoiceField} /> : <TrainNumber field={field as TrainNumberField} />;
 }

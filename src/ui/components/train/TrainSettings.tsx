@@ -5,21 +5,24 @@
  */
 import { type ReactNode, useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { LORA_TARGETS, type LoraTarget } from '../../../gpu/lora/lora-linear';
 import type { CacheEntryInfo } from '../../../hub/types';
 import { openDatasetFile } from '../../engineBridge';
 import { startHubBridge } from '../../hub/hubBridge';
 import { useStudio } from '../../stores/studio';
-import { chooseCachedTrainModel, chooseTrainFile, chooseTrainModel, startTraining } from '../../train/train-bridge';
+import { chooseCachedTrainModel, chooseTrainFile, chooseTrainModel, startTraining, trainsAsShown } from '../../train/train-bridge';
 import { PRESETS } from '../../train/train-form';
 import { MemoryEstimate } from './MemoryEstimate';
-import { TrainChoice, TrainNumber, TrainSwitch } from './TrainFields';
+import { AdvancedSettings } from './AdvancedSettings';
+import { FileButton } from './FileButton';
+import { TrainChoice, TrainNumber } from './TrainFields';
 
 function DatasetChoice() {
   const data = useStudio((state) => state.trainData);
   // The File itself is not store data: re-read it whenever the Datasets view's state changes.
-  const datasetReady = useStudio((state) => state.dataset.status === 'ready');
-  const datasetFile = datasetReady ? openDatasetFile() : null;
+  const shown = useStudio((state) => (state.dataset.status === 'ready' ? state.dataset.summary : null));
+  const datasetFile = shown ? openDatasetFile() : null;
+  // Re-derived on every render: `data` and `shown` are what it depends on, and both are selected above.
+  const asShown = shown !== null && trainsAsShown();
   return (
     <fieldset className="train-group">
       <legend>Dataset</legend>
@@ -54,6 +57,12 @@ function DatasetChoice() {
             Use {datasetFile.name}
           </button>{' '}
           (open in Datasets; the run keeps its own copy).
+        </p>
+      )}
+      {asShown && (
+        <p className="field-hint" data-testid="train-data-as-shown">
+          Read as the Datasets view shows it: {shown.shape} rows with its column mapping, {shown.split.train} to train
+          and {shown.split.validation} to validate (its split, not the validation % below).
         </p>
       )}
     </fieldset>
@@ -105,20 +114,9 @@ function BaseChoice() {
         </p>
       )}
       <div className="train-file">
-        <label className="file-button button secondary">
+        <FileButton label="Choose a base model file" accept=".gguf" onFile={chooseTrainModel}>
           Open a .gguf base…
-          <input
-            className="visually-hidden"
-            type="file"
-            aria-label="Choose a base model file"
-            accept=".gguf"
-            onChange={(event) => {
-              const file = event.currentTarget.files?.[0];
-              if (file) chooseTrainModel(file);
-              event.currentTarget.value = '';
-            }}
-          />
-        </label>
+        </FileButton>
         {chosen && (
           <button type="button" className="button secondary" onClick={() => chooseTrainModel(null)}>
             Use the bundled stories260K
@@ -166,50 +164,18 @@ function Presets() {
   );
 }
 
-function Targets() {
-  const targets = useStudio((state) => state.trainForm.targets);
-  const error = useStudio((state) => state.trainFieldErrors.targets);
-  const edit = useStudio((state) => state.editTrainForm);
-  const toggle = (t: LoraTarget, on: boolean) => edit({ targets: on ? [...targets, t] : targets.filter((x) => x !== t) });
-  return (
-    <fieldset className={`train-targets${error ? ' invalid' : ''}`} aria-describedby="train-targets-note">
-      <legend>Adapted layers</legend>
-      <div className="chips">
-        {LORA_TARGETS.map((t) => (
-          <label key={t} className="toggle">
-            <input type="checkbox" checked={targets.includes(t)} onChange={(event) => toggle(t, event.currentTarget.checked)} />
-            {t}
-          </label>
-        ))}
-      </div>
-      <p id="train-targets-note" className={error ? 'field-error' : 'field-hint'}>
-        {error ?? 'Attention (q, k, v, o) and MLP (gate, up, down) projections that get a LoRA pair.'}
-      </p>
-    </fieldset>
-  );
-}
-
 function Length() {
   const lengthBy = useStudio((state) => state.trainForm.lengthBy);
   return (
     <>
-      <TrainChoice
-        field="lengthBy"
-        label="Run length by"
-        hint="A number of steps, or passes over the data."
-        options={[
-          { value: 'steps', label: 'Steps' },
-          { value: 'epochs', label: 'Epochs' },
-        ]}
-      />
-      {lengthBy === 'steps' ? (
-        <TrainNumber field="maxSteps" label="Max steps" hint="Optimizer steps." />
-      ) : (
-        <TrainNumber field="epochs" label="Epochs" hint="Passes over the training set." />
-      )}
+      <TrainChoice field="lengthBy" />
+      <TrainNumber field={lengthBy === 'steps' ? 'maxSteps' : 'epochs'} />
     </>
   );
 }
+
+/** The settings most runs change, shown first (after the run's length). */
+const MAIN_FIELDS = ['learningRate', 'rank', 'batchSize', 'seqLen'] as const;
 
 function Refusal() {
   const refusal = useStudio((state) => state.trainRefusal);
@@ -262,88 +228,11 @@ export function TrainSettings() {
           <Presets />
           <div className="settings-grid train-grid">
             <Length />
-            <TrainNumber field="learningRate" label="Learning rate" hint="Peak AdamW step size." />
-            <TrainNumber field="rank" label="Rank" hint="LoRA rank r." />
-            <TrainNumber field="batchSize" label="Batch size" hint="Sequences per micro-batch." />
-            <TrainNumber field="seqLen" label="Sequence length" hint="Tokens; longer examples are cut." />
+            {MAIN_FIELDS.map((field) => (
+              <TrainNumber key={field} field={field} />
+            ))}
           </div>
-          <details className="train-advanced">
-            <summary>Advanced</summary>
-            <h4>LoRA</h4>
-            <div className="settings-grid train-grid">
-              <TrainNumber field="alpha" label="Alpha" hint="Scale: alpha / r." />
-              <TrainNumber field="dropout" label="Dropout" hint="On the LoRA input, in [0, 1)." />
-              <TrainChoice
-                field="quant"
-                label="Base weights"
-                hint="NF4 keeps the base in 4 bits (QLoRA)."
-                options={[
-                  { value: 'none', label: 'As loaded (LoRA)' },
-                  { value: 'nf4', label: 'NF4 (QLoRA)' },
-                ]}
-              />
-            </div>
-            <div className="toggles train-toggles">
-              <TrainSwitch field="rsLora" label="rsLoRA (alpha / √r)" />
-              <TrainSwitch field="checkpointing" label="Gradient checkpointing" />
-            </div>
-            <Targets />
-            <h4>Optimizer and schedule</h4>
-            <div className="settings-grid train-grid">
-              <TrainChoice
-                field="schedule"
-                label="Schedule"
-                hint="Learning rate over the run."
-                options={[
-                  { value: 'constant', label: 'Constant' },
-                  { value: 'linear', label: 'Linear decay' },
-                  { value: 'cosine', label: 'Cosine decay' },
-                ]}
-              />
-              <TrainNumber field="warmupSteps" label="Warmup steps" hint="Linear ramp from 0." />
-              <TrainNumber field="minLrRatio" label="Final LR ratio" hint="Decay ends at this × peak." />
-              <TrainNumber field="weightDecay" label="Weight decay" hint="AdamW, decoupled." />
-              <TrainNumber field="maxGradNorm" label="Max grad norm" hint="Clipping; 0 = off." />
-              <TrainNumber field="gradAccum" label="Grad accumulation" hint="Micro-batches per step." />
-              <TrainNumber field="beta1" label="Beta 1" hint="AdamW first moment." />
-              <TrainNumber field="beta2" label="Beta 2" hint="AdamW second moment." />
-              <TrainNumber field="eps" label="Epsilon" hint="AdamW denominator." />
-            </div>
-            <h4>Data</h4>
-            <div className="settings-grid train-grid">
-              <TrainNumber field="valPercent" label="Validation %" hint="Held out, seeded." />
-              <TrainChoice
-                field="overLength"
-                label="Too-long examples"
-                hint="Cut them, or refuse the file."
-                options={[
-                  { value: 'truncate', label: 'Truncate' },
-                  { value: 'refuse', label: 'Refuse' },
-                ]}
-              />
-              <TrainNumber field="seed" label="Seed" hint="Split, shuffle, init, dropout." />
-            </div>
-            <div className="toggles train-toggles">
-              <TrainSwitch field="trainOnInputs" label="Train on inputs" />
-              <TrainSwitch field="pack" label="Pack short examples" />
-            </div>
-            <h4>Validation and checkpoints</h4>
-            <div className="settings-grid train-grid">
-              <TrainNumber field="evalEvery" label="Eval every" hint="Steps; 0 = at the end." />
-              <TrainNumber field="saveEvery" label="Checkpoint every" hint="Steps; 0 = at the end." />
-              <TrainNumber field="patience" label="Early-stop patience" hint="Evals; 0 = never." />
-            </div>
-            <div className="toggles train-toggles">
-              <TrainSwitch field="keepBest" label="Keep the best adapter (by validation loss)" />
-            </div>
-            <h4>Samples and memory</h4>
-            <div className="settings-grid train-grid">
-              <TrainNumber field="sampleEvery" label="Samples every" hint="Steps; 0 = none." />
-              <TrainNumber field="sampleTokens" label="Sample tokens" hint="Per prompt, greedy." />
-              <TrainNumber field="budgetMiB" label="Memory budget (MiB)" hint="Empty: device limits only." />
-            </div>
-            <SamplePrompts />
-          </details>
+          <AdvancedSettings />
         </WhileIdle>
         <MemoryEstimate />
         <Refusal />
@@ -352,27 +241,5 @@ export function TrainSettings() {
         </div>
       </form>
     </section>
-  );
-}
-
-function SamplePrompts() {
-  const value = useStudio((state) => state.trainForm.samplePrompts);
-  const error = useStudio((state) => state.trainFieldErrors.samplePrompts);
-  const edit = useStudio((state) => state.editTrainForm);
-  return (
-    <div className={`setting train-prompts${error ? ' invalid' : ''}`}>
-      <label htmlFor="train-samplePrompts">Sample prompts (one per line)</label>
-      <textarea
-        id="train-samplePrompts"
-        className="prompt"
-        rows={2}
-        value={value}
-        aria-describedby="train-samplePrompts-note"
-        onChange={(event) => edit({ samplePrompts: event.currentTarget.value })}
-      />
-      <p id="train-samplePrompts-note" className={error ? 'field-error' : 'field-hint'}>
-        {error ?? "Continued through the model's chat template with the adapter as it is."}
-      </p>
-    </div>
   );
 }

@@ -1,25 +1,41 @@
 /**
- * One transformer block of the Llama family for training, forward and backward side by side (llm.c style), over
- * a packed batch of T tokens (T ≤ maxTokens: every buffer is seen through a [T, ...] view of its planned size).
+ * One transformer block of the Llama family, forward and backward side by side (llm.c style), over T tokens
+ * (T ≤ the rows every buffer was planned for: each is seen through a [T, ...] view). The same forward runs
+ * inference (LlamaModel, with its KV cache: keys and values of earlier positions are read from the cache and this
+ * chunk's are written into it) and training (LoraTrainer, over a packed batch, keeping what the backward reads).
  *   forward:  x → n1 = rmsnorm(x) → q,k,v (+ LoRA, + Qwen2 biases) → [Qwen3 q/k norms] → RoPE → attention
  *             → xMid = x + o(attn) → n2 = rmsnorm(xMid) → gate, up → act = silu(gate)·up → out = xMid + down(act)
  *   backward: from dX = ∂L/∂out (in grads.dX) to dX = ∂L/∂x (in place), adding the LoRA gradients of every
  *             adapted projection into the parameter block. Base weights and norms are frozen: no gradients.
  * Shapes: C hidden, F intermediate, Hq/Hkv heads, D head dim, r rank.
  */
+import type { LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
 import { attentionBackward, attentionForward } from '../kernels/attention';
 import { rmsnormBackward, rmsnormForward } from '../kernels/rmsnorm';
 import { ropeBackward, ropeForward } from '../kernels/rope';
 import { swigluBackward, swigluForward } from '../kernels/swiglu';
-import type { LoraTarget } from '../lora/lora-linear';
-import type { GpuLayerWeights, GpuModelConfig } from '../model/weights';
+import type { AdapterInputMask, LayerProjections } from '../lora/lora-linear';
 import type { Tensor } from '../tensor';
-import type { GradientScratch, LayerActivations } from './activations';
-import type { AdapterDropout } from './adapter-dropout';
-import type { LayerProjections } from './lora-adapters';
+import type { GradientScratch, LayerActivations } from './block-activations';
+import type { GpuLayerWeights, GpuModelConfig } from './weights';
 
-/** What every block of one micro-batch shares. */
+/** LoRA dropout on the adapters' inputs, per layer and target (src/gpu/train/adapter-dropout.ts). */
+export interface BlockDropout {
+  /** mask(x) for the forward. */
+  apply(x: Tensor, layer: number, target: LoraTarget): Tensor;
+  /** The same mask, for the backward. */
+  site(layer: number, target: LoraTarget): AdapterInputMask;
+}
+
+/** Inference's KV cache: per layer [maxContext, Hkv, D]; this chunk's tokens are at positions start.. */
+export interface KvCache {
+  keys: readonly Tensor[];
+  values: readonly Tensor[];
+  start: number;
+}
+
+/** What every block of one forward shares. */
 export interface BlockInputs {
   ctx: GpuContext;
   config: GpuModelConfig;
@@ -28,7 +44,9 @@ export interface BlockInputs {
   seqStart: Tensor; // [T] u32
   invFreq: Tensor; // [D/2]
   /** Dropout on the adapters' inputs (training forward only); null = off. */
-  dropout: AdapterDropout | null;
+  dropout: BlockDropout | null;
+  /** Inference only: attend to the cached positions too (T new queries at start..start+T-1). */
+  kvCache?: KvCache;
 }
 
 export interface Block {
@@ -37,14 +55,18 @@ export interface Block {
   projections: LayerProjections;
 }
 
-/** [T, ...] view of a buffer planned for maxTokens rows. */
-function rows(t: Tensor, tokens: number): Tensor {
-  return t.view([tokens, ...t.shape.slice(1)]);
+/** What both directions start from: the context, the config, T, and [T, ...] views of planned buffers. */
+function blockScope(b: BlockInputs, block: Block) {
+  const { ctx, config: c, tokens: t } = b;
+  const rows = (x: Tensor) => x.view([t, ...x.shape.slice(1)]);
+  return { ctx, c, t, p: block.projections, w: block.weights, rows };
 }
 
-function uOf(a: LayerActivations, target: LoraTarget, tokens: number): Tensor | null {
+/** x·Aᵀ [T, r] of an adapted projection (null when the projection has no adapter). */
+function uOf(a: LayerActivations, block: Block, target: LoraTarget, tokens: number): Tensor | null {
   const u = a.u[target];
-  return u ? rows(u, tokens) : null;
+  const rank = block.projections[target].rank;
+  return u && rank > 0 ? u.view([tokens, rank]) : null;
 }
 
 /** The adapter input of one projection: x itself, or a dropped-out copy when dropout is on. */
@@ -53,18 +75,18 @@ function adapterInput(b: BlockInputs, block: Block, target: LoraTarget, x: Tenso
   return b.dropout.apply(x, block.index, target);
 }
 
-/** x [T, C] → out [T, C]; keeps what the backward reads in `a`. */
+/**
+ * x [T, C] → out [T, C]; keeps what the backward reads in `a`. `out` may be `x` itself (inference's single
+ * residual buffer): x is last read by the o projection, before `out` is written.
+ */
 export function blockForward(b: BlockInputs, block: Block, a: LayerActivations, x: Tensor, out: Tensor): void {
-  const { ctx, config: c, tokens: t } = b;
-  const p = block.projections;
-  const w = block.weights;
-  const r = (x: Tensor) => rows(x, t);
+  const { ctx, c, t, p, w, rows: r } = blockScope(b, block);
   const n1 = r(a.n1);
   const q = r(a.q);
   const k = r(a.k);
   const v = r(a.v);
   const lin = (target: LoraTarget, input: Tensor, output: Tensor, residual?: Tensor) =>
-    p[target].forward(ctx, input, output, uOf(a, target, t), {
+    p[target].forward(ctx, input, output, uOf(a, block, target, t), {
       residual,
       adapterInput: adapterInput(b, block, target, input),
     });
@@ -84,13 +106,29 @@ export function blockForward(b: BlockInputs, block: Block, a: LayerActivations, 
   const k3 = k.view([t, c.numKvHeads, c.headDim]);
   ropeForward(ctx, q3, q3, b.positions, b.invFreq, c.ropeLayout);
   ropeForward(ctx, k3, k3, b.positions, b.invFreq, c.ropeLayout);
+  let keys = k3;
+  let values = v.view([t, c.numKvHeads, c.headDim]);
+  let qOffset = 0;
+  if (b.kvCache) {
+    // This chunk's keys/values join the cache; the queries attend to every cached position before them.
+    const { start } = b.kvCache;
+    const cacheK = b.kvCache.keys[block.index];
+    const cacheV = b.kvCache.values[block.index];
+    const kvBytes = c.numKvHeads * c.headDim * 4;
+    ctx.copy(k, cacheK, t * kvBytes, 0, start * kvBytes);
+    ctx.copy(v, cacheV, t * kvBytes, 0, start * kvBytes);
+    keys = cacheK.view([start + t, c.numKvHeads, c.headDim]);
+    values = cacheV.view([start + t, c.numKvHeads, c.headDim]);
+    qOffset = start;
+  }
   attentionForward(ctx, {
     q: q3,
-    k: k3,
-    v: v.view([t, c.numKvHeads, c.headDim]),
+    k: keys,
+    v: values,
     out: a.attn.view([t, c.numHeads, c.headDim]),
     lse: a.lse.view([c.numHeads, t]),
     seqStart: b.seqStart,
+    qOffset,
   });
   const xMid = r(a.xMid);
   lin('o', r(a.attn), xMid, x);
@@ -104,18 +142,15 @@ export function blockForward(b: BlockInputs, block: Block, a: LayerActivations, 
 
 /**
  * dX [T, C]: on entry ∂L/∂out, on exit ∂L/∂x. `x` is the block's input (as in the forward). Adds the LoRA
- * gradients into the parameter block.
+ * gradients into the parameter block. Training only (no KV cache).
  */
 export function blockBackward(b: BlockInputs, block: Block, a: LayerActivations, g: GradientScratch, x: Tensor): void {
-  const { ctx, config: c, tokens: t } = b;
-  const p = block.projections;
-  const w = block.weights;
-  const r = (x: Tensor) => rows(x, t);
+  const { ctx, c, t, p, w, rows: r } = blockScope(b, block);
   const dX = r(g.dX);
   const dN = r(g.dN);
   const du = g.du ? r(g.du) : null;
   const lin = (target: LoraTarget, input: Tensor, dy: Tensor, dx: Tensor, accumulateDx: boolean) =>
-    p[target].backward(ctx, input, uOf(a, target, t), dy, dx, du, {
+    p[target].backward(ctx, input, uOf(a, block, target, t), dy, dx, du, {
       accumulateDx,
       dropout: b.dropout && p[target].lora ? b.dropout.site(block.index, target) : undefined,
     });

@@ -1,19 +1,22 @@
 /**
- * A tokenized dataset → the figures the Datasets view shows: token-length histogram, how many examples exceed
- * the sequence length, the train/validation counts, and preview rows as trained/masked text spans.
+ * A tokenized dataset → the figures the Datasets view and `webtune data` show: token-length histogram, how many
+ * examples exceed the sequence length, trained and total tokens, the train/validation counts, and preview rows as
+ * trained/masked text spans.
  *
  * Examples are tokenized once at full length (`tokenizeFull`); the sequence length, the split and the preview are
  * then cheap to redo when the user edits them. Truncation follows `tokenizeExamples`: the first `seqLen` tokens
- * are kept, and an example whose trained tokens all lie past them is left out.
+ * are kept, and an example whose trained tokens all lie past them is left out, so these counts are the ones
+ * training gets (src/worker/dataset-agreement.test.ts checks them against the CLI's and the Train view's).
  *
- * Tokenizing costs about a millisecond per row, so a 1 GB file (five million rows) would take hours: beyond
- * `SAMPLE_SIZE` examples the figures come from a seeded uniform sample (`ExampleSampler`, reservoir sampling
- * while the file streams by) and are scaled to the whole file (`estimateLengths`).
+ * Beyond `SAMPLE_SIZE` examples the figures come from a seeded uniform sample (sampler.ts) and are scaled to the
+ * whole file (`estimateLengths`).
  */
-import { type BadRow, DataRng, DatasetError, type Example, formatBadRow, splitTrainValidation, type TokenizedExample, tokenizeExamples } from '../data';
-import type { ChatTemplate } from '../model/chat';
-import type { Tokenizer } from '../model/tokenizer';
-import type { DatasetLengths, DatasetSampling, HistogramBin, PreviewRow, TokenSpan } from './dataset-protocol';
+import type { ChatTemplate } from '../../model/chat';
+import type { Tokenizer } from '../../model/tokenizer';
+import { splitTrainValidation, validationCount } from '../split';
+import { type TokenizedExample, tokenizeExamples } from '../tokenize';
+import { type BadRow, DatasetError, type Example, formatBadRow } from '../types';
+import type { DatasetLengths, DatasetSampling, HistogramBin, PreviewRow, TokenSpan } from './types';
 
 /** Long enough never to truncate: lengths are measured before the user's sequence length applies. */
 const NO_LIMIT = 2 ** 31 - 1;
@@ -21,53 +24,6 @@ const BINS = 20;
 export const PREVIEW_ROWS = 6;
 /** A preview row longer than this many tokens is cut for display (the counts stay whole). */
 const PREVIEW_TOKENS = 400;
-
-/** Examples tokenized for the summary; a file with more is summarised from a sample of this many. */
-export const SAMPLE_SIZE = 1000;
-/** Fixed, so the same file always gives the same sample (and the same estimates). */
-export const SAMPLE_SEED = 0x5eed;
-
-/**
- * Keeps a uniform random sample of at most `size` examples of a stream of unknown length (Algorithm R: example
- * k > size replaces a kept one with probability size/k), plus the first `headSize` for the preview. Memory is
- * bounded by `size + headSize` examples whatever the file's length.
- */
-export class ExampleSampler {
-  private readonly kept: { example: Example; index: number }[] = [];
-  readonly head: Example[] = [];
-  /** Examples offered so far. */
-  seen = 0;
-  private readonly rng: DataRng;
-
-  constructor(
-    readonly size = SAMPLE_SIZE,
-    readonly headSize = 2 * PREVIEW_ROWS,
-    seed = SAMPLE_SEED,
-  ) {
-    this.rng = DataRng.fromSeed(seed);
-  }
-
-  add(example: Example): void {
-    const index = this.seen++;
-    if (this.head.length < this.headSize) this.head.push(example);
-    if (this.kept.length < this.size) {
-      this.kept.push({ example, index });
-      return;
-    }
-    const slot = this.rng.below(this.seen);
-    if (slot < this.size) this.kept[slot] = { example, index };
-  }
-
-  /** Whether some examples were left out (the figures will be estimates). */
-  get sampled(): boolean {
-    return this.seen > this.size;
-  }
-
-  /** The kept examples in file order (all of them when the file had no more than `size`). */
-  examples(): Example[] {
-    return [...this.kept].sort((a, b) => a.index - b.index).map((k) => k.example);
-  }
-}
 
 export interface FullTokens {
   examples: TokenizedExample[];
@@ -238,14 +194,7 @@ export function summarizeLengths(
 
 /** Train/validation counts of `n` examples, as `splitTrainValidation` would make them (without the examples). */
 export function splitCounts(n: number, fraction: number): { train: number; validation: number } {
-  if (!(fraction >= 0 && fraction < 1)) {
-    throw new RangeError(`the validation fraction must be at least 0 and below 1, got ${fraction}`);
-  }
-  if (fraction === 0 || n === 0) return { train: n, validation: 0 };
-  if (n < 2) {
-    throw new RangeError(`a validation split needs at least 2 examples (one to train on, one to validate); the dataset has ${n}`);
-  }
-  const validation = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+  const validation = validationCount(n, fraction);
   return { train: n - validation, validation };
 }
 

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Example } from '../data';
-import { chatTemplateFor } from '../model/chat';
-import { createGgufTokenizer } from '../model/tokenizer';
-import { ggufTokenizerSource, STORIES_GGUF } from '../model/tokenizer/testing/fixtures';
-import { splitTrainValidation } from '../data';
+import { chatTemplateFor } from '../../model/chat';
+import { createGgufTokenizer } from '../../model/tokenizer';
+import { ggufTokenizerSource, STORIES_GGUF } from '../../model/tokenizer/testing/fixtures';
+import { splitTrainValidation } from '../split';
+import type { Example } from '../types';
 import {
   estimateLengths,
-  ExampleSampler,
   lengthHistogram,
   splitCounts,
   summarizeLengths,
   tokenizeFull,
   tokenizeFullInSlices,
-} from './dataset-summary';
+} from './lengths';
+import { ExampleSampler } from './sampler';
 
 const stories = createGgufTokenizer(ggufTokenizerSource(STORIES_GGUF));
 const template = chatTemplateFor(stories, null);

@@ -1,0 +1,79 @@
+/** The training settings as flags: the table's limits, refused with the flag's name; core refusals reworded with flags. */
+import { describe, expect, it } from 'vitest';
+import { syntheticConfig } from '../model/fixtures';
+import { checkWindowFits, DEFAULT_TRAINING_CONFIG, TrainingConfigError } from '../train/config';
+import { MemoryLimitError } from '../train/session';
+import { SETTING_KEYS, settingSpec } from '../train/settings';
+import { NUMBER_BOUNDS } from '../train/testing/setting-bounds';
+import { UsageError } from './output';
+import { configFromFlags, inCliWords, settingFlagsHelp } from './setting-flags';
+
+const flagged = NUMBER_BOUNDS.filter((b) => settingSpec(b.key).flag !== null);
+
+describe('training settings as CLI flags', () => {
+  it.each(flagged)('--flag of $key: refused past the same limits as the core, naming the flag', ({ key, inside, outside }) => {
+    const flag = settingSpec(key).flag!;
+    for (const value of inside) expect(configFromFlags({ [flag]: String(value) })[key], `--${flag} ${value}`).toBe(value);
+    for (const value of outside) {
+      let error: unknown;
+      try {
+        configFromFlags({ [flag]: String(value) });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `--${flag} ${value}`).toBeInstanceOf(UsageError);
+      expect((error as Error).message.startsWith(`--${flag} got '${value}'; `), (error as Error).message).toBe(true);
+    }
+  });
+
+  it('keeps the defaults for flags not given, and --steps replaces the default epochs', () => {
+    expect(configFromFlags({})).toEqual(DEFAULT_TRAINING_CONFIG);
+    expect(configFromFlags({ steps: '5' })).toMatchObject({ maxSteps: 5, epochs: null });
+    expect(configFromFlags({ 'keep-last': true, rslora: true })).toMatchObject({ keepBest: false, rsLora: true });
+    expect(() => configFromFlags({ targets: '' })).toThrow('--targets is empty; expected a comma-separated list of q,k,v,o,gate,up,down');
+  });
+
+  it('lists every flagged setting in --help, with its default', () => {
+    const help = settingFlagsHelp();
+    for (const key of SETTING_KEYS) {
+      const flag = settingSpec(key).flag;
+      if (flag) expect(help).toContain(`  --${flag}`);
+    }
+    expect(help).toMatch(/--seq-len L {13}longest sequence in tokens; longer examples are truncated \(default 256\)/);
+    expect(help).toMatch(/--schedule S +learning rate over the run \(constant \| linear \| cosine; default cosine\)/);
+  });
+
+  it('rewords a core refusal with flags: the window check names --seq-len, not the key', () => {
+    let error: unknown;
+    try {
+      checkWindowFits({ ...DEFAULT_TRAINING_CONFIG, seqLen: 65 }, syntheticConfig({ architecture: 'mistral', slidingWindow: 64 }));
+    } catch (e) {
+      error = inCliWords(e);
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      "--seq-len: 65 tokens is longer than the model's sliding attention window (64); use --seq-len ≤ 64",
+    );
+    const other = new Error('unrelated');
+    expect(inCliWords(other)).toBe(other);
+    expect(inCliWords(new TrainingConfigError({ setting: 'maxSteps', problem: { kind: 'one-of', other: 'epochs' } }))).toMatchObject({
+      message: '--steps: give exactly one of --steps and --epochs',
+    });
+  });
+
+  it('rewords the memory advice with flags', () => {
+    const verdict = {
+      fits: false,
+      problems: ['the run needs about 3.0 MiB, more than the 2.0 MiB available'],
+      advice: [
+        { change: { kind: 'set' as const, setting: 'checkpointing' as const, to: true }, totalBytes: 2 ** 20 },
+        { change: { kind: 'fewer-tokens' as const, tokens: 64 }, totalBytes: 2 ** 20 },
+      ],
+    };
+    const error = inCliWords(new MemoryLimitError('this run does not fit the GPU', verdict));
+    expect((error as Error).message).toBe(
+      'this run does not fit the GPU: the run needs about 3.0 MiB, more than the 2.0 MiB available. Would help: ' +
+        '--checkpointing: about 1.0 MiB; half the tokens per micro-batch (64; lower --batch or --seq-len, raise --grad-accum): about 1.0 MiB.',
+    );
+  });
+});

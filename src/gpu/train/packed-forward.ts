@@ -1,0 +1,119 @@
+/**
+ * The forward of a packed batch to its loss: embedding → every block (src/gpu/model/transformer-block.ts, the
+ * same layer code as inference) → final norm and the LM head's cross-entropy. The trainer records it before its
+ * backward; the loss evaluator records it alone. Its buffers are planned once, for `maxTokens` rows.
+ */
+import type { TokenBatch } from '../../data/batch-types';
+import { ropeInverseFrequencies } from '../../model/rope-frequencies';
+import type { GpuContext } from '../context';
+import { embeddingForward } from '../kernels/embedding';
+import type { LayerProjections } from '../lora/lora-linear';
+import type { Block, BlockDropout, BlockInputs } from '../model/transformer-block';
+import { blockForward } from '../model/transformer-block';
+import type { GpuModelConfig, GpuModelWeights } from '../model/weights';
+import type { Tensor } from '../tensor';
+import { TrainingActivations, type ActivationPlan } from './activations';
+import { checkBatch } from './batch-check';
+import { LmHeadLoss } from './lm-head-loss';
+import type { EvalMetrics } from './types';
+
+/** A model as src/gpu/model/upload.ts leaves it. */
+export interface TrainableModel {
+  config: GpuModelConfig;
+  weights: GpuModelWeights;
+  /** RoPE inverse frequencies [headDim/2] (GGUF files may carry their own); from the config when absent. */
+  invFreq?: Float32Array;
+}
+
+/** Slots of the LM head's metrics buffer (f32 [4]): Σ loss, trained labels, labels ≥ V, and a free slot. */
+export const METRIC = { lossSum: 0, trained: 1, invalid: 2, normSq: 3 } as const;
+
+export class PackedForward {
+  readonly config: GpuModelConfig;
+  readonly act: TrainingActivations;
+  readonly head: LmHeadLoss;
+  readonly blocks: Block[];
+  readonly invFreq: Tensor; // [D/2]
+  private readonly tokenEmbedding: Tensor; // [V, C] frozen
+
+  constructor(
+    private readonly ctx: GpuContext,
+    model: TrainableModel,
+    projections: readonly LayerProjections[],
+    readonly plan: ActivationPlan,
+  ) {
+    const c = (this.config = model.config);
+    this.act = new TrainingActivations(ctx, c, plan);
+    this.head = new LmHeadLoss(ctx, c, model.weights, this.act.final, plan.maxTokens);
+    this.tokenEmbedding = model.weights.tokenEmbedding;
+    this.blocks = model.weights.layers.map((weights, index) => ({ index, weights, projections: projections[index] }));
+    const invFreq = model.invFreq ?? ropeInverseFrequencies(c.headDim, c.ropeTheta, c.ropeScaling);
+    this.invFreq = ctx.tensor([c.headDim / 2], 'f32', 'train.invFreq', invFreq);
+  }
+
+  /** Checks the batch and writes its four arrays into the planned input buffers; returns T. */
+  upload(batch: TokenBatch, what: string): number {
+    const c = this.config;
+    const t = checkBatch(batch, { maxTokens: this.plan.maxTokens, vocabSize: c.vocabSize, contextLength: c.contextLength }, what);
+    const a = this.act;
+    this.ctx.write(a.ids, batch.tokens);
+    this.ctx.write(a.labels, batch.targets);
+    this.ctx.write(a.positions, batch.positions);
+    this.ctx.write(a.seqStart, batch.seqStart);
+    return t;
+  }
+
+  blockInputs(t: number, dropout: BlockDropout | null): BlockInputs {
+    const a = this.act;
+    return {
+      ctx: this.ctx,
+      config: this.config,
+      tokens: t,
+      positions: a.positions.view([t]),
+      seqStart: a.seqStart.view([t]),
+      invFreq: this.invFreq,
+      dropout,
+    };
+  }
+
+  /** Layer i's input residual [T, C] (i = L: the last layer's output). */
+  xs(i: number, t: number): Tensor {
+    return this.act.xs[i].view([t, this.config.hiddenSize]);
+  }
+
+  /** [T] i32 labels of the uploaded batch. */
+  labels(t: number): Tensor {
+    return this.act.labels.view([t]);
+  }
+
+  /** Embedding, every block (keeping activations unless `keep` is false: checkpointing or eval), the loss. */
+  record(b: BlockInputs, keep: boolean): void {
+    const t = b.tokens;
+    embeddingForward(this.ctx, this.act.ids.view([t]), this.tokenEmbedding, this.xs(0, t));
+    for (const block of this.blocks) {
+      // Without kept activations every block writes the shared slot 0 (recomputed in backward).
+      const slot = keep ? this.act.layers[block.index] : this.act.layers[0];
+      blockForward(b, block, slot, this.xs(block.index, t), this.xs(block.index + 1, t));
+    }
+    this.head.forward(this.xs(this.blocks.length, t), this.labels(t));
+  }
+
+  /** Forward only (no gradients, no dropout): the batch's summed loss and its trained tokens. */
+  async loss(batch: TokenBatch, what = 'evaluate'): Promise<EvalMetrics> {
+    const t = this.upload(batch, what);
+    this.record(this.blockInputs(t, null), false);
+    const m = (await this.ctx.read(this.head.metrics)) as Float32Array;
+    return { lossSum: m[METRIC.lossSum], trainedTokens: m[METRIC.trained] };
+  }
+
+  /** Bytes of activations and loss scratch. */
+  get bytes(): number {
+    return this.act.bytes + this.head.bytes;
+  }
+
+  release(): void {
+    this.act.release();
+    this.head.release();
+    this.ctx.release(this.invFreq);
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * The one list of projections a LoRA adapter may adapt, and the one scale function. Every layer imports these
+ * from here (src/model is the lowest layer): the engine's LoRA layers, the adapter formats, the CPU reference,
+ * the training settings and the studio's form.
+ */
+
+/** In this order everywhere: adapter files list their targets, and dropout seeds index them, in it. */
+export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+export type LoraTarget = (typeof LORA_TARGETS)[number];
+
+/** What a LoRA adapter is, apart from its weights. */
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  /** rsLoRA: scale alpha/√r instead of alpha/r (stable for large ranks). */
+  rsLora: boolean;
+  targets: readonly LoraTarget[];
+}
+
+/** The adapter's output scale: alpha/r, or alpha/√r with rsLoRA. */
+export function loraScale(s: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora'>): number {
+  return s.rsLora ? s.alpha / Math.sqrt(s.rank) : s.alpha / s.rank;
+}
