@@ -7,9 +7,9 @@ import { acquireNodeDevice } from '../gpu/device-node';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { evaluateDataset } from '../train/evaluate';
-import { choiceOption, isPositiveInt, numberOption } from './args';
 import { DATASET_FLAG_OPTIONS, DATASET_FLAGS_HELP, parseDatasetFlags } from './dataset-flags';
 import { log, out, UsageError } from './output';
+import { configFromFlags } from './setting-flags';
 
 const HELP = `usage: webtune eval --model <file.gguf | hf-folder> --data <file> [options]
 
@@ -45,10 +45,15 @@ export async function runEval(argv: string[]): Promise<void> {
   }
   if (!values.model) throw new UsageError(`--model is required\n\n${HELP}`);
   if (!values.data) throw new UsageError(`--data is required\n\n${HELP}`);
-  const seqLen = numberOption('seq-len', values['seq-len'], (n) => Number.isInteger(n) && n >= 2, 'an integer ≥ 2') ?? 256;
-  const batchSize = numberOption('batch', values.batch, isPositiveInt, 'a positive integer') ?? 8;
+  // The same settings as a training run's, so the same limits and messages (the settings table); eval's own default
+  // batch is larger, since no gradients are kept.
+  const { seqLen, batchSize, trainOnInputs, quant } = configFromFlags({
+    'seq-len': values['seq-len'],
+    batch: values.batch ?? '8',
+    'train-on-inputs': values['train-on-inputs'],
+    quant: values.quant,
+  });
   const read = parseDatasetFlags(values);
-  const quant = choiceOption('quant', values.quant, ['none', 'nf4'] as const) ?? 'none';
 
   const dataset = await parseDatasetFile(values.data, read);
   const adapter = values.adapter ? (await loadAdapterFromPath(values.adapter)).adapter : null;
@@ -66,7 +71,7 @@ export async function runEval(argv: string[]): Promise<void> {
       adapter,
       seqLen,
       batchSize,
-      trainOnInputs: values['train-on-inputs'] ?? false,
+      trainOnInputs,
       quant,
     });
     if (values.json) {

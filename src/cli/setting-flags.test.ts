@@ -6,7 +6,8 @@ import { MemoryLimitError } from '../train/session';
 import { SETTING_KEYS, settingSpec } from '../train/settings';
 import { NUMBER_BOUNDS } from '../train/testing/setting-bounds';
 import { UsageError } from './output';
-import { configFromFlags, inCliWords, settingFlagsHelp } from './setting-flags';
+import { sessionNoticeText } from '../train/session-notice';
+import { CLI_WORDS, configFromFlags, inCliWords, settingFlagsHelp } from './setting-flags';
 
 const flagged = NUMBER_BOUNDS.filter((b) => settingSpec(b.key).flag !== null);
 
@@ -74,6 +75,14 @@ describe('training settings as CLI flags', () => {
     expect((error as Error).message).toBe(
       'this run does not fit the GPU: the run needs about 3.0 MiB, more than the 2.0 MiB available. Would help: ' +
         '--checkpointing: about 1.0 MiB; half the tokens per micro-batch (64; lower --batch or --seq-len, raise --grad-accum): about 1.0 MiB.',
+    );
+  });
+});
+
+describe('session notices in the CLI', () => {
+  it('name the sequence length by its flag', () => {
+    expect(sessionNoticeText({ kind: 'truncated', count: 3, seqLen: 64 }, CLI_WORDS)).toBe(
+      '3 example(s) were longer than --seq-len 64 and were truncated',
     );
   });
 });

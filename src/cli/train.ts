@@ -14,13 +14,14 @@ import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
 import { formatBytes } from '../train/memory-estimate';
 import { runTrainingSession } from '../train/session';
+import { sessionNoticeText } from '../train/session-notice';
 import { inRange, MEMORY_BUDGET_MIB } from '../train/settings';
 import { FolderStorage } from '../train/storage-node';
 import { isPositiveInt, numberOption } from './args';
 import { log, out, UsageError } from './output';
 import { DATASET_FLAG_OPTIONS, DATASET_FLAGS_HELP, parseDatasetFlags } from './dataset-flags';
 import { ProgressReporter } from './progress';
-import { configFromFlags, inCliWords, SETTING_FLAG_OPTIONS, settingFlagsHelp } from './setting-flags';
+import { CLI_WORDS, configFromFlags, inCliWords, SETTING_FLAG_OPTIONS, settingFlagsHelp } from './setting-flags';
 
 const HELP = `usage: webtune train --model <file.gguf | hf-folder> --data <file> --out <dir> [options]
 
@@ -119,7 +120,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       onValidation: (v) => {
         if (v.step === 0) log(`before training: validation loss ${v.loss.toFixed(4)}, perplexity ${v.perplexity.toFixed(2)}`);
       },
-      onNotice: (m) => log(`webtune: ${m}`),
+      onNotice: (notice) => log(`webtune: ${sessionNoticeText(notice, CLI_WORDS)}`),
       signal: controller.signal,
       untilStep: args.stopAfter,
     });

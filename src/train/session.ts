@@ -23,6 +23,7 @@ import { guardDeviceLoss } from './device-loss';
 import { runTrainingLoop, type LoopResult } from './loop';
 import { checkMemoryFits, formatBytes, type MemoryEstimate, type MemoryVerdict, memoryVerdictText, type WeightStorage } from './memory-estimate';
 import type { ProgressEvent, ValidationRecord } from './metrics';
+import type { SessionNotice } from './session-notice';
 import { KEY_WORDS } from './setting-words';
 import type { RunStorage } from './storage';
 
@@ -42,7 +43,7 @@ export interface TrainingSessionInput {
   budgetBytes?: number;
   onProgress?: (event: ProgressEvent) => void;
   onValidation?: (record: ValidationRecord) => void;
-  onNotice?: (message: string) => void;
+  onNotice?: (notice: SessionNotice) => void;
   signal?: AbortSignal;
   /** Pause after this step (see LoopOptions.untilStep). */
   untilStep?: number;
@@ -123,10 +124,10 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
   checkWindowFits(config, model.config);
   const prepared = prepareTrainingData(model, input.dataset, input.datasetName, config, input.split);
   if (prepared.truncatedCount > 0) {
-    input.onNotice?.(`${prepared.truncatedCount} example(s) were longer than --seq-len ${config.seqLen} and were truncated`);
+    input.onNotice?.({ kind: 'truncated', count: prepared.truncatedCount, seqLen: config.seqLen });
   }
   if (prepared.dropped.length > 0) {
-    input.onNotice?.(`${prepared.dropped.length} example(s) had no trained token and were left out`);
+    input.onNotice?.({ kind: 'dropped', count: prepared.dropped.length });
   }
   const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack };
   const maxTokens = config.batchSize * config.seqLen;

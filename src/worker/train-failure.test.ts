@@ -11,6 +11,8 @@ describe('trainFailureOf', () => {
     const error = new TrainingConfigError({ setting: 'learningRate', problem: { kind: 'out-of-range', value: Number.NaN } });
     const failure = trainFailureOf(error, null);
     expect(failure).toMatchObject({ kind: 'config', setting: 'learningRate', checkpointStep: null });
+    // The problem travels as data, so the studio words it with its labels (the message names keys).
+    expect(failure.issue).toEqual(error.issue);
     expect(failure.message).toContain('NaN is not a positive finite number');
   });
 

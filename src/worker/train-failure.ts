@@ -34,7 +34,7 @@ export function trainFailureOf(error: unknown, lastCheckpoint: number | null): T
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof TrainSetupError) return { kind: error.kind, message, checkpointStep: lastCheckpoint };
   if (error instanceof TrainingConfigError) {
-    return { kind: 'config', message, setting: error.setting, checkpointStep: lastCheckpoint };
+    return { kind: 'config', message, setting: error.setting, issue: error.issue, checkpointStep: lastCheckpoint };
   }
   if (error instanceof MemoryLimitError) return { kind: 'memory', message, checkpointStep: lastCheckpoint };
   if (error instanceof NonFiniteError) {

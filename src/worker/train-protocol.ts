@@ -6,7 +6,9 @@
  */
 import type { DatasetReadSettings, DatasetSource, SplitOptions } from '../data';
 import type { ModelConfig } from '../model/config';
+import type { SessionNotice } from '../train/session-notice';
 import type { TrainingConfig } from '../train/config';
+import type { SettingIssue } from '../train/settings';
 import type { WeightStorage } from '../train/memory-estimate';
 import type { MetricsHistory, ProgressEvent, ValidationRecord } from '../train/metrics';
 import type { ModelFormat } from './engine-types';
@@ -78,6 +80,8 @@ export interface TrainFailure {
   message: string;
   /** The setting at fault, by its TrainingConfig key ('learningRate', 'seqLen', …), for 'config'. */
   setting?: string;
+  /** For 'config': the problem as data, so the studio words it with its own labels (`message` uses keys). */
+  issue?: SettingIssue;
   checkpointStep: number | null;
 }
 
@@ -140,10 +144,13 @@ export interface TrainSampleEvent {
   samples: TrainSample[];
 }
 
+/** The session's notices about the data come as data (the studio words them); the worker's own, in words. */
+export type RunNotice = SessionNotice | { kind: 'message'; message: string };
+
 export interface TrainNoticeEvent {
   kind: 'train-notice';
   runId: string;
-  message: string;
+  notice: RunNotice;
 }
 
 export type TrainEvent = TrainStartedEvent | TrainProgressEvent | TrainSampleEvent | TrainNoticeEvent;

@@ -203,7 +203,8 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     const saved = request.resume ? await storage.read(CHECKPOINT_FILE) : null;
     const from = saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
     if (request.resume && !from) {
-      services.post({ kind: 'train-notice', runId, message: 'No checkpoint had been saved yet, so the run starts over from step 0.' });
+      const message = 'No checkpoint had been saved yet, so the run starts over from step 0.';
+      services.post({ kind: 'train-notice', runId, notice: { kind: 'message', message } });
     }
     if (from) checkSameBase(from.model, describeModel(model, config.quant));
     checkpointStep = from?.step ?? null;
@@ -244,7 +245,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
         progress.step(event);
       },
       onValidation: (record) => progress.validation(record),
-      onNotice: (message) => services.post({ kind: 'train-notice', runId, message }),
+      onNotice: (notice) => services.post({ kind: 'train-notice', runId, notice }),
       afterStep: async (step, engine) => {
         if (config.saveEvery > 0 && step % config.saveEvery === 0) checkpointStep = step;
         if (progress.flushIfDue() && drawPause > 0) await pause(drawPause);
@@ -257,7 +258,8 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
         } catch (error) {
           if (deviceLost) throw error;
           const message = error instanceof Error ? error.message : String(error);
-          services.post({ kind: 'train-notice', runId, message: `Samples at step ${step} could not be generated: ${message}` });
+          const notice = { kind: 'message', message: `Samples at step ${step} could not be generated: ${message}` } as const;
+          services.post({ kind: 'train-notice', runId, notice });
         }
       },
     });

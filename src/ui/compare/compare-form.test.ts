@@ -38,7 +38,7 @@ describe('evaluation form', () => {
     expect(parsed).toEqual({
       ok: false,
       errors: {
-        seqLen: 'A whole number from 2 to 2,048.',
+        seqLen: 'A whole number, 2 or more.',
         validationPercent: 'More than 0, less than 100.',
         batchSize: 'Enter a number.',
       },

@@ -3,7 +3,9 @@
  * evaluation form (numbers kept as typed, parsed into the worker's settings with a message per bad field). The
  * prompt and sampling form is the Playground's (playground/settings.ts), parsed by its parseForm.
  */
+import { inRange, settingSpec } from '../../train/settings';
 import type { CompareColumn, CompareEvalSettings } from '../../worker/compare-protocol';
+import { formRange } from '../train/form-settings';
 
 /** Columns beside the base: four adapters keep five columns readable at 1280 px. */
 export const MAX_ADAPTERS = 4;
@@ -48,6 +50,14 @@ export const EVAL_SEED = 0;
 
 export type ParsedEvalForm = { ok: true; settings: CompareEvalSettings } | { ok: false; errors: EvalFieldErrors };
 
+/** Sequence length and batch size take the limits a training run gives them (the settings table), worded as the form words them. */
+function asInTraining(key: 'seqLen' | 'batchSize'): (n: number) => string | null {
+  const spec = settingSpec(key);
+  return (n) => (spec.kind !== 'number' || inRange(spec.range, n) ? null : `${capitalized(formRange(spec.range))}.`);
+}
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 export function parseEvalForm(form: EvalForm): ParsedEvalForm {
   const errors: EvalFieldErrors = {};
   const read = (field: EvalNumberField, check: (n: number) => string | null): number => {
@@ -57,11 +67,9 @@ export function parseEvalForm(form: EvalForm): ParsedEvalForm {
     if (problem) errors[field] = problem;
     return n;
   };
-  const whole = (min: number, max: number) => (n: number) =>
-    Number.isInteger(n) && n >= min && n <= max ? null : `A whole number from ${min} to ${max.toLocaleString('en-US')}.`;
-  const seqLen = read('seqLen', whole(2, 2048));
+  const seqLen = read('seqLen', asInTraining('seqLen'));
   const percent = read('validationPercent', (n) => (n > 0 && n < 100 ? null : 'More than 0, less than 100.'));
-  const batchSize = read('batchSize', whole(1, 64));
+  const batchSize = read('batchSize', asInTraining('batchSize'));
   if (Object.keys(errors).length) return { ok: false, errors };
   return {
     ok: true,

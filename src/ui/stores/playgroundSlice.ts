@@ -6,13 +6,9 @@ import type { StateCreator } from 'zustand';
 import type { BundledModel, GenerationOutcome, GenerationProgress, ModelSummary } from '../../worker/protocol';
 import { DEFAULT_FORM, type FieldErrors, type PlaygroundForm } from '../playground/settings';
 import { applyFormEdit } from './form-edit';
-import type { Listing } from './listing';
+import type { Listing, ShownProblem } from './listing';
 
-/** A problem to show where it happened: a title for the heading, the engine's or loader's message as is. */
-export interface ShownProblem {
-  title: string;
-  message: string;
-}
+export type { ShownProblem } from './listing';
 
 export type BundledState = Listing<'models', BundledModel[]>;
 

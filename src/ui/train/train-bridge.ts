@@ -26,7 +26,8 @@ import { engineClient, onEngineConnected, settingsAsShown } from '../engineBridg
 import { useStudio } from '../stores/studio';
 import type { TrainProblem } from '../stores/trainSlice';
 import { checkRunMemory } from './memory';
-import { fieldOfSetting } from './form-settings';
+import { fieldOfSetting, FORM_WORDS, formIssueMessage } from './form-settings';
+import { sessionNoticeText } from '../../train/session-notice';
 import { parseTrainForm } from './train-form';
 
 /** The base every run trains until user-dropped bases are supported: the bundled stories260K, as GGUF. */
@@ -343,7 +344,7 @@ async function go(
         keep({ ...current, lastSamples: { step: event.step, samples: event.samples } }, false);
         return;
       case 'train-notice':
-        s.liveNoticed(event.message);
+        s.liveNoticed(event.notice.kind === 'message' ? event.notice.message : sessionNoticeText(event.notice, FORM_WORDS));
         return;
     }
   };
@@ -388,7 +389,8 @@ function failureProblem(failure: TrainFailure): TrainProblem {
       : resumable
         ? ' Press Resume to continue from the last checkpoint.'
         : '';
-  return { title: FAILURE_TITLES[failure.kind], message: `${failure.message}${how}` };
+  const message = failure.issue ? formIssueMessage(failure.issue) : failure.message;
+  return { title: FAILURE_TITLES[failure.kind], message: `${message}${how}` };
 }
 
 function finish(runId: string, result: TrainResult): void {
@@ -429,6 +431,6 @@ function finish(runId: string, result: TrainResult): void {
   s.liveUpdated({ phase: 'ended', problem: failureProblem(failure) });
   if (failure.kind === 'config' && failure.setting) {
     const field = fieldOfSetting(failure.setting);
-    if (field) s.trainFormRejected({ [field]: failure.message }, failureProblem(failure));
+    if (field) s.trainFormRejected({ [field]: failureProblem(failure).message }, failureProblem(failure));
   }
 }

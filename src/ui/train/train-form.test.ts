@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticConfig } from '../../model/fixtures';
 import { NUMBER_BOUNDS } from '../../train/testing/setting-bounds';
-import { NUMBER_FIELDS, numberFieldOf, rangeMessage } from './form-settings';
+import { sessionNoticeText } from '../../train/session-notice';
+import { FORM_WORDS, NUMBER_FIELDS, numberFieldOf, rangeMessage } from './form-settings';
 import { checkRunMemory } from './memory';
 import { DEFAULT_TRAIN_FORM, parseTrainForm, PRESETS, presetForm, type TrainForm } from './train-form';
 
@@ -124,5 +125,13 @@ describe('run memory check', () => {
     expect(tiny.advice.join(' ')).not.toContain('--');
     expect(tiny.advice[0]).toMatch(/^Gradient checkpointing on: about [\d.]+ [KMG]i?B$/);
     expect(tiny.message).toContain('Would help: Gradient checkpointing on: about');
+  });
+});
+
+describe('session notices in the studio', () => {
+  it('name the sequence length by its label, never by a flag', () => {
+    const text = sessionNoticeText({ kind: 'truncated', count: 3, seqLen: 64 }, FORM_WORDS);
+    expect(text).toBe('3 example(s) were longer than Sequence length 64 and were truncated');
+    expect(text).not.toContain('--');
   });
 });
