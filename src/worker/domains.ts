@@ -15,14 +15,10 @@ export interface WorkerServices {
   getEngine(): Promise<GpuContext>;
   /** The loaded model, if any. */
   session(): ModelSession | null;
-  /** Replaces the loaded model (the previous one is disposed by the caller). */
-  setSession(session: ModelSession | null): void;
   /** Sends an event (never a reply: a handler's reply is what it returns). */
   post(event: EngineEvent): void;
   /** Runs `task` after every load/generation asked before it (GPU work that must not overlap). */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
-  /** Stops the generation in progress, if any. */
-  abortGeneration(): void;
 }
 
 /** What the router gives a handler besides its message. */

@@ -144,12 +144,8 @@ async function runGeneration(request: RequestMessage<'generate'>, signal: AbortS
 const services: WorkerServices = {
   getEngine,
   session: () => session,
-  setSession: (next) => {
-    session = next;
-  },
   post,
   exclusive,
-  abortGeneration: () => running?.controller.abort(),
 };
 
 const requests: RequestHandlers = {
