@@ -109,7 +109,8 @@ function pick(values: ArrayLike<number>, indices: number[] | undefined): number[
 }
 
 // Kernels under test: attention_forward, and attention_backward_delta, attention_backward_q and
-// attention_backward_kv through attentionBackward.
+// attention_backward_kv through attentionBackward; with the pieces they splice in: attention_head_rows (all three
+// row kernels), attention_query_block (forward and dQ) and linear_grid (delta).
 describe('attention', () => {
   it.each([...TRAINING_CASES, ...DECODE_CASES])('forward matches the CPU reference: $name', async (c) => {
     const ctx = await testContext();

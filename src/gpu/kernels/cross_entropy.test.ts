@@ -85,6 +85,7 @@ const CASES: Case[] = [
   { tokens: 9, dim: 8, vocab: 300, chunk: 300 },
 ];
 
+// Kernels under test: cross_entropy_forward, cross_entropy_forward_finish and cross_entropy_backward.
 describe('cross_entropy', () => {
   it.each(CASES)('forward and backward match the float64 reference: %o', async (c) => {
     const ctx = await testContext();

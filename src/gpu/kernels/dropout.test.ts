@@ -5,6 +5,7 @@ import { randomArray } from '../testing/random';
 import { dropoutBackward, dropoutForward } from './dropout';
 import { dropoutForwardRef, dropoutKeeps } from './dropout.ref';
 
+// Kernels under test: dropout_forward, spliced with linear_grid.
 describe('dropout', () => {
   it.each([
     [1, 0.5, 7],

@@ -23,6 +23,7 @@ function idsFor(tokens: number, vocab: number, seed: number): Uint32Array {
   return ids;
 }
 
+// Kernels under test: embedding_forward (spliced with linear_grid) and embedding_backward.
 describe('embedding', () => {
   it.each(SHAPES)('forward gathers rows exactly for T=%i V=%i C=%i', async (tokens, vocab, channels) => {
     const ctx = await testContext();

@@ -15,6 +15,8 @@ const LISTS: number[][] = [
   [100_003, 7],
 ];
 
+// Kernels under test: grad_norm_forward (spliced with row_grid and workgroup_sum) and grad_norm_forward_finish
+// (spliced with workgroup_sum).
 describe('grad_norm', () => {
   it.each(LISTS.map((sizes) => [sizes]))('Σ g² matches the float64 reference for sizes %j', async (sizes) => {
     const ctx = await testContext();

@@ -48,6 +48,8 @@ function upload(ctx: GpuContext, shape: number[], data: Float32Array, label: str
   return ctx.tensor(shape, 'f32', label, data);
 }
 
+// Kernels under test: matmul_forward, matmul_backward_input and matmul_backward_weight, each spliced with
+// matmul_tile_loop, matmul_register_block and (forward and backward input) matmul_low_rank.
 describe('matmulForward: Y = scale·X·Wᵀ + bias + residual', () => {
   it.each(SHAPES)('M=%i N=%i K=%i matches the CPU reference', async (m, n, k) => {
     const ctx = await testContext();

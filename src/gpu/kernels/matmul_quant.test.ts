@@ -81,7 +81,7 @@ async function checkProducts(ctx: GpuContext, host: QuantizedHostWeight, m: numb
 }
 
 // Kernels under test: matmul_forward_quant.wgsl (entry points main and matvec) and matmul_backward_input_quant.wgsl,
-// each with every matmul_weights_<format>.wgsl decoder.
+// each with every matmul_weights_<format>.wgsl decoder, spliced with matmul_register_block and matmul_low_rank.
 describe.each(FORMATS)('matmul with %s weights', (format) => {
   const blockSize = QUANT_FORMATS[format].blockSize;
 

@@ -8,6 +8,7 @@ import { residualForwardRef } from './residual.ref';
 // Sizes: tiny, not a multiple of the workgroup, and one past 65,535 workgroups to exercise the folded 2-D grid.
 const SIZES = [1, 257, 576 * 7, 256 * 65536 + 3];
 
+// Kernels under test: residual_forward and residual_forward_inplace, spliced with linear_grid.
 describe('residual', () => {
   it.each(SIZES)('forward matches the CPU reference for n=%i (exact)', async (n) => {
     const ctx = await testContext();

@@ -36,6 +36,8 @@ function probes(n: number, seed: number): number[] | undefined {
   return n <= 200 ? undefined : Array.from(new Set(randomInts(200, n, seed)));
 }
 
+// Kernels under test: rmsnorm_forward and rmsnorm_backward (spliced with row_grid and workgroup_sum), and
+// rmsnorm_backward_dweight.
 describe('rmsnorm', () => {
   it.each(SHAPES)('forward matches the CPU reference for T=%i C=%i', async (rows, channels) => {
     const ctx = await testContext();

@@ -45,6 +45,8 @@ async function run(
   return result;
 }
 
+// Kernels under test: rope_forward, both entry points: main (out of place) and main_inplace (which replaced
+// rope_forward_inplace.wgsl).
 describe('rope', () => {
   it.each(CASES)('forward and backward match the reference for T=%i H=%i D=%i (%s)', async (T, H, D, layout) => {
     const ctx = await testContext();

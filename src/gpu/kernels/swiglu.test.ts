@@ -25,6 +25,7 @@ function inputs(n: number, seed: number) {
   return { gate, up: randomArray(n, seed + 1, 2), dOut: randomArray(n, seed + 2) };
 }
 
+// Kernels under test: swiglu_forward and swiglu_backward, spliced with linear_grid and sigmoid.
 describe('swiglu', () => {
   it.each(SHAPES)('forward and backward match the reference for T=%i F=%i', async (T, F) => {
     const ctx = await testContext();
