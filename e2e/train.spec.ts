@@ -1,50 +1,21 @@
 /**
  * The Train view in headless Chromium on SwiftShader, against the built studio: a Quick-preset run of the bundled
  * stories260K on the sample dataset, reloaded mid-run and resumed from its checkpoint, to a falling loss, samples
- * and an adapter in the library (main-thread tasks over 100 ms while it trains are reported). Then the
- * settings and datasets a run refuses, each with its message where it happened.
+ * and an adapter in the library. Then the settings and datasets a run refuses, each with its message where it
+ * happened. How long the main thread is busy while training is a benchmark's figure (issue 13), not asserted here.
  */
 import { resolve } from 'node:path';
-import type { Page, TestInfo } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
 const SCREENSHOT = resolve('docs/screenshots/train.png');
 
-// Playwright's trace snapshots the whole page on the main thread at each action: long tasks that are the harness's,
-// not the studio's, so the responsiveness check runs without them.
+// Playwright's trace snapshots the whole page at each action, which over a 50-step run costs more than it tells.
 test.use({ trace: 'off' });
 /** The first step compiles every training kernel on SwiftShader (~80 s on a quiet machine; this one is shared). */
 const FIRST_STEP_TIMEOUT = 240_000;
 /** The rest of a 50-step Quick run at 1-3 s a step, with validations and samples. */
 const RUN_TIMEOUT = 300_000;
-
-/** Records main-thread long tasks from page load on (the observer is set before the studio's scripts run). */
-async function watchLongTasks(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const tasks: { start: number; duration: number }[] = [];
-    (window as unknown as { __longTasks: typeof tasks }).__longTasks = tasks;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) tasks.push({ start: entry.startTime, duration: entry.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-}
-
-/** Long tasks over 100 ms that began after `since` (performance.now() of this page). */
-function longTasksSince(page: Page, since: number): Promise<{ start: number; duration: number }[]> {
-  return page.evaluate(
-    (t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((x) => x.start >= t && x.duration > 100),
-    since,
-  );
-}
-
-/**
- * Main-thread tasks over 100 ms while training are reported, not asserted: their length depends on how busy the
- * machine is (one of 111 ms failed a run on a loaded machine), and the suite asserts no timings.
- */
-function reportLongTasks(testInfo: TestInfo, when: string, tasks: { start: number; duration: number }[]): void {
-  testInfo.annotations.push({ type: `long tasks ${when}`, description: JSON.stringify(tasks) });
-  console.log(`main-thread tasks over 100 ms while training, ${when}: ${JSON.stringify(tasks)}`);
-}
 
 async function openTrain(page: Page): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
@@ -69,19 +40,16 @@ async function lossTable(page: Page): Promise<{ step: number; train: number | nu
 
 test('a Quick run trains, survives a reload through its checkpoint, and ends with a falling loss, samples and an adapter', async ({
   page,
-}, testInfo) => {
+}) => {
   test.setTimeout(FIRST_STEP_TIMEOUT + 2 * RUN_TIMEOUT);
-  await watchLongTasks(page);
   await openTrain(page);
   await expect(page.getByText('No run yet.')).toBeVisible();
   await expect(page.getByLabel('Quick test')).toBeChecked();
 
-  const startedAt = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('Running', { timeout: 60_000 });
   // Past the first checkpoint (every 10 steps), then the page goes away mid-run.
   await expect.poll(() => stepOf(page), { timeout: FIRST_STEP_TIMEOUT, intervals: [1000] }).toBeGreaterThanOrEqual(12);
-  reportLongTasks(testInfo, 'before the reload', await longTasksSince(page, startedAt));
   const before = await lossTable(page);
   expect(before.length).toBeGreaterThan(1);
 
@@ -95,7 +63,6 @@ test('a Quick run trains, survives a reload through its checkpoint, and ends wit
   expect(Number(await page.getByTestId('train-charts').getAttribute('data-points'))).toBeGreaterThanOrEqual(10);
 
   await expect(page.getByTestId('train-memory')).toContainText('Estimated GPU memory', { timeout: 60_000 });
-  const resumedAt = await page.evaluate(() => performance.now());
   await resume.click();
   await expect(page.getByTestId('train-status')).toHaveText('Running', { timeout: 60_000 });
   // The count continues from the checkpoint: never back to 0, the points up to step 10 kept.
@@ -112,7 +79,6 @@ test('a Quick run trains, survives a reload through its checkpoint, and ends wit
   await expect.poll(() => stepOf(page), { timeout: RUN_TIMEOUT, intervals: [1000] }).toBeGreaterThan(pausedAt);
 
   await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: RUN_TIMEOUT });
-  reportLongTasks(testInfo, 'after resuming', await longTasksSince(page, resumedAt));
   expect(await stepOf(page)).toBe(50);
   await expect(page.getByTestId('train-outcome')).toContainText('The adapter');
 
