@@ -77,12 +77,12 @@ test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval 
   await expect(outputs.getByTestId('column-rate').first()).toContainText(/^24 tokens · \d+\.\d tokens\/s$/);
   await expect(outputs.getByTestId('column-rate').nth(1)).toContainText(/^24 tokens · \d+\.\d tokens\/s$/);
 
-  // Evaluation on the sample's validation split (5%: 20 examples, to keep SwiftShader's time down).
+  // Evaluation on the sample's validation split (5%, held out by a seeded hash: 22 examples, to keep SwiftShader's time down).
   const evaluation = panel(page, 'Evaluation');
   await evaluation.getByLabel('Validation %').fill('5');
   await evaluation.getByRole('button', { name: 'Evaluate' }).click();
   await expect(statusOf(evaluation)).toHaveText('Done', { timeout: SLOW });
-  await expect(evaluation.locator('caption')).toContainText('moon-stories.jsonl: 20 validation examples');
+  await expect(evaluation.locator('caption')).toContainText('moon-stories.jsonl: 22 validation examples');
   const losses = (await evaluation.getByTestId('eval-loss').allTextContents()).map(Number);
   expect(losses).toHaveLength(2);
   for (const loss of losses) expect(Number.isFinite(loss) && loss > 0).toBe(true);

@@ -61,11 +61,11 @@ test('the sample dataset shows rows, trained and masked tokens, the length histo
   expect(counts.reduce((sum, c) => sum + Number(c), 0)).toBe(sampleLines.length);
   await expect(page.getByTestId('over-length')).toHaveText('All fit in 256 tokens');
 
-  // The default split holds out 10%; a different share changes the counts.
+  // The default split holds out about 10%, row by row by a seeded hash (seed 42: 35 of 400); another share changes it.
   const split = page.locator('.dataset-split');
-  await expect(split).toHaveText(`Split: ${sampleLines.length - 40} training · 40 validation examples`);
+  await expect(split).toHaveText(`Split: ${sampleLines.length - 35} training · 35 validation examples`);
   await page.getByLabel('Validation %').fill('25');
-  await expect(split).toHaveText(`Split: ${sampleLines.length - 100} training · 100 validation examples`);
+  await expect(split).toHaveText(`Split: ${sampleLines.length - 87} training · 87 validation examples`);
 
   // A sequence length shorter than the stories: the view counts the examples that are cut.
   await page.getByLabel('Sequence length').fill('40');
@@ -79,7 +79,7 @@ test('the sample dataset shows rows, trained and masked tokens, the length histo
   await page.getByLabel('Train on inputs').uncheck();
   await expect(row.locator('.tok-masked').first()).toContainText(first.prompt);
   await page.getByLabel('Validation %').fill('10');
-  await expect(split).toHaveText(`Split: ${sampleLines.length - 40} training · 40 validation examples`);
+  await expect(split).toHaveText(`Split: ${sampleLines.length - 35} training · 35 validation examples`);
 
   await page.getByLabel('Validation %').blur();
   await mkdir(dirname(SCREENSHOT), { recursive: true });

@@ -50,6 +50,7 @@ test('a Quick run trains, survives a reload through its checkpoint, and ends wit
   await expect(page.getByTestId('train-status')).toHaveText('Running', { timeout: 60_000 });
   // Past the first checkpoint (every 10 steps), then the page goes away mid-run.
   await expect.poll(() => stepOf(page), { timeout: FIRST_STEP_TIMEOUT, intervals: [1000] }).toBeGreaterThanOrEqual(12);
+  await expect(page.getByTestId('train-data-progress')).toContainText('rows read (the whole file)');
   const before = await lossTable(page);
   expect(before.length).toBeGreaterThan(1);
 

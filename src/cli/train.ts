@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { writeAdapterFolder } from '../adapters/save-node';
 import { type DatasetReadSettings, DEFAULT_READ_SETTINGS } from '../data/types';
-import { parseDatasetFile } from '../data/load-node';
+import { openDatasetFile } from '../data/load-node';
+import { nodeDataOpener } from '../data/stream/remote/node';
 import { GpuContext } from '../gpu/context';
 import { acquireNodeDevice } from '../gpu/device-node';
 import { closeModel } from '../model/load';
@@ -91,7 +92,8 @@ export async function runTrain(argv: string[]): Promise<void> {
     log(HELP);
     return;
   }
-  const dataset = await parseDatasetFile(args.data, { format: args.format, mapping: args.mapping, onBadRow: args.onBadRow });
+  // Streamed by the run: nothing is read here but the file's presence.
+  const dataset = { blob: await openDatasetFile(args.data), read: { format: args.format, mapping: args.mapping, onBadRow: args.onBadRow } };
   const loaded = await loadModelFromPath(args.model);
   const controller = new AbortController();
   const onSigint = () => {
@@ -117,12 +119,14 @@ export async function runTrain(argv: string[]): Promise<void> {
       resume: args.resume,
       budgetBytes: args.budgetBytes,
       onProgress: (e) => progress.update(e),
+      onDataProgress: (d) => progress.data(d),
       onValidation: (v) => {
         if (v.step === 0) log(`before training: validation loss ${v.loss.toFixed(4)}, perplexity ${v.perplexity.toFixed(2)}`);
       },
       onNotice: (notice) => log(`webtune: ${sessionNoticeText(notice, CLI_WORDS)}`),
       signal: controller.signal,
       untilStep: args.stopAfter,
+      openData: nodeDataOpener(args.data), // read and tokenized in a worker thread, off the GPU's
     });
     progress.end();
     const files = await writeAdapterFolder(args.outDir, result.adapter);
@@ -153,6 +157,7 @@ export async function runTrain(argv: string[]): Promise<void> {
           estimatedBytes: result.estimate.totalBytes,
           trainExamples: result.data.train,
           validationExamples: result.data.validation,
+          streamed: result.data.streamed,
           truncatedExamples: result.data.truncatedCount,
           losses: loop.history.steps.map((s) => s.loss),
           validations: loop.history.validations,

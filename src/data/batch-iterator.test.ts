@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { type DataPosition, DataPositionError, TrainBatchIterator } from './batch-iterator';
 import type { TokenBatch } from './batch-types';
 import { DataRng } from './rng';
-import { splitTrainValidation } from './split';
+import { isHeldOut, splitTrainValidation } from './split';
 import type { TokenizedExample } from './tokenize';
 
 function example(k: number, length: number): TokenizedExample {
   const ids = Uint32Array.from({ length }, (_, i) => 1000 * k + i);
   const trained = Uint8Array.from({ length }, (_, i) => (i > 0 ? 1 : 0));
-  return { ids, trained, trainedCount: length - 1, line: k + 1 };
+  return { ids, trained, trainedCount: length - 1, key: k, line: k + 1 };
 }
 const examples = Array.from({ length: 23 }, (_, k) => example(k, 2 + ((k * 7) % 11)));
 const firstExamples = (batch: TokenBatch) => [...new Set([...batch.tokens].map((t) => Math.floor(t / 1000)))];
@@ -35,25 +35,32 @@ describe('DataRng', () => {
 });
 
 describe('splitTrainValidation', () => {
-  const items = [...Array(100).keys()];
+  const items = [...Array(1000).keys()].map((key) => ({ key: Math.imul(key, 2654435761) >>> 0 }));
+  const keys = (list: { key: number }[]) => list.map((item) => item.key);
 
-  it('is deterministic, disjoint, complete, keeps file order, and changes with the seed', () => {
+  it('decides row by row: deterministic, disjoint, complete, file order kept, about the share, new with the seed', () => {
     const a = splitTrainValidation(items, { validationFraction: 0.1, seed: 5 });
     expect(splitTrainValidation(items, { validationFraction: 0.1, seed: 5 })).toEqual(a);
-    expect(a.validation).toHaveLength(10);
-    expect([...a.train, ...a.validation].sort((x, y) => x - y)).toEqual(items);
-    expect(a.validation).toEqual([...a.validation].sort((x, y) => x - y));
-    expect(a.train).toEqual([...a.train].sort((x, y) => x - y));
+    expect(a.validation.length).toBeGreaterThan(70);
+    expect(a.validation.length).toBeLessThan(130);
+    expect([...keys(a.train), ...keys(a.validation)].sort()).toEqual(keys(items).sort());
+    const index = new Map(items.map((item, i) => [item.key, i]));
+    const inOrder = (list: { key: number }[]) => list.every((item, i) => i === 0 || index.get(item.key)! > index.get(list[i - 1].key)!);
+    expect(inOrder(a.train) && inOrder(a.validation)).toBe(true);
     expect(splitTrainValidation(items, { validationFraction: 0.1, seed: 6 }).validation).not.toEqual(a.validation);
+    // Row by row: a row's side does not depend on the other rows.
+    const half = splitTrainValidation(items.slice(0, 500), { validationFraction: 0.1, seed: 5 });
+    expect(keys(half.validation)).toEqual(keys(a.validation).filter((k) => index.get(k)! < 500));
+    for (const item of items) expect(isHeldOut(item.key, { validationFraction: 0.1, seed: 5 })).toBe(a.validation.includes(item));
   });
 
   it('holds out at least one and leaves at least one; refuses a bad fraction', () => {
-    expect(splitTrainValidation([1, 2], { validationFraction: 0.01, seed: 0 }).validation).toHaveLength(1);
-    expect(splitTrainValidation([1, 2, 3], { validationFraction: 0.9, seed: 0 }).train).toHaveLength(1);
+    expect(splitTrainValidation([{ key: 1 }, { key: 2 }], { validationFraction: 0.01, seed: 0 }).validation).toHaveLength(1);
+    expect(splitTrainValidation([{ key: 1 }, { key: 2 }, { key: 3 }], { validationFraction: 0.99, seed: 0 }).train).toHaveLength(1);
     expect(splitTrainValidation(items, { validationFraction: 0, seed: 0 })).toEqual({ train: items, validation: [] });
     expect(() => splitTrainValidation(items, { validationFraction: 1, seed: 0 })).toThrow(/at least 0 and below 1, got 1/);
     expect(() => splitTrainValidation(items, { validationFraction: NaN, seed: 0 })).toThrow(/got NaN/);
-    expect(() => splitTrainValidation([1], { validationFraction: 0.5, seed: 0 })).toThrow(/at least 2 examples/);
+    expect(() => splitTrainValidation([{ key: 1 }], { validationFraction: 0.5, seed: 0 })).toThrow(/at least 2 examples/);
   });
 });
 

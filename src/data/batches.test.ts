@@ -7,7 +7,7 @@ import type { TokenizedExample } from './tokenize';
 function example(k: number, length: number, trainedFrom = 1): TokenizedExample {
   const ids = Uint32Array.from({ length }, (_, i) => 100 * k + i);
   const trained = Uint8Array.from({ length }, (_, i) => (i >= trainedFrom ? 1 : 0));
-  return { ids, trained, trainedCount: trained.reduce((a, b) => a + b, 0), line: k + 1 };
+  return { ids, trained, trainedCount: trained.reduce((a, b) => a + b, 0), key: k, line: k + 1 };
 }
 
 /** Checks every slot of a batch against the examples it claims to hold, as a reader of batch-types.ts would. */

@@ -24,7 +24,7 @@ export { DatasetParser, parseDatasetText, type ParseOptions, type ParseResult } 
 export { parseDatasetBlob } from './read';
 export { containerOf, DATASET_EXTENSIONS } from './parse/container';
 export { type TokenizedExample, type TokenizeOptions, type TokenizeResult, tokenizeExamples } from './tokenize';
-export { type Split, type SplitOptions, splitTrainValidation, validationCount } from './split';
+export { contentKey, expectedValidationCount, isHeldOut, type Split, type SplitOptions, splitTrainValidation } from './split';
 export { type TokenStats, tokenStats } from './stats';
 export { prepareDataset, type PrepareOptions, type PreparedDataset } from './prepare';
 export { assembleBatch, type BatchShape, checkBatchShape, fixedOrderBatches, maxTokensOf, planBatches } from './batches';

@@ -5,6 +5,7 @@
  * view's runs and Compare's evaluation all read files here. The file is streamed (`Blob.stream()`, or byte ranges
  * for Parquet), with progress after every chunk; `onProgress` may throw to stop reading (a newer file was asked).
  */
+import { streamChunks } from '../core/stream-chunks';
 import { containerOf } from './parse/container';
 import { textChunks } from './parse/lines';
 import { DatasetParser, type ParseOptions, type ParseResult, readSettingsOf } from './parse/parse';
@@ -25,26 +26,18 @@ export async function parseDatasetBlob(blob: Blob & { name?: string }, options: 
 }
 
 /** A NUL byte never occurs in UTF-8 text datasets; in the first bytes it means an image, an archive, a model… */
-async function refuseBinary(blob: Blob, file: string): Promise<void> {
+export async function refuseBinary(blob: Blob, file: string): Promise<void> {
   const head = new Uint8Array(await blob.slice(0, 8192).arrayBuffer());
   const nul = head.indexOf(0);
   if (nul >= 0) throw new DatasetError(file, `is a binary file, not text (a NUL byte at byte ${nul})`);
 }
 
 async function* countedChunks(blob: Blob, onProgress: ParseOptions['onProgress']): AsyncGenerator<Uint8Array> {
-  // Not every browser makes ReadableStream async-iterable yet (Safari), so read it through its reader.
-  const reader = blob.stream().getReader();
   let read = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      read += value.length;
-      yield value;
-      onProgress?.(read, blob.size);
-    }
-  } finally {
-    reader.releaseLock();
+  for await (const value of streamChunks(blob.stream())) {
+    read += value.length;
+    yield value;
+    onProgress?.(read, blob.size);
   }
 }
 

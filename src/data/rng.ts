@@ -38,6 +38,11 @@ export class DataRng {
     return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
 
+  /** Continues from a saved state (`state()`), in place. */
+  setState(state: RngState): void {
+    [this.a, this.b, this.c, this.d] = state.map((x) => x >>> 0) as RngState;
+  }
+
   nextU32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;

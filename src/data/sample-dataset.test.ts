@@ -63,7 +63,8 @@ describe('the sample dataset (moon stories)', () => {
     const a = prepareDataset(parsed, { ...options, file: 'moon-stories.jsonl' });
     const b = prepareDataset(parsed, { ...options, file: 'moon-stories.jsonl' });
     expect(a.validation.map((e) => e.line)).toEqual(b.validation.map((e) => e.line));
-    expect(a.validation.length).toBe(Math.round(parsed.examples.length * 0.1));
+    // Held out row by row by a hash: about a tenth (400 rows: 40 expected, 6 the standard deviation).
+    expect(Math.abs(a.validation.length - 40)).toBeLessThanOrEqual(18);
     const trainLines = new Set(a.train.map((e) => e.line));
     expect(a.validation.every((e) => !trainLines.has(e.line))).toBe(true);
     expect(a.stats.train.examples + a.stats.validation.examples).toBe(parsed.examples.length);

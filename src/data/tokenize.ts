@@ -23,6 +23,7 @@ import {
   tokenizeConversation,
 } from '../model/chat';
 import type { Tokenizer } from '../model/tokenizer';
+import { contentKey } from './split';
 import { type BadRow, DatasetError, type Example, formatBadRow } from './types';
 
 export interface TokenizedExample {
@@ -32,6 +33,8 @@ export interface TokenizedExample {
   trained: Uint8Array;
   /** Number of 1s in `trained`. */
   trainedCount: number;
+  /** The row's content hash (`contentKey`): which side of the split it falls on. */
+  key: number;
   /** 1-based line of the row in its file, when known. */
   line?: number;
   /** Length before truncation, when the example was truncated. */
@@ -63,15 +66,78 @@ export interface TokenizeResult {
 }
 
 /** Examples over the length limit listed in a refusal. */
-const LISTED = 5;
+export const LISTED = 5;
 const PROGRESS_EVERY = 256;
 
-export function tokenizeExamples(examples: readonly Example[], options: TokenizeOptions): TokenizeResult {
-  const file = options.file ?? 'dataset';
+/** One example's tokens, or why it is left out: the template refused it, nothing trained, or over the limit. */
+export type OneTokenized =
+  | { kind: 'ok'; example: TokenizedExample }
+  | { kind: 'dropped'; row: BadRow; truncated?: boolean }
+  | { kind: 'too-long'; line: number | undefined; length: number };
+
+/** Tokenizes one example (the streamed pipeline's unit; `tokenizeExamples` is this over a list). */
+export function tokenizeExample(example: Example, options: TokenizeOptions, index = 0): OneTokenized {
   const { seqLen } = options;
+  const line = example.line ?? index + 1;
+  let tokens: { ids: number[]; trained: Uint8Array };
+  try {
+    tokens = example.kind === 'chat' ? tokenizeChat(example.messages, options) : tokenizeText(example.text, options.tokenizer);
+  } catch (e) {
+    if (!(e instanceof ChatTemplateError)) throw e;
+    return { kind: 'dropped', row: { line, reason: e.message } };
+  }
+  let { ids, trained } = tokens;
+  const fullLength = ids.length;
+  if (fullLength > seqLen) {
+    if (options.overLength === 'refuse') return { kind: 'too-long', line: example.line, length: fullLength };
+    ids = ids.slice(0, seqLen);
+    trained = trained.slice(0, seqLen);
+  }
+  trained[0] = 0;
+  let trainedCount = 0;
+  for (let i = 0; i < trained.length; i++) trainedCount += trained[i];
+  if (trainedCount === 0) {
+    const why = fullLength > seqLen
+      ? `every trained token is past the sequence length (${fullLength} tokens, limit ${seqLen}): nothing left to learn`
+      : 'no trained tokens: every label is masked';
+    return { kind: 'dropped', row: { line, reason: why }, truncated: fullLength > seqLen };
+  }
+  const tokenized: TokenizedExample = {
+    ids: Uint32Array.from(ids),
+    trained,
+    trainedCount,
+    key: contentKey(example),
+    line: example.line,
+  };
+  if (fullLength > seqLen) tokenized.truncatedFrom = fullLength;
+  return { kind: 'ok', example: tokenized };
+}
+
+/** The refusal of examples over the sequence length, listing the first few. */
+export function tooLongError(
+  file: string,
+  seqLen: number,
+  count: number,
+  listedRows: readonly { line: number | undefined; length: number }[],
+): DatasetError {
+  const listed = listedRows.map((t) => `${t.line === undefined ? 'an example' : `line ${t.line}`}: ${t.length} tokens`);
+  const more = count > listed.length ? `; and ${count - listed.length} more` : '';
+  return new DatasetError(
+    file,
+    `${count} example${count === 1 ? ' is' : 's are'} longer than the sequence length of ${seqLen} ` +
+      `tokens (${listed.join('; ')}${more}); raise the sequence length or allow truncation`,
+  );
+}
+
+export function checkSeqLen(file: string, seqLen: number): void {
   if (!Number.isInteger(seqLen) || seqLen < 2) {
     throw new DatasetError(file, `the sequence length must be an integer ≥ 2 tokens, got ${seqLen}`);
   }
+}
+
+export function tokenizeExamples(examples: readonly Example[], options: TokenizeOptions): TokenizeResult {
+  const file = options.file ?? 'dataset';
+  checkSeqLen(file, options.seqLen);
   if (examples.length === 0) throw new DatasetError(file, 'the dataset is empty: no examples');
   const out: TokenizedExample[] = [];
   const dropped: BadRow[] = [];
@@ -80,58 +146,32 @@ export function tokenizeExamples(examples: readonly Example[], options: Tokenize
   let truncatedCount = 0;
   examples.forEach((example, index) => {
     if (options.onProgress && index % PROGRESS_EVERY === 0 && index > 0) options.onProgress(index, examples.length);
-    const line = example.line ?? index + 1;
-    let tokens: { ids: number[]; trained: Uint8Array };
-    try {
-      tokens = example.kind === 'chat' ? tokenizeChat(example.messages, options) : tokenizeText(example.text, options.tokenizer);
-    } catch (e) {
-      if (!(e instanceof ChatTemplateError)) throw e;
-      dropped.push({ line, reason: e.message });
-      return;
+    const result = tokenizeExample(example, options, index);
+    if (result.kind === 'dropped') {
+      dropped.push(result.row);
+      if (result.truncated) truncatedCount++;
     }
-    let { ids, trained } = tokens;
-    const fullLength = ids.length;
-    if (fullLength > seqLen) {
-      if (options.overLength === 'refuse') {
-        tooLongCount++;
-        if (tooLong.length < LISTED) tooLong.push({ line: example.line, length: fullLength });
-        return;
-      }
-      ids = ids.slice(0, seqLen);
-      trained = trained.slice(0, seqLen);
-      truncatedCount++;
+    else if (result.kind === 'too-long') {
+      tooLongCount++;
+      if (tooLong.length < LISTED) tooLong.push({ line: result.line, length: result.length });
+    } else {
+      if (result.example.truncatedFrom !== undefined) truncatedCount++;
+      out.push(result.example);
     }
-    trained[0] = 0;
-    const trainedCount = trained.reduce((sum, t) => sum + t, 0);
-    if (trainedCount === 0) {
-      const why = fullLength > seqLen
-        ? `every trained token is past the sequence length (${fullLength} tokens, limit ${seqLen}): nothing left to learn`
-        : 'no trained tokens: every label is masked';
-      dropped.push({ line, reason: why });
-      return;
-    }
-    const tokenized: TokenizedExample = { ids: Uint32Array.from(ids), trained, trainedCount, line: example.line };
-    if (fullLength > seqLen) tokenized.truncatedFrom = fullLength;
-    out.push(tokenized);
   });
   options.onProgress?.(examples.length, examples.length);
-  if (tooLongCount > 0) {
-    const listed = tooLong.map((t) => `${t.line === undefined ? 'an example' : `line ${t.line}`}: ${t.length} tokens`);
-    const more = tooLongCount > listed.length ? `; and ${tooLongCount - listed.length} more` : '';
-    throw new DatasetError(
-      file,
-      `${tooLongCount} example${tooLongCount === 1 ? ' is' : 's are'} longer than the sequence length of ${seqLen} ` +
-        `tokens (${listed.join('; ')}${more}); raise the sequence length or allow truncation`,
-    );
-  }
-  if (out.length === 0) {
-    throw new DatasetError(
-      file,
-      `no example has a trained token: all ${examples.length} were dropped; first: ${formatBadRow(dropped[0])}`,
-      dropped,
-    );
-  }
+  if (tooLongCount > 0) throw tooLongError(file, options.seqLen, tooLongCount, tooLong);
+  if (out.length === 0) throw nothingTrainedError(file, examples.length, dropped);
   return { examples: out, truncatedCount, dropped };
+}
+
+/** The refusal of a set where no example has a trained token. */
+export function nothingTrainedError(file: string, count: number, dropped: readonly BadRow[]): DatasetError {
+  return new DatasetError(
+    file,
+    `no example has a trained token: all ${count} were dropped; first: ${formatBadRow(dropped[0])}`,
+    dropped,
+  );
 }
 
 function tokenizeChat(

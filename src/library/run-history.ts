@@ -27,10 +27,14 @@ export interface RunValidationPoint {
   loss: number;
 }
 
-/** The base as a run record keeps it: a bundled model, or the name and size of a GGUF file (never its bytes). */
+/**
+ * The base as a run record keeps it: a bundled model, the name and size of a GGUF file, or the label, file count
+ * and size of a Hugging Face folder (never their bytes).
+ */
 export type RunModelRef =
   | { kind: 'bundled'; id: string; format: 'gguf' | 'hf' }
   | { kind: 'gguf-file'; name: string; bytes: number }
+  | { kind: 'folder'; label: string; files: number; bytes: number }
   | { kind: 'cached'; key: string; label: string };
 
 export interface RunRecord {

@@ -10,8 +10,9 @@ import type { GgufFile } from './gguf/types';
 import { readHfFolder } from './hf/folder';
 import { type ByteSource, readJson } from './source';
 import type { ModelWeights } from './tensor-map';
-import { createGgufTokenizer, fromTokenizerJson, parseTokenizerConfig, type Tokenizer } from './tokenizer';
+import { parseTokenizerConfig, type Tokenizer } from './tokenizer';
 import type { TokenizerConfig } from './tokenizer';
+import { type TokenizerSpec, tokenizerFromSpec } from './tokenizer/spec';
 
 export interface LoadedModel {
   /** A display name: the GGUF file name or the folder's label. */
@@ -20,6 +21,8 @@ export interface LoadedModel {
   config: ModelConfig;
   weights: ModelWeights;
   tokenizer: Tokenizer;
+  /** What `tokenizer` was built from, as plain data: the data worker rebuilds it from this. */
+  tokenizerSpec: TokenizerSpec;
   /** The model's own chat template (Jinja), or null when it has none. */
   chatTemplate: string | null;
   /** Every file handle behind the model, to close when done. */
@@ -28,7 +31,8 @@ export interface LoadedModel {
 
 export async function loadGgufModel(source: ByteSource): Promise<LoadedModel> {
   const { file, config, weights } = await openGgufModel(source);
-  const tokenizer = ggufTokenizer(file, source.name);
+  const tokenizerSpec = ggufTokenizerSpec(file, source.name);
+  const tokenizer = tokenizerFromSpec(tokenizerSpec);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new ModelFormatError(
       source.name,
@@ -41,12 +45,13 @@ export async function loadGgufModel(source: ByteSource): Promise<LoadedModel> {
     config,
     weights,
     tokenizer,
+    tokenizerSpec,
     chatTemplate: file.metadata.optionalString('tokenizer.chat_template') ?? null,
     sources: [source],
   };
 }
 
-function ggufTokenizer(file: GgufFile, name: string): Tokenizer {
+function ggufTokenizerSpec(file: GgufFile, name: string): TokenizerSpec {
   const m = file.metadata;
   const model = m.optionalString('tokenizer.ggml.model');
   if (model !== 'llama' && model !== 'gpt2') {
@@ -55,8 +60,10 @@ function ggufTokenizer(file: GgufFile, name: string): Tokenizer {
       `uses tokenizer model '${model ?? '(none)'}'; webtune reads 'llama' (SentencePiece) and 'gpt2' (byte-level BPE)`,
     );
   }
-  return createGgufTokenizer(
-    {
+  return {
+    kind: 'gguf',
+    file: name,
+    source: {
       model,
       tokens: m.stringArray('tokenizer.ggml.tokens'),
       scores: m.optionalNumberArray('tokenizer.ggml.scores') as readonly number[] | undefined,
@@ -71,8 +78,7 @@ function ggufTokenizer(file: GgufFile, name: string): Tokenizer {
       addSpacePrefix: m.optionalBoolean('tokenizer.ggml.add_space_prefix'),
       preTokenizer: m.optionalString('tokenizer.ggml.pre'),
     },
-    name,
-  );
+  };
 }
 
 export async function loadHfModel(files: ReadonlyMap<string, ByteSource>, label = 'model folder'): Promise<LoadedModel> {
@@ -82,12 +88,14 @@ export async function loadHfModel(files: ReadonlyMap<string, ByteSource>, label 
   const tokenizerConfig: TokenizerConfig | null = configSource
     ? parseTokenizerConfig((await readJson(configSource)) as object, configSource.name)
     : null;
-  const tokenizer = fromTokenizerJson({
-    tokenizer: (await readJson(tokenizerJson)) as object,
+  const tokenizerSpec: TokenizerSpec = {
+    kind: 'hf',
+    tokenizerJson: (await readJson(tokenizerJson)) as object,
     config: tokenizerConfig,
     tokenizerFile: `${label}/tokenizer.json`,
     configFile: `${label}/tokenizer_config.json`,
-  });
+  };
+  const tokenizer = tokenizerFromSpec(tokenizerSpec);
   if (tokenizer.vocabSize > hf.config.vocabSize) {
     throw new ModelFormatError(
       `${label}/tokenizer.json`,
@@ -100,6 +108,7 @@ export async function loadHfModel(files: ReadonlyMap<string, ByteSource>, label 
     config: hf.config,
     weights: hf.weights,
     tokenizer,
+    tokenizerSpec,
     chatTemplate: pickChatTemplate(tokenizerConfig),
     sources: [...files.values()],
   };

@@ -40,6 +40,8 @@ export interface TrainingConfig extends OptimizerHyperparameters {
   // Length: exactly one of maxSteps / epochs is set
   maxSteps: number | null;
   epochs: number | null;
+  /** Rows of the file shuffled together (a streamed file's shuffle buffer); a file this small is shuffled whole. */
+  shuffleWindow: number;
   // Validation, checkpoints
   valSplit: number;
   /** Optimizer steps between validations (0 = only at the end). */

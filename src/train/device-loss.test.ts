@@ -12,6 +12,7 @@ const examples: TokenizedExample[] = Array.from({ length: 6 }, (_, i) => ({
   ids: Uint32Array.from([i % 3, 3, 4, 5]),
   trained: Uint8Array.from([0, 1, 1, 1]),
   trainedCount: 3,
+  key: 0,
 }));
 
 describe('guardDeviceLoss', () => {

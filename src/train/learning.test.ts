@@ -11,7 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import { uploadLoraAdapter } from '../adapters/gpu-adapter';
 import type { LoraAdapter } from '../adapters/lora-weights';
-import { parseDatasetFile } from '../data/load-node';
+import { openDatasetFile } from '../data/load-node';
+import { DEFAULT_READ_SETTINGS } from '../data/types';
 import { countMarker, SAMPLE_DATASET } from '../data/sample-dataset';
 import { generate } from '../generate/generate';
 import { LlamaModel } from '../gpu/model/llama';
@@ -66,7 +67,7 @@ describe('learning check (stories260K, moon stories)', () => {
   it('validation loss falls ≥ 30% within 300 steps and the marker phrase appears in generations', async () => {
     const ctx = await testContext();
     const loaded = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
-    const dataset = await parseDatasetFile(SAMPLE_DATASET.path);
+    const dataset = { blob: await openDatasetFile(SAMPLE_DATASET.path), read: DEFAULT_READ_SETTINGS };
     const controller = new AbortController();
     const validations: ValidationRecord[] = [];
     const result = await runTrainingSession({

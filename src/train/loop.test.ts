@@ -17,7 +17,7 @@ const V = 6;
 function example(ids: number[]): TokenizedExample {
   const trained = new Uint8Array(ids.length).fill(1);
   trained[0] = 0;
-  return { ids: Uint32Array.from(ids), trained, trainedCount: ids.length - 1 };
+  return { ids: Uint32Array.from(ids), trained, trainedCount: ids.length - 1, key: ids[0] };
 }
 
 const TRAIN = Array.from({ length: 12 }, (_, i) => example([i % 3, 3, 4, 5, 3, 4, 5, (i + 1) % 3]));
@@ -177,5 +177,37 @@ describe('runTrainingLoop', () => {
     });
     expect(result.stopReason).toBe('aborted');
     expect(decodeCheckpoint((await storage.read(CHECKPOINT_FILE))!).step).toBe(3);
+  });
+});
+
+describe('runTrainingLoop on a stream whose epoch length is estimated', () => {
+  it('plans from the estimate, follows its corrections, and says the ETA is estimated until the pass ends', async () => {
+    const c = config({ maxSteps: null, epochs: 1, gradAccum: 1, evalEvery: 0, saveEvery: 0 });
+    const { options } = setup(c);
+    const inner = options.batches as ExampleBatchStream;
+    // A streamed file's estimate: 4 batches at first, corrected to the true 6 after the third batch.
+    let taken = 0;
+    const stream = {
+      next: async () => (taken++, inner.next()),
+      get batchesPerEpoch() {
+        return taken < 3 ? 4 : 6;
+      },
+      get epochEstimated() {
+        return taken < 3;
+      },
+      position: () => inner.position(),
+      restore: (p: unknown) => inner.restore(p),
+    };
+    const events: ProgressEvent[] = [];
+    const result = await runTrainingLoop({ ...options, batches: stream, onProgress: (e) => events.push(e) });
+    expect(result.steps).toBe(6);
+    expect(events.map((e) => [e.totalSteps, e.etaEstimated])).toEqual([
+      [4, true],
+      [4, true],
+      [6, false],
+      [6, false],
+      [6, false],
+      [6, false],
+    ]);
   });
 });

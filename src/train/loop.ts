@@ -105,7 +105,8 @@ export function plannedSteps(config: TrainingConfig, batchesPerEpoch: number): n
 export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
   const { trainer, batches, config, storage } = o;
   const now = o.now ?? (() => performance.now());
-  const totalSteps = plannedSteps(config, batches.batchesPerEpoch);
+  // A streamed file's epoch length is an estimate until its first pass ends: the plan follows it.
+  let totalSteps = plannedSteps(config, batches.batchesPerEpoch);
   const early = new EarlyStopping(config.patience);
   let history: MetricsHistory = { steps: [], validations: [] };
   let step = 0;
@@ -119,7 +120,8 @@ export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
     const diffs = resumeIncompatibilities(r.config, config);
     if (diffs.length) throw new Error(`the checkpoint in ${storage.where} was made with other settings: ${diffs.join('; ')}`);
     await trainer.importState(r.trainer);
-    batches.restore(r.dataPosition);
+    await batches.restore(r.dataPosition);
+    totalSteps = plannedSteps(config, batches.batchesPerEpoch);
     early.state = r.earlyStopping;
     history = { steps: [...r.history.steps], validations: [...r.history.validations] };
     step = r.step;
@@ -208,7 +210,8 @@ export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
     let metrics;
     try {
       // The step's loss is the mean over all its trained tokens, so each micro-batch is told the step's total.
-      const micro = Array.from({ length: config.gradAccum }, () => batches.next());
+      const micro: TokenBatch[] = [];
+      for (let i = 0; i < config.gradAccum; i++) micro.push(await batches.next());
       const stepTrained = micro.reduce((s, b) => s + b.trainedTokens, 0);
       for (const batch of micro) {
         tokensSeen += batch.tokens.length;
@@ -222,6 +225,7 @@ export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
       throw new NonFiniteError(step + 1, metrics.loss, metrics.gradNorm, checkpointStep, storage.where);
     }
     step++;
+    totalSteps = Math.max(step, plannedSteps(config, batches.batchesPerEpoch));
     history.steps.push({
       step,
       loss: metrics.loss,
@@ -261,6 +265,7 @@ export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
       gradNorm: metrics.gradNorm,
       tokensPerSecond: seconds > 0 ? tokensSeen / seconds : 0,
       etaSeconds: stopEarly ? 0 : perStep * (totalSteps - step),
+      etaEstimated: config.maxSteps === null && batches.epochEstimated === true,
       peakBytes: o.peakBytes ? o.peakBytes() : null,
       validation,
     });

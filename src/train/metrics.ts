@@ -33,6 +33,8 @@ export interface ProgressEvent {
   tokensPerSecond: number;
   /** Seconds left at the current pace. */
   etaSeconds: number;
+  /** The plan (total steps, so the ETA) rests on an estimated epoch length: a streamed file's first pass. */
+  etaEstimated: boolean;
   /** The engine allocator's peak bytes so far, when the trainer reports it. */
   peakBytes: number | null;
   validation: ValidationRecord | null;

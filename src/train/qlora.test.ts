@@ -11,7 +11,8 @@
  * end, and validation uses 5% of the examples (17) rather than 1%.
  */
 import { describe, expect, it } from 'vitest';
-import { parseDatasetFile } from '../data/load-node';
+import { openDatasetFile } from '../data/load-node';
+import { DEFAULT_READ_SETTINGS } from '../data/types';
 import { SAMPLE_DATASET } from '../data/sample-dataset';
 import { quantizeForTest } from '../gpu/kernels/quant-testing';
 import { testContext } from '../gpu/testing/gpu';
@@ -70,7 +71,7 @@ function quantizedProjections(weights: ModelWeights, format: 'q8_0' | 'q4_0'): M
 describe('QLoRA (stories260K, moon stories)', () => {
   it(`NF4, Q8_0 and Q4_0 bases end ${STEPS} steps within 5% of the f32 run's validation loss`, async () => {
     const ctx = await testContext();
-    const dataset = await parseDatasetFile(SAMPLE_DATASET.path);
+    const dataset = { blob: await openDatasetFile(SAMPLE_DATASET.path), read: DEFAULT_READ_SETTINGS };
     const gguf = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
     const hf = await loadModelFromPath('../shared/models/stories260K/hf');
     const run = async (model: LoadedModel, quant: 'none' | 'nf4') => {

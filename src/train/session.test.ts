@@ -1,10 +1,11 @@
 /**
  * The whole training path on stories260K (the same calls `webtune train` makes): resume equivalence — a run paused
  * after 3 steps and resumed from its checkpoint gives the losses and adapter of the straight 6-step run — with
- * dropout on (so the trainer's RNG state must round-trip too) and gradient accumulation.
+ * dropout on (so the trainer's RNG state must round-trip too), gradient accumulation, and a file streamed in
+ * shuffle windows of 3 rows (so the data position inside the stream must round-trip).
  */
 import { describe, expect, it } from 'vitest';
-import { parseDatasetText } from '../data/parse/parse';
+import { DEFAULT_READ_SETTINGS } from '../data/types';
 import { testContext } from '../gpu/testing/gpu';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './config';
@@ -31,17 +32,20 @@ const config: TrainingConfig = {
   evalEvery: 3,
   saveEvery: 3,
   seed: 11,
+  // 8 rows in windows of 3: the file streams, and step 3 stops inside the second window.
+  shuffleWindow: 3,
 };
 
 describe('training session on stories260K', () => {
   it('3 steps + resume + 3 steps gives the losses and adapter of 6 straight steps', async () => {
     const ctx = await testContext();
     const model = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
-    const dataset = parseDatasetText(TEXT, { file: 'cats.jsonl' });
+    const dataset = { blob: new Blob([TEXT]), read: DEFAULT_READ_SETTINGS };
     const common = { ctx, model, dataset, datasetName: 'cats.jsonl', config };
 
     const straight = await runTrainingSession({ ...common, storage: new MemoryStorage(), resume: false });
     expect(straight.loop.steps).toBe(6);
+    expect(straight.data.streamed).toBe(true);
 
     const storage = new MemoryStorage();
     const first = await runTrainingSession({ ...common, storage, resume: false, untilStep: 3 });

@@ -8,15 +8,16 @@
 import { adapterFromTrainer } from '../adapters/from-trainer';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { fixedOrderBatches } from '../data/batches';
-import type { ParseResult } from '../data/parse/parse';
-import { prepareDataset, type PreparedDataset } from '../data/prepare';
+import type { PreparedDataset } from '../data/prepare';
 import type { SplitOptions } from '../data/split';
+import { type DataOpener, type DataStream } from '../data/stream/data-stream';
+import { type DataProgress, StreamedDataset, type StreamSettings } from '../data/stream/streamed-dataset';
+import type { DatasetReadSettings } from '../data/types';
 import type { GpuContext } from '../gpu/context';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
 import { LoraTrainer } from '../gpu/train/lora-trainer';
 import { chatTemplateFor } from '../model/chat';
 import type { LoadedModel } from '../model/load';
-import { ExampleBatchStream } from './batch-stream';
 import { BEST_FILE, CHECKPOINT_FILE, decodeCheckpoint } from './checkpoint';
 import { checkRankFits, checkTrainingConfig, checkWindowFits, type TrainingConfig } from './config';
 import { guardDeviceLoss } from './device-loss';
@@ -30,7 +31,8 @@ import type { RunStorage } from './storage';
 export interface TrainingSessionInput {
   ctx: GpuContext;
   model: LoadedModel;
-  dataset: ParseResult;
+  /** The dataset file, streamed from disk (or OPFS) by the run, and how to read it. */
+  dataset: { blob: Blob; read: DatasetReadSettings };
   datasetName: string;
   /** The train/validation split; default `config.valSplit` seeded by `config.seed` (the studio passes the Datasets
    * view's split when the run trains the file open there). */
@@ -44,11 +46,16 @@ export interface TrainingSessionInput {
   onProgress?: (event: ProgressEvent) => void;
   onValidation?: (record: ValidationRecord) => void;
   onNotice?: (notice: SessionNotice) => void;
+  /** The data pipeline's progress: rows read and tokenized, share of the file, its tokens per second, bad rows. */
+  onDataProgress?: (progress: DataProgress) => void;
   signal?: AbortSignal;
   /** Pause after this step (see LoopOptions.untilStep). */
   untilStep?: number;
-  /** Told the prepared data's sizes before the first step. */
-  onPrepared?: (data: { train: number; validation: number }) => void;
+  /**
+   * Told the data's sizes before the first step: a file that fits in one shuffle window is counted whole; a
+   * larger one streams (`streamed`), and `train` counts its first window only.
+   */
+  onPrepared?: (data: { train: number; validation: number; streamed: boolean }) => void;
   /**
    * Awaited after each optimizer step with the live trainer and the uploaded base, e.g. to generate samples with
    * the adapter as it is (the studio's Train view). Must not change the trainer's state.
@@ -60,6 +67,8 @@ export interface TrainingSessionInput {
    * CLI, or a base other than the loaded one), the session uploads its own and releases it at the end.
    */
   base?: UploadedModel;
+  /** Opens the run's data (default: a StreamedDataset on this thread; the CLI and the studio read it in a data worker). */
+  openData?: DataOpener;
 }
 
 export interface TrainingSessionResult {
@@ -67,7 +76,13 @@ export interface TrainingSessionResult {
   adapter: LoraAdapter;
   /** The step whose adapter was exported (the best validation, or the last step). */
   adapterStep: number;
-  data: Pick<PreparedDataset, 'truncatedCount' | 'rows' | 'badRowCount'> & { train: number; validation: number; dropped: number };
+  /** Of the whole file when it fit in one window, else of the first window (`streamed`). */
+  data: Pick<PreparedDataset, 'truncatedCount' | 'rows' | 'badRowCount'> & {
+    train: number;
+    validation: number;
+    dropped: number;
+    streamed: boolean;
+  };
   estimate: MemoryEstimate;
   /** The engine allocator's peak over the run (weights, trainer, scratch). */
   peakBytes: number;
@@ -99,22 +114,42 @@ export function describeModel(model: LoadedModel, quant: 'none' | 'nf4'): string
   return `${model.name} (${c.architecture}, ${c.numLayers} layers, hidden ${c.hiddenSize}, vocab ${c.vocabSize}, ${weightStorageOf(model, quant)})`;
 }
 
-export function prepareTrainingData(
+/** A run's data stream: the file read by the one reader, tokenized with the model's tokenizer and template. */
+export function openTrainingData(
   model: LoadedModel,
-  dataset: ParseResult,
+  dataset: TrainingSessionInput['dataset'],
   name: string,
   config: TrainingConfig,
   split: SplitOptions = { validationFraction: config.valSplit, seed: config.seed },
-): PreparedDataset {
-  return prepareDataset(dataset, {
-    tokenizer: model.tokenizer,
-    template: chatTemplateFor(model.tokenizer, model.chatTemplate),
-    seqLen: config.seqLen,
-    trainOnInputs: config.trainOnInputs,
-    overLength: config.overLength,
-    ...split,
+  onProgress?: (progress: DataProgress) => void,
+): Promise<StreamedDataset> {
+  return StreamedDataset.open(dataset.blob, trainingStreamSettings(model, dataset, name, config, split, onProgress));
+}
+
+function trainingStreamSettings(
+  model: LoadedModel,
+  dataset: TrainingSessionInput['dataset'],
+  name: string,
+  config: TrainingConfig,
+  split: SplitOptions = { validationFraction: config.valSplit, seed: config.seed },
+  onProgress?: (progress: DataProgress) => void,
+): StreamSettings {
+  return {
     file: name,
-  });
+    read: dataset.read,
+    tokenize: {
+      tokenizer: model.tokenizer,
+      template: chatTemplateFor(model.tokenizer, model.chatTemplate),
+      seqLen: config.seqLen,
+      trainOnInputs: config.trainOnInputs,
+      overLength: config.overLength,
+    },
+    split,
+    batch: { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack },
+    seed: config.seed,
+    windowRows: config.shuffleWindow,
+    onProgress,
+  };
 }
 
 export async function runTrainingSession(input: TrainingSessionInput): Promise<TrainingSessionResult> {
@@ -122,15 +157,42 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
   checkTrainingConfig(config);
   checkRankFits(config, model.config);
   checkWindowFits(config, model.config);
-  const prepared = prepareTrainingData(model, input.dataset, input.datasetName, config, input.split);
-  if (prepared.truncatedCount > 0) {
-    input.onNotice?.({ kind: 'truncated', count: prepared.truncatedCount, seqLen: config.seqLen });
-  }
-  if (prepared.dropped.length > 0) {
-    input.onNotice?.({ kind: 'dropped', count: prepared.dropped.length });
-  }
   const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack };
   const maxTokens = config.batchSize * config.seqLen;
+
+  const saved = await storage.read(CHECKPOINT_FILE);
+  if (input.resume && !saved) throw new Error(`--resume: there is no checkpoint (${CHECKPOINT_FILE}) in ${storage.where}`);
+  if (!input.resume && saved) {
+    throw new Error(
+      `${storage.where} already holds a checkpoint of an earlier run; pass --resume to continue it, or choose another --out`,
+    );
+  }
+  const resume = input.resume && saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
+
+  // The first window is read (and a file that fits, whole) before the GPU is touched, so a refused file is
+  // refused first; the loop restores the position of a resumed run.
+  const settings = trainingStreamSettings(model, input.dataset, input.datasetName, config, input.split, input.onDataProgress);
+  const data = input.openData
+    ? await input.openData(input.dataset.blob, settings, model.tokenizerSpec)
+    : await StreamedDataset.open(input.dataset.blob, settings);
+  try {
+    return await trainOn(input, data, resume, shape, maxTokens);
+  } finally {
+    data.close();
+  }
+}
+
+async function trainOn(
+  input: TrainingSessionInput,
+  data: DataStream,
+  resume: ReturnType<typeof decodeCheckpoint> | null,
+  shape: { microBatchSize: number; seqLen: number; packing: boolean },
+  maxTokens: number,
+): Promise<TrainingSessionResult> {
+  const { ctx, model, config, storage } = input;
+  const first = data.firstWindow;
+  if (first.truncatedCount > 0) input.onNotice?.({ kind: 'truncated', count: first.truncatedCount, seqLen: config.seqLen });
+  if (first.dropped.length > 0) input.onNotice?.({ kind: 'dropped', count: first.dropped.length });
 
   const limits = ctx.device.limits;
   const verdict = checkMemoryFits(
@@ -152,16 +214,7 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
     );
   }
 
-  input.onPrepared?.({ train: prepared.train.length, validation: prepared.validation.length });
-
-  const saved = await storage.read(CHECKPOINT_FILE);
-  if (input.resume && !saved) throw new Error(`--resume: there is no checkpoint (${CHECKPOINT_FILE}) in ${storage.where}`);
-  if (!input.resume && saved) {
-    throw new Error(
-      `${storage.where} already holds a checkpoint of an earlier run; pass --resume to continue it, or choose another --out`,
-    );
-  }
-  const resume = input.resume && saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
+  input.onPrepared?.({ train: first.train, validation: data.validation.length, streamed: !first.fits });
 
   ctx.arena.resetPeak();
   const uploaded = input.base ?? (await uploadModel(ctx, model.weights, { quantize: config.quant }));
@@ -177,8 +230,8 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
     });
     const loop = await runTrainingLoop({
       trainer: guardDeviceLoss(trainer, ctx.lost),
-      batches: new ExampleBatchStream(prepared.train, { ...shape, seed: config.seed }),
-      validation: fixedOrderBatches(prepared.validation, shape),
+      batches: data,
+      validation: fixedOrderBatches(data.validation, shape),
       config,
       storage,
       model: describeModel(model, config.quant),
@@ -210,12 +263,13 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
       adapter,
       adapterStep,
       data: {
-        rows: prepared.rows,
-        badRowCount: prepared.badRowCount,
-        truncatedCount: prepared.truncatedCount,
-        train: prepared.train.length,
-        validation: prepared.validation.length,
-        dropped: prepared.dropped.length,
+        rows: first.rows,
+        badRowCount: first.badRowCount,
+        truncatedCount: first.truncatedCount,
+        train: first.train,
+        validation: data.validation.length,
+        dropped: first.dropped.length,
+        streamed: !first.fits,
       },
       estimate: verdict.estimate,
       peakBytes: ctx.memory.peakBytes,

@@ -13,7 +13,7 @@ const EVERY_KEY: Record<keyof TrainingConfig, true> = {
   rank: true, alpha: true, rsLora: true, targets: true, dropout: true, learningRate: true, beta1: true, beta2: true,
   eps: true, weightDecay: true, maxGradNorm: true, schedule: true, warmupSteps: true, minLrRatio: true,
   batchSize: true, gradAccum: true, seqLen: true, overLength: true, pack: true, trainOnInputs: true, maxSteps: true,
-  epochs: true, valSplit: true, evalEvery: true, saveEvery: true, patience: true, keepBest: true, seed: true,
+  epochs: true, shuffleWindow: true, valSplit: true, evalEvery: true, saveEvery: true, patience: true, keepBest: true, seed: true,
   checkpointing: true, quant: true,
 };
 

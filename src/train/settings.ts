@@ -193,6 +193,16 @@ export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
     default: null,
   },
   epochs: { kind: 'number', flag: 'epochs', arg: 'E', help: 'passes over the training set', label: 'Epochs', hint: 'Passes over the training set.', range: positive, optional: true, default: 1 },
+  shuffleWindow: {
+    kind: 'number',
+    flag: 'shuffle-window',
+    arg: 'ROWS',
+    help: 'rows of the file shuffled together; a larger file streams window by window',
+    label: 'Shuffle window (rows)',
+    hint: 'Bigger: better mixed, slower start.',
+    range: { integer: true, min: 1, max: 1_000_000 },
+    default: 4096,
+  },
   valSplit: {
     kind: 'number',
     flag: 'val-split',

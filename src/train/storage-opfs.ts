@@ -3,6 +3,7 @@
  * goes to `<name>.partial` and is then moved over `<name>`, so a reload or a lost device mid-write leaves the last
  * complete checkpoint in place (RunStorage's atomicity rule). Works in the engine worker and in the page.
  */
+import { streamChunks } from '../core/stream-chunks';
 import type { RunStorage } from './storage';
 
 /** The parts of FileSystemDirectoryHandle used here (a test can give an in-memory folder). */
@@ -57,11 +58,20 @@ export class OpfsRunStorage implements RunStorage {
   }
 
   async write(name: string, parts: readonly Uint8Array[]): Promise<void> {
+    await this.writeChunks(name, parts);
+  }
+
+  /** A large file (a run's copy of its dataset) written a chunk at a time, never whole in memory. */
+  async writeStream(name: string, stream: ReadableStream<Uint8Array>): Promise<void> {
+    await this.writeChunks(name, streamChunks(stream));
+  }
+
+  private async writeChunks(name: string, parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
     const partialName = `${name}${PARTIAL}`;
     const partial = await this.dir.getFileHandle(partialName, { create: true });
     const writable = await partial.createWritable({ keepExistingData: false });
     try {
-      for (const part of parts) await writable.write(part as Uint8Array<ArrayBuffer>);
+      for await (const part of parts) await writable.write(part as Uint8Array<ArrayBuffer>);
       await writable.close();
     } catch (error) {
       await writable.abort().catch(() => undefined);

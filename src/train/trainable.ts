@@ -22,10 +22,13 @@ export interface Trainable {
 
 /** An endless stream of training micro-batches: a new (reshuffled) epoch starts when one ends. */
 export interface BatchStream {
-  next(): TokenBatch;
-  /** Micro-batches in one epoch. */
+  /** A streamed file's batch may wait on reading and tokenizing. */
+  next(): TokenBatch | Promise<TokenBatch>;
+  /** Micro-batches in one epoch (an estimate while `epochEstimated`). */
   readonly batchesPerEpoch: number;
+  /** True until the first pass over a streamed file has ended. */
+  readonly epochEstimated?: boolean;
   /** JSON-serialisable place in the stream (epoch, shuffle seed, index). */
   position(): unknown;
-  restore(position: unknown): void;
+  restore(position: unknown): void | Promise<void>;
 }

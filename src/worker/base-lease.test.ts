@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDatasetText } from '../data/parse/parse';
+import { DEFAULT_READ_SETTINGS } from '../data/types';
 import type { ParseResult } from '../data';
 import type { GpuContext } from '../gpu/context';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
@@ -67,7 +68,7 @@ const train = (base?: UploadedModel) =>
   runTrainingSession({
     ctx,
     model: session.files,
-    dataset: parsed,
+    dataset: { blob: new Blob([TEXT]), read: DEFAULT_READ_SETTINGS },
     datasetName: 'cats.jsonl',
     config: CONFIG,
     storage: new MemoryStorage(),
@@ -161,5 +162,23 @@ describe('which Train base is the loaded one', () => {
     expect(sameModelSource(loaded, { kind: 'gguf-file', file: file('m.gguf', 'abcd', 2000) })).toBe(false);
     expect(sameModelSource(loaded, { kind: 'gguf-file', file: file('n.gguf', 'abcd', 1000) })).toBe(false);
     expect(sameModelSource({ kind: 'folder', label: 'm', files: [] }, bundled)).toBe(false);
+  });
+
+  it('matches a folder by its label and every file by path, name, size and date, in any order', () => {
+    const folder = () => [
+      { path: 'hf/config.json', file: file('config.json', '{}', 1000) },
+      { path: 'hf/model.safetensors', file: file('model.safetensors', 'weights', 1000) },
+    ];
+    const loaded: ModelSource = { kind: 'folder', label: 'hf', files: folder() };
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'hf', files: folder() })).toBe(true);
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'hf', files: folder().reverse() })).toBe(true);
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'other', files: folder() })).toBe(false);
+    const [config, weights] = folder();
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'hf', files: [config] })).toBe(false);
+    const changed = { ...weights, file: file('model.safetensors', 'weights!', 1000) };
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'hf', files: [config, changed] })).toBe(false);
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'hf', files: [config, { ...weights, path: 'hf/other.safetensors' }] })).toBe(false);
+    expect(sameModelSource(loaded, { kind: 'folder', label: 'hf', files: [config, config] })).toBe(false);
+    expect(sameModelSource({ kind: 'gguf-file', file: weights.file }, { kind: 'folder', label: 'hf', files: folder() })).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { GpuContext } from '../gpu/context';
 import { releaseModel, type UploadedModel } from '../gpu/model/upload';
-import type { ModelSource } from './engine-types';
+import type { FolderFile, ModelSource } from './engine-types';
 import type { TrainModelSource } from './train-protocol';
 
 /** A hold on an uploaded base: read `uploaded` while holding it, then `release` it once. */
@@ -51,7 +51,8 @@ export class SharedBase {
 /**
  * Whether a Train run's base is the file the Playground loaded. Sources are compared, not contents: a bundled
  * model by id and format, a cached Hub model by key, a picked file by name, size and modification time (each
- * message carries its own copy of the File, so identity is lost on the way to the worker).
+ * message carries its own copy of the File, so identity is lost on the way to the worker), a folder by its label
+ * and each file's path, name, size and time.
  */
 export function sameModelSource(loaded: ModelSource, train: TrainModelSource): boolean {
   switch (train.kind) {
@@ -60,11 +61,21 @@ export function sameModelSource(loaded: ModelSource, train: TrainModelSource): b
     case 'cached':
       return loaded.kind === 'cached' && loaded.key === train.key;
     case 'gguf-file':
-      return (
-        loaded.kind === 'gguf-file' &&
-        loaded.file.name === train.file.name &&
-        loaded.file.size === train.file.size &&
-        loaded.file.lastModified === train.file.lastModified
-      );
+      return loaded.kind === 'gguf-file' && sameFile(loaded.file, train.file);
+    case 'folder':
+      return loaded.kind === 'folder' && loaded.label === train.label && sameFolder(loaded.files, train.files);
   }
+}
+
+/** The same paths, each the same file; a drop and a picker may list them in different orders. */
+function sameFolder(a: FolderFile[], b: FolderFile[]): boolean {
+  const byPath = new Map(b.map((f) => [f.path, f.file]));
+  return a.length === b.length && byPath.size === b.length && a.every((f) => {
+    const other = byPath.get(f.path);
+    return other !== undefined && sameFile(f.file, other);
+  });
+}
+
+function sameFile(a: File, b: File): boolean {
+  return a.name === b.name && a.size === b.size && a.lastModified === b.lastModified;
 }

@@ -1,7 +1,7 @@
 /**
  * The three front ends read a file alike: for CSV, TSV and Parquet files with instruction/input/output columns,
  * and a CSV with its own column names mapped (by --column flags in the CLI, by the mapping in the Datasets view),
- * the CLI's training path, the Train view's run path and the Datasets view's summary (and `webtune data`) agree on
+ * the CLI's training stream, the Train view's run stream and the Datasets view's summary (and `webtune data`) agree on
  * the examples, the trained tokens and the split. A CSV whose columns cannot be mapped is refused by each, naming
  * its columns. Tokens from stories260K, the model the studio ships.
  */
@@ -13,14 +13,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main';
 import { parseDatasetFlags } from '../cli/dataset-flags';
 import { DatasetError, parseDatasetBlob } from '../data';
-import { openDatasetFile, parseDatasetFile } from '../data/load-node';
+import { openDatasetFile } from '../data/load-node';
 import { chatTemplateFor } from '../model/chat';
 import { closeModel, type LoadedModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
-import { prepareTrainingData } from '../train/session';
+import { openTrainingData } from '../train/session';
 import type { DatasetSettings } from './dataset-protocol';
-import { readRunDataset, runSettingsFromDatasets } from './dataset-run';
+import { runDatasetOf, runSettingsFromDatasets } from './dataset-run';
 import { type DataTokenizer, DatasetRequestError, DatasetWorkbench } from './dataset-workbench';
 import { trainFailureOf } from './train-failure';
 
@@ -117,16 +117,21 @@ describe('the CLI, the Train view and the Datasets view read a file alike', () =
   it.each(CASES)('$file', async ({ file, bytes, flags, mapping, badRows }) => {
     const path = await fileOf(file, await bytes());
 
-    // CLI: `webtune train --data <file> <flags> --seq-len 48 --val-split 0.25 --seed 3`.
-    const cliParsed = await parseDatasetFile(path, parseDatasetFlags(valuesOf(flags)));
-    const cli = prepareTrainingData(model, cliParsed, path, { ...TRAIN_FORM, valSplit: SPLIT.validationFraction, seed: SPLIT.seed });
+    // CLI: `webtune train --data <file> <flags> --seq-len 48 --val-split 0.25 --seed 3` streams the file like this.
+    const blob = await openDatasetFile(path);
+    const cliRead = { ...DATASETS, ...parseDatasetFlags(valuesOf(flags)) };
+    const cli = await openTrainingData(
+      model,
+      { blob, read: { format: cliRead.format, mapping: cliRead.mapping, onBadRow: cliRead.onBadRow } },
+      path,
+      { ...TRAIN_FORM, valSplit: SPLIT.validationFraction, seed: SPLIT.seed },
+    );
 
     // Datasets view, and the Train view's run on the file open there (with that view's settings).
     const settings: DatasetSettings = { ...DATASETS, mapping };
-    const blob = await openDatasetFile(path);
     const summary = await new DatasetWorkbench().open(blob, file, settings, () => Promise.resolve(data), () => undefined);
-    const run = await readRunDataset(blob, file, runSettingsFromDatasets(settings));
-    const train = prepareTrainingData(model, run.parsed, file, TRAIN_FORM, run.split);
+    const run = runDatasetOf(blob, runSettingsFromDatasets(settings));
+    const train = await openTrainingData(model, run.dataset, file, TRAIN_FORM, run.split);
 
     // `webtune data` prints the Datasets view's figures.
     stdout = '';
@@ -142,17 +147,19 @@ describe('the CLI, the Train view and the Datasets view read a file alike', () =
     });
     const expected = figures(summary);
     expect(figures(printed)).toEqual(expected);
-    for (const prepared of [cli, train]) {
+    for (const stream of [cli, train]) {
+      const trainSet = stream.wholeTrainSet!;
       expect({
-        examples: prepared.train.length + prepared.validation.length,
-        trainedTokens: trainedTokens(prepared.train) + trainedTokens(prepared.validation),
-        split: { train: prepared.train.length, validation: prepared.validation.length },
+        examples: trainSet.length + stream.validation.length,
+        trainedTokens: trainedTokens(trainSet) + trainedTokens(stream.validation),
+        split: { train: trainSet.length, validation: stream.validation.length },
       }).toEqual(expected);
+      stream.close();
     }
     // The same rows, not only as many.
     expect(train.validation.map((e) => e.line)).toEqual(cli.validation.map((e) => e.line));
-    expect(run.parsed.badRows).toEqual(cliParsed.badRows);
-    expect(summary.badRows).toEqual(cliParsed.badRows);
+    expect(train.firstWindow.badRows).toEqual(cli.firstWindow.badRows);
+    expect(summary.badRows).toEqual(cli.firstWindow.badRows);
   });
 });
 
@@ -180,7 +187,8 @@ describe('a CSV whose columns cannot be mapped is refused by every front end, na
 
   it('the Train view, the Datasets view and Compare', async () => {
     const blob = new Blob([CSV]);
-    const refusal = await readRunDataset(blob, 'unmapped.csv', runSettingsFromDatasets(DATASETS)).catch((e: unknown) => e);
+    const run = runDatasetOf(blob, runSettingsFromDatasets(DATASETS));
+    const refusal = await openTrainingData(model, run.dataset, 'unmapped.csv', TRAIN_FORM, run.split).catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(DatasetError);
     expect(trainFailureOf(refusal, null)).toMatchObject({ kind: 'data', message: expect.stringMatching(named) });
 

@@ -1,9 +1,9 @@
 /**
- * A Train run's file and its dataset settings → what the training session reads: the examples, read by the one
+ * A Train run's file and its dataset settings → what the training session streams: the file, read by the one
  * reader with the shape, mapping and bad-row choice the Datasets view showed, and the split it showed (undefined:
  * the Train form's validation share and seed). The CLI's `webtune train` reads its file the same way from flags.
  */
-import { parseDatasetBlob, type ParseResult, type SplitOptions } from '../data';
+import type { DatasetReadSettings, SplitOptions } from '../data';
 import type { DatasetSettings } from './dataset-protocol';
 import type { TrainDatasetSettings } from './train-protocol';
 
@@ -13,13 +13,13 @@ export function runSettingsFromDatasets(settings: DatasetSettings): TrainDataset
   return { format, mapping, onBadRow, split: { validationFraction, seed } };
 }
 
+/** What the training session streams: the file and how to read it, and the split (undefined: the form's). */
 export interface RunDataset {
-  parsed: ParseResult;
+  dataset: { blob: Blob; read: DatasetReadSettings };
   split: SplitOptions | undefined;
 }
 
-export async function readRunDataset(blob: Blob, name: string, settings: TrainDatasetSettings): Promise<RunDataset> {
+export function runDatasetOf(blob: Blob, settings: TrainDatasetSettings): RunDataset {
   const { format, mapping, onBadRow, split } = settings;
-  const parsed = await parseDatasetBlob(blob, { file: name, format, mapping, onBadRow });
-  return { parsed, split: split ?? undefined };
+  return { dataset: { blob, read: { format, mapping, onBadRow } }, split: split ?? undefined };
 }

@@ -109,7 +109,10 @@ describe('DatasetWorkbench', () => {
     expect(exact.sampling).toBeNull();
     expect(exact.histogram.reduce((n, b) => n + b.count, 0)).toBe(980);
     expect(Math.abs(summary.totalTokens - exact.totalTokens) / exact.totalTokens).toBeLessThan(0.1);
-    expect(exact.split).toEqual(summary.split);
+    // The split of a sampled file is the expected share; the whole file's is decided row by row by a hash, so it
+    // lands within a few binomial standard deviations of it (980 rows at one half: 16).
+    expect(exact.split.train + exact.split.validation).toBe(980);
+    expect(Math.abs(exact.split.validation - summary.split.validation)).toBeLessThanOrEqual(4 * 16);
 
     // A shorter sequence length is re-estimated from the tokens already made.
     const short = await bench.update({ ...SETTINGS, seqLen: 20 }, getTokenizer, () => undefined);

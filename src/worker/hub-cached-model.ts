@@ -4,6 +4,7 @@
  * the studio shows where the load was asked.
  */
 import { openCachedModel } from '../hub/cache-list';
+import type { CacheStore } from '../hub/cache-store';
 import { HubError } from '../hub/errors';
 import { OpfsCacheStore } from '../hub/opfs-store';
 import { ModelFormatError } from '../model/errors';
@@ -17,16 +18,20 @@ export function cacheKeyOf(model: LoadedModel): string | null {
   return entryOfModel.get(model) ?? null;
 }
 
-export async function loadCachedModel(key: string): Promise<LoadedModel> {
-  const model = await openEntry(key);
+/**
+ * A GGUF entry or a Hugging Face folder entry, the same for the Playground and a Train base. `store` is the
+ * browser's OPFS cache; tests pass an in-memory one.
+ */
+export async function loadCachedModel(key: string, store: CacheStore = new OpfsCacheStore()): Promise<LoadedModel> {
+  const model = await openEntry(store, key);
   entryOfModel.set(model, key);
   return model;
 }
 
-async function openEntry(key: string): Promise<LoadedModel> {
+async function openEntry(store: CacheStore, key: string): Promise<LoadedModel> {
   let opened;
   try {
-    opened = await openCachedModel(new OpfsCacheStore(), key);
+    opened = await openCachedModel(store, key);
   } catch (error) {
     if (error instanceof HubError) throw new ModelFormatError('Cached model', error.message);
     throw error;

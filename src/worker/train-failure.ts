@@ -1,5 +1,5 @@
 /** Turns whatever a training run threw into a TrainFailure the Train view can show, with what a resume would get. */
-import { DatasetError } from '../data';
+import { DatasetError, DataPositionError } from '../data';
 import { ModelFormatError } from '../model/errors';
 import { CheckpointError } from '../train/checkpoint';
 import { TrainingConfigError } from '../train/config';
@@ -65,6 +65,8 @@ export function trainFailureOf(error: unknown, lastCheckpoint: number | null): T
   if (error instanceof DatasetError) return { kind: 'data', message, checkpointStep: lastCheckpoint };
   if (error instanceof ModelFormatError || error instanceof BundledModelError) return { kind: 'model', message, checkpointStep: lastCheckpoint };
   if (error instanceof CheckpointError) return { kind: 'checkpoint', message, checkpointStep: null };
+  // The checkpoint's place in the stream does not fit the file or its settings any more: it cannot be resumed.
+  if (error instanceof DataPositionError) return { kind: 'checkpoint', message, checkpointStep: null };
   if (error instanceof DeviceLostError) return { kind: 'device-lost', message, checkpointStep: lastCheckpoint };
   return {
     kind: 'internal',

@@ -4,6 +4,7 @@
  * reply carrying a TrainFailure; in between the worker sends events named by the run's `runId` (never `id`: see
  * protocol.ts).
  */
+import type { DataProgress } from '../data/stream/streamed-dataset';
 import type { DatasetReadSettings, DatasetSource, SplitOptions } from '../data';
 import type { ModelConfig } from '../model/config';
 import type { SessionNotice } from '../train/session-notice';
@@ -11,16 +12,18 @@ import type { TrainingConfig } from '../train/config';
 import type { SettingIssue } from '../train/settings';
 import type { WeightStorage } from '../train/memory-estimate';
 import type { MetricsHistory, ProgressEvent, ValidationRecord } from '../train/metrics';
-import type { ModelFormat } from './engine-types';
+import type { FolderFile, ModelFormat } from './engine-types';
 import type { Spec } from './request-spec';
 
 /**
- * The base a run trains: a model shipped with the studio (refetched on resume), or a GGUF file the user opened
- * (asked for again on resume after a reload, and checked to be the same base).
+ * The base a run trains: a model shipped with the studio (refetched on resume), or a GGUF file or a Hugging Face
+ * folder the user opened (asked for again on resume after a reload, and checked to be the same base).
  */
 export type TrainModelSource =
   | { kind: 'bundled'; id: string; format: ModelFormat }
   | { kind: 'gguf-file'; file: File }
+  /** The Playground's folder shape (engine-types' ModelSource), so one pick of the user's files serves both views. */
+  | { kind: 'folder'; label: string; files: FolderFile[] }
   /** A complete entry of the Hub download cache (OPFS): reopened by key, so a resume needs nothing from the user. */
   | { kind: 'cached'; key: string; label: string };
 
@@ -118,6 +121,8 @@ export interface TrainStartedEvent {
   datasetName: string;
   trainExamples: number;
   validationExamples: number;
+  /** The file is larger than one shuffle window and streams: `trainExamples` counts its first window only. */
+  streamed: boolean;
   /** The step the run continues from (0 for a new run), and the history the checkpoint kept. */
   fromStep: number;
   history: MetricsHistory;
@@ -130,6 +135,13 @@ export interface TrainProgressEvent {
   steps: ProgressEvent[];
   /** Every validation, the baseline before the first step included. */
   validations: ValidationRecord[];
+}
+
+/** The data pipeline's progress (rows read and tokenized, share of the file, its tokens/s, bad rows met). */
+export interface TrainDataEvent {
+  kind: 'train-data';
+  runId: string;
+  data: DataProgress;
 }
 
 export interface TrainSample {
@@ -153,7 +165,7 @@ export interface TrainNoticeEvent {
   notice: RunNotice;
 }
 
-export type TrainEvent = TrainStartedEvent | TrainProgressEvent | TrainSampleEvent | TrainNoticeEvent;
+export type TrainEvent = TrainStartedEvent | TrainProgressEvent | TrainDataEvent | TrainSampleEvent | TrainNoticeEvent;
 
 /** kind → what the request carries, its reply, and the events it sends before the reply. */
 export interface TrainRequests {

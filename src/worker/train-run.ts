@@ -6,14 +6,15 @@
  * messages a second and samples every N steps, and at the end the adapter added to the library. Pause and stop
  * act after the current step through the run's AbortController.
  */
-import { DatasetError, DEFAULT_READ_SETTINGS, tokenizeExamples, type ParseResult } from '../data';
+import { DatasetError, DEFAULT_READ_SETTINGS } from '../data';
 import type { GpuContext } from '../gpu/context';
 import { addAdapter } from '../library/adapter-library';
-import { chatTemplateFor } from '../model/chat';
 import { closeModel, loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
 import { blobSource } from '../model/source';
 import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
 import type { TrainingConfig } from '../train/config';
+import type { DataProgress } from '../data/stream/streamed-dataset';
+import { openDataInWorker } from '../data/stream/remote/browser';
 import type { ProgressEvent, ValidationRecord } from '../train/metrics';
 import { describeModel, runTrainingSession, weightStorageOf } from '../train/session';
 import { OpfsRunStorage } from '../train/storage-opfs';
@@ -21,7 +22,7 @@ import type { BaseLease } from './base-lease';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
 import { loadCachedModel } from './hub-cached-model';
 import type { WorkerServices } from './domains';
-import { readRunDataset } from './dataset-run';
+import { runDatasetOf } from './dataset-run';
 import { openDatasetSource } from './dataset-source';
 import { RunSampler } from './train-samples';
 import { checkSameBase, TrainSetupError, trainFailureOf } from './train-failure';
@@ -75,6 +76,9 @@ export function controlRun(message: TrainControlMessage): void {
 
 export async function openTrainModel(source: TrainModelSource): Promise<LoadedModel> {
   if (source.kind === 'gguf-file') return loadGgufModel(blobSource(source.file, source.file.name));
+  if (source.kind === 'folder') {
+    return loadHfModel(new Map(source.files.map((f) => [f.path, blobSource(f.file, f.path)])), source.label);
+  }
   if (source.kind === 'cached') return loadCachedModel(source.key);
   const model = (await listBundledModels()).find((m) => m.id === source.id);
   if (!model) throw new BundledModelError(`no model '${source.id}' is shipped with the studio`);
@@ -108,38 +112,19 @@ async function runDataset(
   }
   const { blob, name } = await openDatasetSource(request.data);
   const settings = request.dataset;
-  await storage.write(DATA_FILE, [new Uint8Array(await blob.arrayBuffer())]);
+  await storage.writeStream(DATA_FILE, blob.stream());
   await storage.write(META_FILE, [new TextEncoder().encode(JSON.stringify({ datasetName: name, dataset: settings } satisfies RunMeta))]);
   return { blob, name, settings };
 }
 
 const MASKED_ADVICE = 'there is no token to train on. Turn on "Train on inputs", raise the sequence length, or check the column mapping.';
 
-/** The two dataset problems a user can fix in the form, said in their words before the session's generic checks. */
-function checkTrainable(parsed: ParseResult, model: LoadedModel, config: TrainingConfig, name: string): void {
-  if (parsed.examples.length === 0) {
-    throw new TrainSetupError('data', `${name} is empty: it has no examples to train on.`);
+/** The dataset refusal a user can fix in the form, said in its words: every example has its labels masked. */
+function inFormWords(error: unknown): unknown {
+  if (error instanceof DatasetError && /no example has a trained token/.test(error.message)) {
+    return new TrainSetupError('data', `${error.message}. Every example has all its labels masked: ${MASKED_ADVICE}`);
   }
-  let tokenized;
-  try {
-    tokenized = tokenizeExamples(parsed.examples, {
-      tokenizer: model.tokenizer,
-      template: chatTemplateFor(model.tokenizer, model.chatTemplate),
-      seqLen: config.seqLen,
-      trainOnInputs: config.trainOnInputs,
-      overLength: config.overLength,
-      file: name,
-    });
-  } catch (error) {
-    if (!(error instanceof DatasetError)) throw error;
-    // The tokenizer drops every example whose labels are all masked, and refuses a dataset left with none.
-    const allMasked = /no example has a trained token/.test(error.message);
-    throw new TrainSetupError('data', allMasked ? `${error.message}. Every example has all its labels masked: ${MASKED_ADVICE}` : error.message);
-  }
-  if (tokenized.examples.length === 0) {
-    const why = tokenized.dropped[0]?.reason ?? 'no trained token';
-    throw new TrainSetupError('data', `Every example of ${name} has all its labels masked (e.g. ${why}): ${MASKED_ADVICE}`);
-  }
+  return error;
 }
 
 /**
@@ -150,6 +135,8 @@ class ProgressBatcher {
   private steps: ProgressEvent[] = [];
   private validations: ValidationRecord[] = [];
   private lastSent = -Infinity;
+  private latestData: DataProgress | null = null;
+  private dataBadRows: DataProgress['newBadRows'] = [];
 
   constructor(
     private readonly runId: string,
@@ -164,6 +151,14 @@ class ProgressBatcher {
     this.validations.push(record);
   }
 
+  /** Data progress goes with the next flush (its bad rows gathered, so none is lost between two sends). */
+  data(progress: DataProgress): void {
+    this.dataBadRows.push(...progress.newBadRows.slice(0, Math.max(0, 1000 - this.dataBadRows.length)));
+    this.latestData = progress;
+    // Before the first step (the first window being read) nothing else would carry it to the page.
+    if (this.steps.length === 0) this.flushIfDue();
+  }
+
   /** Sends what is waiting if the last message is at least an interval old; says whether it sent. */
   flushIfDue(): boolean {
     if (performance.now() - this.lastSent < PROGRESS_INTERVAL_MS) return false;
@@ -172,6 +167,11 @@ class ProgressBatcher {
 
   /** Sends what is waiting now; says whether there was anything. */
   flush(): boolean {
+    if (this.latestData) {
+      this.services.post({ kind: 'train-data', runId: this.runId, data: { ...this.latestData, newBadRows: this.dataBadRows } });
+      this.latestData = null;
+      this.dataBadRows = [];
+    }
     if (this.steps.length === 0 && this.validations.length === 0) return false;
     this.services.post({ kind: 'train-progress', runId: this.runId, steps: this.steps, validations: this.validations });
     this.lastSent = performance.now();
@@ -198,8 +198,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     const data = await runDataset(storage, request);
     loaded = await openTrainModel(request.model);
     const model = loaded;
-    const { parsed, split } = await readRunDataset(data.blob, data.name, data.settings);
-    checkTrainable(parsed, model, config, data.name);
+    const { dataset, split } = runDatasetOf(data.blob, data.settings);
     const saved = request.resume ? await storage.read(CHECKPOINT_FILE) : null;
     const from = saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
     if (request.resume && !from) {
@@ -221,7 +220,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     const result = await runTrainingSession({
       ctx,
       model,
-      dataset: parsed,
+      dataset,
       datasetName: data.name,
       split,
       config,
@@ -230,6 +229,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
       budgetBytes: request.budgetBytes,
       base: base?.uploaded,
       signal: run.controller.signal,
+      openData: openDataInWorker, // read and tokenized in a data worker, off this (the GPU's) thread
       onPrepared: (sizes) =>
         services.post({
           kind: 'train-started',
@@ -237,6 +237,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
           datasetName: data.name,
           trainExamples: sizes.train,
           validationExamples: sizes.validation,
+          streamed: sizes.streamed,
           fromStep: from?.step ?? 0,
           history: from?.history ?? { steps: [], validations: [] },
         }),
@@ -245,6 +246,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
         progress.step(event);
       },
       onValidation: (record) => progress.validation(record),
+      onDataProgress: (data) => progress.data(data),
       onNotice: (notice) => services.post({ kind: 'train-notice', runId, notice }),
       afterStep: async (step, engine) => {
         if (config.saveEvery > 0 && step % config.saveEvery === 0) checkpointStep = step;
@@ -308,7 +310,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     };
   } catch (error) {
     progress.flush();
-    throw new EngineError({ domain: 'train', ...trainFailureOf(error, checkpointStep) });
+    throw new EngineError({ domain: 'train', ...trainFailureOf(inFormWords(error), checkpointStep) });
   } finally {
     active.delete(runId);
     sampler?.dispose();

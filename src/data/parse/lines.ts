@@ -2,6 +2,7 @@
  * Bytes → text → lines, a chunk at a time, so a 1 GB file never has to be one string. The browser passes
  * `File.stream()`, Node a file read stream; tests pass strings or hand-cut chunks.
  */
+import { streamChunks } from '../../core/stream-chunks';
 import { DatasetError } from '../types';
 
 /** Anything a dataset can be read from. Byte chunks are UTF-8; string chunks are taken as already decoded. */
@@ -52,18 +53,9 @@ async function* iterateChunks(source: Exclude<ChunkSource, string>): AsyncGenera
     yield source;
     return;
   }
-  // Not every browser makes ReadableStream async-iterable yet (Safari), so read it through its reader.
   if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
+    yield* streamChunks(source as ReadableStream<Uint8Array>);
+    return;
   }
   yield* source as AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 }
@@ -75,9 +67,15 @@ async function* iterateChunks(source: Exclude<ChunkSource, string>): AsyncGenera
  */
 export class LineSplitter {
   private pending = '';
-  private count = 0;
+  private count: number;
 
-  constructor(private readonly onLine: (text: string, line: number) => void) {}
+  /** `firstLine`: the number of the first line pushed (a part of a file starts further on). */
+  constructor(
+    private readonly onLine: (text: string, line: number) => void,
+    firstLine = 1,
+  ) {
+    this.count = firstLine - 1;
+  }
 
   push(chunk: string): void {
     let start = 0;

@@ -28,7 +28,8 @@ function blobBuffer(blob: Blob): AsyncBuffer {
   return { byteLength: blob.size, slice: (start, end) => blob.slice(start, end).arrayBuffer() };
 }
 
-export async function readParquetRows(blob: Blob, file: string, sink: ParquetSink): Promise<void> {
+/** `fromRow` (0-based) skips the rows before it without decoding them: a streamed run resuming mid-file. */
+export async function readParquetRows(blob: Blob, file: string, sink: ParquetSink, fromRow = 0): Promise<void> {
   if (blob.size < 12) throw new DatasetError(file, `is not a Parquet file: ${blob.size} bytes is too short`);
   const magic = new TextDecoder().decode(await blob.slice(0, 4).arrayBuffer());
   const tail = new TextDecoder().decode(await blob.slice(blob.size - 4).arrayBuffer());
@@ -46,7 +47,7 @@ export async function readParquetRows(blob: Blob, file: string, sink: ParquetSin
     new Map(schema.map((child) => [child.element.name, nonTextType(child)])),
   );
   const total = Number(metadata.num_rows);
-  for (let start = 0; start < total; start += ROWS_PER_READ) {
+  for (let start = fromRow; start < total; start += ROWS_PER_READ) {
     const end = Math.min(total, start + ROWS_PER_READ);
     let rows;
     try {

@@ -36,6 +36,14 @@ export interface ParseOptions extends Partial<DatasetReadSettings> {
   onColumns?: (columns: string[]) => void;
   /** Byte input only (`parseDatasetBlob`): after every chunk read; may throw to stop reading. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Told every bad row as it is found (they are still counted and the first ones kept). */
+  onRejected?: (row: BadRow) => void;
+  /**
+   * The text is a part of a file (a streamed run resuming mid-file): line numbers start at `firstLine`, and the
+   * whole-file checks at the end (empty, no usable row, bad rows under 'fail') are left to whoever read the
+   * file from its start. `container` is the one the whole file was read as.
+   */
+  part?: { firstLine: number; container: DatasetContainer };
 }
 
 export interface ParseResult {
@@ -78,7 +86,7 @@ export class DatasetParser {
     this.named = containerOf(this.file);
     if (this.named === 'parquet') throw new DatasetError(this.file, 'a Parquet file is read from its bytes, not as text');
     this.settings = readSettingsOf(options);
-    this.rows = new RowCollector(this.file, this.settings, options.onExample);
+    this.rows = new RowCollector(this.file, this.settings, options.onExample, options.onRejected, options.part !== undefined);
   }
 
   push(chunk: string): void {
@@ -88,14 +96,20 @@ export class DatasetParser {
     this.head += chunk;
     const first = this.head.search(/\S/);
     if (first < 0) return;
-    this.reader = this.openReader(sniffContainer(this.named, this.head[first]));
+    this.reader = this.openReader(this.options.part?.container ?? sniffContainer(this.named, this.head[first]));
     const head = this.head;
     this.head = '';
     this.reader.push(head);
   }
 
+  /** The container and the shape as far as read (null until the first character, or the first row, says). */
+  seenLayout(): { container: DatasetContainer | null; shape: DatasetShape | null } {
+    return { container: this.container, shape: this.rows.currentShape };
+  }
+
   finish(): ParseResult {
-    if (!this.sawText) throw new DatasetError(this.file, 'the file is empty');
+    if (!this.reader && this.options.part) this.reader = this.openReader(this.options.part.container);
+    if (!this.sawText && !this.options.part) throw new DatasetError(this.file, 'the file is empty');
     if (!this.reader) throw new DatasetError(this.file, 'the file has only blank lines: no examples');
     this.reader.finish();
     const container = this.container!;
@@ -110,7 +124,14 @@ export class DatasetParser {
     return { ...result, container, columns, rowUnit: 'line' };
   }
 
+  private get firstLine(): number {
+    return this.options.part?.firstLine ?? 1;
+  }
+
   private openReader(container: DatasetContainer): RecordReader {
+    if (this.options.part && container !== 'jsonl' && container !== 'txt') {
+      throw new DatasetError(this.file, `a ${container} file is read from its start, not from the middle`);
+    }
     this.container = container;
     const { file, rows, settings } = this;
     if (container === 'csv' || container === 'tsv') {
@@ -138,9 +159,9 @@ export class DatasetParser {
         throw new DatasetError(file, `a plain-text file holds text examples only, not ${SHAPE_LABELS[settings.format]} rows`);
       }
       rows.useShape('text');
-      return this.options.textUnit === 'file' ? new WholeTextReader(sink) : new ParagraphReader(sink);
+      return this.options.textUnit === 'file' ? new WholeTextReader(sink) : new ParagraphReader(sink, this.firstLine);
     }
-    return container === 'json' ? new JsonArrayReader(sink, file) : new JsonLinesReader(sink);
+    return container === 'json' ? new JsonArrayReader(sink, file) : new JsonLinesReader(sink, this.firstLine);
   }
 }
 

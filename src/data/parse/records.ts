@@ -28,14 +28,14 @@ export interface RecordReader {
 export class JsonLinesReader implements RecordReader {
   private readonly lines: LineSplitter;
 
-  constructor(sink: RecordSink) {
+  constructor(sink: RecordSink, firstLine = 1) {
     this.lines = new LineSplitter((text, line) => {
       if (!text.trim()) return;
       const parsed = parseJsonValue(text);
       if (parsed.ok) return sink.value(parsed.value, line);
       const [, column] = lineAndColumn(text, parsed.error.offset);
       sink.bad({ line, column, reason: `invalid JSON: ${parsed.error.message}` });
-    });
+    }, firstLine);
   }
 
   push(chunk: string): void {
@@ -52,12 +52,15 @@ export class ParagraphReader implements RecordReader {
   private paragraph: string[] = [];
   private startLine = 0;
 
-  constructor(private readonly sink: RecordSink) {
+  constructor(
+    private readonly sink: RecordSink,
+    firstLine = 1,
+  ) {
     this.lines = new LineSplitter((text, line) => {
       if (!text.trim()) return this.flush();
       if (this.paragraph.length === 0) this.startLine = line;
       this.paragraph.push(text);
-    });
+    }, firstLine);
   }
 
   push(chunk: string): void {

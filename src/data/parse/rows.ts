@@ -171,10 +171,19 @@ export class RowCollector {
     settings: DatasetReadSettings,
     /** When given, each example goes here instead of into `examples` (see `ParseOptions.onExample`). */
     private readonly onExample?: (example: Example) => void,
+    /** Told each bad row as it is found (`ParseOptions.onRejected`). */
+    private readonly onRejected?: (row: BadRow) => void,
+    /** A part of a file (`ParseOptions.part`): no whole-file checks in `finish`. */
+    private readonly part = false,
   ) {
     this.shape = settings.format === 'auto' ? null : settings.format;
     this.mapping = settings.mapping;
     this.onBadRow = settings.onBadRow;
+  }
+
+  /** The shape settled so far (null until a header or the first good row says). */
+  get currentShape(): DatasetShape | null {
+    return this.shape;
   }
 
   /** The shape a header (CSV, Parquet schema, plain text) settled before any row. */
@@ -210,6 +219,7 @@ export class RowCollector {
   }
 
   finish(emptyProblem: string): RowCollection {
+    if (this.part) return this.collection();
     if (this.rows === 0) throw new DatasetError(this.file, emptyProblem);
     if (this.exampleCount === 0) {
       throw new DatasetError(
@@ -223,12 +233,17 @@ export class RowCollector {
       const more = this.badRowCount > 5 ? `; and ${this.badRowCount - 5} more` : '';
       throw new DatasetError(this.file, `${this.badRowCount} bad row${this.badRowCount > 1 ? 's' : ''}: ${listed}${more}`, this.badRows);
     }
+    return this.collection();
+  }
+
+  private collection(): RowCollection {
     return {
       examples: this.examples,
       badRows: this.badRows,
       badRowCount: this.badRowCount,
       rows: this.rows,
-      shape: this.shape!,
+      // A part of a file may hold no row at all: it then reads as the shape it was told.
+      shape: this.shape ?? 'text',
     };
   }
 
@@ -239,6 +254,7 @@ export class RowCollector {
   }
 
   private bad(row: BadRow): void {
+    this.onRejected?.(row);
     this.badRowCount++;
     if (this.badRows.length < MAX_KEPT_BAD_ROWS) this.badRows.push(row);
   }

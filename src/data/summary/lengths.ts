@@ -13,7 +13,7 @@
  */
 import type { ChatTemplate } from '../../model/chat';
 import type { Tokenizer } from '../../model/tokenizer';
-import { splitTrainValidation, validationCount } from '../split';
+import { expectedValidationCount, splitTrainValidation } from '../split';
 import { type TokenizedExample, tokenizeExamples } from '../tokenize';
 import { type BadRow, DatasetError, type Example, formatBadRow } from '../types';
 import type { DatasetLengths, DatasetSampling, HistogramBin, PreviewRow, TokenSpan } from './types';
@@ -192,9 +192,9 @@ export function summarizeLengths(
   };
 }
 
-/** Train/validation counts of `n` examples, as `splitTrainValidation` would make them (without the examples). */
+/** Train/validation counts a split of `n` examples is expected to make (a sampled file's estimate). */
 export function splitCounts(n: number, fraction: number): { train: number; validation: number } {
-  const validation = validationCount(n, fraction);
+  const validation = expectedValidationCount(n, fraction);
   return { train: n - validation, validation };
 }
 

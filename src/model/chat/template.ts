@@ -57,7 +57,8 @@ export class ChatTemplate {
   constructor(
     readonly source: string,
     readonly kind: ChatTemplateKind,
-    private readonly specials: ChatTemplateSpecials = {},
+    /** Public so the template can be sent to the data worker and built again there. */
+    readonly specials: ChatTemplateSpecials = {},
   ) {
     try {
       this.compiled = new Template(source);

@@ -1,10 +1,14 @@
 /**
  * What the user gave us (a file picker's FileList, a folder picker's, or a drop of files and folders) as a model
- * source for the engine: one .gguf file, or a Hugging Face folder's files by their paths inside it.
+ * source for the engine: one .gguf file, or a Hugging Face folder's files by their paths inside it. The Playground
+ * and the Train view's base picker both read the user's files through these.
  */
 import type { FolderFile, ModelSource } from '../../worker/protocol';
 
-export type PickedModel = { ok: true; source: ModelSource; label: string } | { ok: false; message: string };
+/** What the user's files can be: the two kinds of ModelSource they open, which a Train base can be too. */
+export type UserModelSource = Extract<ModelSource, { kind: 'gguf-file' | 'folder' }>;
+
+export type PickedModel = { ok: true; source: UserModelSource; label: string } | { ok: false; message: string };
 
 const FOLDER_HINT = 'a .gguf file, or a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)';
 

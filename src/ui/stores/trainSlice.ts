@@ -6,7 +6,9 @@
 import type { StateCreator } from 'zustand';
 import type { RunModelRef, RunRecord } from '../../library/run-history';
 import type { ProgressEvent } from '../../train/metrics';
+import type { DataProgress } from '../../data/stream/streamed-dataset';
 import type { TrainModelInfo, TrainOutcome, TrainSample } from '../../worker/train-protocol';
+import { type LiveDataProgress, withDataProgress } from '../train/data-progress';
 import { DEFAULT_TRAIN_FORM, presetForm, type PresetId, type TrainFieldErrors, type TrainForm } from '../train/train-form';
 
 export interface TrainProblem {
@@ -32,8 +34,10 @@ export interface LiveRun {
   phase: RunPhase;
   /** The latest step's progress (ETA, tokens/s, peak bytes). */
   progress: ProgressEvent | null;
-  /** Data sizes once the worker has read the dataset. */
-  data: { train: number; validation: number } | null;
+  /** Data sizes once the worker has read the dataset (`streamed`: `train` counts the first window only). */
+  data: { train: number; validation: number; streamed: boolean } | null;
+  /** The data pipeline's latest figures and the bad rows it met (see data-progress.ts). */
+  dataProgress: LiveDataProgress | null;
   samples: { step: number; samples: TrainSample[] }[];
   notices: string[];
   outcome: TrainOutcome | null;
@@ -69,6 +73,8 @@ export interface TrainSlice {
   liveUpdated(patch: Partial<Omit<LiveRun, 'runId'>>): void;
   liveSampled(step: number, samples: TrainSample[]): void;
   liveNoticed(message: string): void;
+  /** A `train-data` event of the live run `runId` (one of another run is ignored). */
+  liveDataProgressed(runId: string, data: DataProgress): void;
 }
 
 const NUMBER_OR_CHOICE_EDITS_MAKE_CUSTOM = new Set<keyof TrainForm>(['samplePrompts', 'sampleEvery', 'sampleTokens', 'budgetMiB']);
@@ -127,11 +133,25 @@ export const createTrainSlice: StateCreator<TrainSlice, [], [], TrainSlice> = (s
     set({
       shownRunId: runId,
       trainRefusal: null,
-      live: { runId, phase: 'starting', progress: null, data: null, samples: [], notices: [], outcome: null, problem: null },
+      live: {
+        runId,
+        phase: 'starting',
+        progress: null,
+        data: null,
+        dataProgress: null,
+        samples: [],
+        notices: [],
+        outcome: null,
+        problem: null,
+      },
     }),
   liveUpdated: (patch) => set((state) => (state.live ? { live: { ...state.live, ...patch } } : {})),
   liveSampled: (step, samples) =>
     set((state) => (state.live ? { live: { ...state.live, samples: [...state.live.samples, { step, samples }].slice(-6) } } : {})),
   liveNoticed: (message) =>
     set((state) => (state.live ? { live: { ...state.live, notices: [...state.live.notices, message].slice(-8) } } : {})),
+  liveDataProgressed: (runId, data) =>
+    set((state) =>
+      state.live?.runId === runId ? { live: { ...state.live, dataProgress: withDataProgress(state.live.dataProgress, data) } } : {},
+    ),
 });

@@ -23,6 +23,8 @@ import { runSettingsFromDatasets } from '../../worker/dataset-run';
 import type { TrainDatasetSettings, TrainFailure, TrainModelSource, TrainOutcome } from '../../worker/train-protocol';
 import { controlRun, startRun, type TrainEvent, type TrainResult } from '../../worker/train-client';
 import { engineClient, onEngineConnected, settingsAsShown } from '../engineBridge';
+import type { FolderFile } from '../../worker/engine-types';
+import { pickModel, type UserModelSource } from '../playground/model-files';
 import { useStudio } from '../stores/studio';
 import type { TrainProblem } from '../stores/trainSlice';
 import { checkRunMemory } from './memory';
@@ -38,8 +40,8 @@ const SAVE_INTERVAL_MS = 2000;
 let chosenFile: File | null = null;
 /** The base the user picked for the next run (null: the bundled default). */
 let chosenModel: TrainModelSource | null = null;
-/** The base file of each run started or resumed in this page, so Resume needs no new pick until a reload. */
-const runModelFiles = new Map<string, File>();
+/** The base files (a GGUF or a folder's) of each run started or resumed in this page: Resume needs no new pick until a reload. */
+const runModelFiles = new Map<string, UserModelSource>();
 let initialized = false;
 let lastSaved = 0;
 
@@ -58,7 +60,19 @@ export function initTrain(): void {
 }
 
 function refOf(source: TrainModelSource): RunModelRef {
-  return source.kind === 'gguf-file' ? { kind: 'gguf-file', name: source.file.name, bytes: source.file.size } : source;
+  switch (source.kind) {
+    case 'gguf-file':
+      return { kind: 'gguf-file', name: source.file.name, bytes: source.file.size };
+    case 'folder':
+      return { kind: 'folder', label: source.label, files: source.files.length, bytes: source.files.reduce((n, f) => n + f.file.size, 0) };
+    default:
+      return source;
+  }
+}
+
+/** Whether the base is files the user gave (which the browser forgets on reload), not a bundled or cached model. */
+function isUserFiles(source: TrainModelSource): source is UserModelSource {
+  return source.kind === 'gguf-file' || source.kind === 'folder';
 }
 
 /** The latest base asked for; an older inspection that answers later is ignored. */
@@ -78,10 +92,38 @@ async function inspectBase(source: TrainModelSource): Promise<void> {
   }
 }
 
-/** The base of the next run: a GGUF file the user opened, or (null) the bundled stories260K. */
+/** The base of the next run: a GGUF file the user opened (the .gguf button), or (null) the bundled stories260K. */
 export function chooseTrainModel(file: File | null): void {
   chosenModel = file ? { kind: 'gguf-file', file } : null;
   void inspectBase(currentModelSource());
+}
+
+/**
+ * The base of the next run: what the user dropped or picked in the base picker, a GGUF file or a Hugging Face
+ * folder, read as the Playground reads it. Files that are neither are refused with the picker's message.
+ */
+export function chooseTrainModelFiles(files: FolderFile[]): void {
+  const picked = pickModel(files);
+  if (picked.ok) {
+    chosenModel = picked.source;
+    void inspectBase(currentModelSource());
+    return;
+  }
+  refuseBase(picked.message, files);
+}
+
+/** A drop the browser could not read: the next run has no base until another is chosen. */
+export function trainModelDropUnreadable(error: unknown): void {
+  refuseBase(`The drop could not be read: ${message(error)}`, []);
+}
+
+function refuseBase(why: string, files: FolderFile[]): void {
+  // An inspection still under way must not answer over this refusal.
+  inspectTicket++;
+  chosenModel = null;
+  const label = files.length === 1 ? files[0].path : (files[0]?.path.split('/')[0] ?? 'nothing');
+  const bytes = files.reduce((n, f) => n + f.file.size, 0);
+  useStudio.getState().trainModelChanged({ status: 'failed', source: { kind: 'folder', label, files: files.length, bytes }, message: why });
 }
 
 /** The base of the next run: a complete model of the Hub download cache. */
@@ -212,20 +254,33 @@ export async function startTraining(): Promise<void> {
     problem: null,
     lastSamples: null,
   };
-  if (modelSource.kind === 'gguf-file') runModelFiles.set(run.id, modelSource.file);
+  if (isUserFiles(modelSource)) runModelFiles.set(run.id, modelSource);
   await go(run, modelSource, data, runDatasetSettings(data), false, budgetBytes);
 }
 
-/** Whether resuming this run needs its base file picked again (it was a file, and this page does not hold it). */
+/**
+ * Whether resuming this run needs its base picked again (a GGUF file or a folder the user gave, which this page
+ * does not hold).
+ */
 export function needsModelFile(run: RunRecord): boolean {
-  return run.model.source.kind === 'gguf-file' && !runModelFiles.has(run.id);
+  const kind = run.model.source.kind;
+  return (kind === 'gguf-file' || kind === 'folder') && !runModelFiles.has(run.id);
+}
+
+/** The base the user gave again to resume: a GGUF file, or a folder's files (read as the base picker reads them). */
+export type GivenBase = File | FolderFile[];
+
+function givenSource(given: GivenBase): UserModelSource | string {
+  if (given instanceof File) return { kind: 'gguf-file', file: given };
+  const picked = pickModel(given);
+  return picked.ok ? picked.source : picked.message;
 }
 
 /**
- * Continues a paused or interrupted run from its last checkpoint. A run on a GGUF file the user opened needs the
- * file again after a reload (`modelFile`); the worker checks it is the same base.
+ * Continues a paused or interrupted run from its last checkpoint. A run on a GGUF file or a folder the user opened
+ * needs it again after a reload (`given`); the worker checks it is the same base (checkSameBase).
  */
-export async function resumeTraining(runId: string, modelFile?: File): Promise<void> {
+export async function resumeTraining(runId: string, given?: GivenBase): Promise<void> {
   if (!record(runId) || isBusy()) return;
   const settled = await deviceSettled();
   const run = record(runId);
@@ -236,23 +291,40 @@ export async function resumeTraining(runId: string, modelFile?: File): Promise<v
     return;
   }
   let source: TrainModelSource;
-  if (run.model.source.kind === 'gguf-file') {
-    const file = modelFile ?? runModelFiles.get(run.id);
-    if (!file) {
+  const ref = run.model.source;
+  if (ref.kind === 'gguf-file' || ref.kind === 'folder') {
+    const picked = given === undefined ? runModelFiles.get(run.id) : givenSource(given);
+    if (picked === undefined || typeof picked === 'string') {
+      const what = ref.kind === 'gguf-file' ? `${ref.name}, a file you opened` : `the folder ${ref.label}, which you opened`;
       state.trainRefused({
         title: 'The base model is needed again',
-        message: `This run trained on ${run.model.source.name}, a file you opened; the browser does not keep it across reloads. Choose it again to resume.`,
+        message:
+          typeof picked === 'string'
+            ? `${picked} This run trained on ${what}.`
+            : `This run trained on ${what}; the browser does not keep it across reloads. Choose it again to resume.`,
         where: 'resume',
       });
       return;
     }
-    runModelFiles.set(run.id, file);
-    source = { kind: 'gguf-file', file };
+    runModelFiles.set(run.id, picked);
+    source = picked;
   } else {
-    source = run.model.source;
+    source = ref;
   }
   // A resumed run reads its own copy of the file with the settings saved beside it: these two are ignored.
   await go({ ...run, status: 'running', problem: null }, source, { kind: 'sample' }, DEFAULT_RUN_DATASET, true, undefined);
+  keepResumable(run.id, run.status);
+}
+
+/**
+ * A resume refused for its base (not the run's, or unreadable) leaves the run as it was, paused or interrupted,
+ * with the reason shown, so the right base can still be given; given files are forgotten, so Resume asks again.
+ */
+function keepResumable(runId: string, before: RunStatus): void {
+  const current = record(runId);
+  if (current?.status !== 'failed' || current.problem?.kind !== 'model') return;
+  runModelFiles.delete(runId);
+  keep({ ...current, status: before }, true);
 }
 
 export function pauseTraining(): void {
@@ -312,7 +384,10 @@ async function go(
     if (!current) return;
     switch (event.kind) {
       case 'train-started': {
-        s.liveUpdated({ phase: 'running', data: { train: event.trainExamples, validation: event.validationExamples } });
+        s.liveUpdated({
+          phase: 'running',
+          data: { train: event.trainExamples, validation: event.validationExamples, streamed: event.streamed },
+        });
         const next = resume ? fromHistory(current, event.history, event.fromStep) : current;
         keep({ ...next, dataset: { ...next.dataset, name: event.datasetName } }, true);
         return;
@@ -345,6 +420,10 @@ async function go(
         return;
       case 'train-notice':
         s.liveNoticed(event.notice.kind === 'message' ? event.notice.message : sessionNoticeText(event.notice, FORM_WORDS));
+        return;
+      case 'train-data':
+        // The latest figures only (the worker sends them at most ten times a second): not saved to the history.
+        s.liveDataProgressed(event.runId, event.data);
         return;
     }
   };

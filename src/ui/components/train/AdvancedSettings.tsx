@@ -41,7 +41,7 @@ const ADVANCED: readonly { title: string; fields: readonly TrainSettingField[]; 
     fields: ['schedule', 'warmupSteps', 'minLrRatio', 'weightDecay', 'maxGradNorm', 'gradAccum', 'beta1', 'beta2', 'eps'],
     switches: [],
   },
-  { title: 'Data', fields: ['valPercent', 'overLength', 'seed'], switches: ['trainOnInputs', 'pack'] },
+  { title: 'Data', fields: ['valPercent', 'overLength', 'shuffleWindow', 'seed'], switches: ['trainOnInputs', 'pack'] },
   { title: 'Validation and checkpoints', fields: ['evalEvery', 'saveEvery', 'patience'], switches: ['keepBest'] },
   { title: 'Samples and memory', fields: ['sampleEvery', 'sampleTokens', 'budgetMiB'], switches: [], after: <SamplePrompts /> },
 ];

@@ -7,8 +7,11 @@ import type { RunRecord, RunStatus } from '../../../library/run-history';
 import { formatBytes } from '../../../train/memory-estimate';
 import { useStudio } from '../../stores/studio';
 import type { LiveRun } from '../../stores/trainSlice';
+import { etaText, examplesText } from '../../train/data-progress';
 import { needsModelFile, pauseTraining, resumeTraining, stopTraining } from '../../train/train-bridge';
+import { DataProgressLine } from './DataProgressLine';
 import { FileButton } from './FileButton';
+import { FolderButton } from './FolderButton';
 import { RunSamples } from './RunSamples';
 
 /** The charts' chunk (recharts): fetched when the Train view opens (see preloadCharts), never in the first page load. */
@@ -75,7 +78,7 @@ function Progress({ run, live }: { run: RunRecord; live: LiveRun | null }) {
         <span>
           Step <strong data-testid="train-step">{step}</strong> of {total || '—'}
         </span>
-        {p && live?.phase !== 'ended' && <span>ETA {formatDuration(p.etaSeconds)}</span>}
+        {p && live?.phase !== 'ended' && <span>ETA {etaText(formatDuration(p.etaSeconds), p.etaEstimated)}</span>}
         {p && <span>{p.tokensPerSecond.toFixed(0)} tokens/s</span>}
         <span>Loss {loss(run.points.at(-1)?.loss)}</span>
         <span>Best val {loss(run.bestValLoss)}</span>
@@ -106,8 +109,24 @@ function Controls({ run, live }: { run: RunRecord; live: LiveRun | null }) {
       </div>
     );
   }
-  if ((run.status === 'paused' || run.status === 'interrupted') && run.model.source.kind === 'gguf-file' && needsModelFile(run)) {
-    const name = run.model.source.name;
+  const source = run.model.source;
+  if ((run.status === 'paused' || run.status === 'interrupted') && source.kind === 'folder' && needsModelFile(run)) {
+    return (
+      <div className="actions train-controls">
+        <FolderButton
+          className="file-button button"
+          label={`Choose the folder ${source.label} again to resume`}
+          disabled={busy}
+          onFiles={(files) => void resumeTraining(run.id, files)}
+        >
+          Choose the folder {source.label} to resume
+        </FolderButton>
+        <span className="muted">The browser does not keep opened folders across reloads.</span>
+      </div>
+    );
+  }
+  if ((run.status === 'paused' || run.status === 'interrupted') && source.kind === 'gguf-file' && needsModelFile(run)) {
+    const name = source.name;
     return (
       <div className="actions train-controls">
         <FileButton
@@ -180,9 +199,10 @@ function RunHead({ run, live }: { run: RunRecord; live: LiveRun | null }) {
       <p className="muted train-run-facts">
         {run.dataset.name} on {run.model.name} · rank {run.config.rank} · lr {run.config.learningRate} · batch{' '}
         {run.config.batchSize}×{run.config.seqLen}
-        {live?.data ? ` · ${live.data.train} train / ${live.data.validation} validation examples` : ''}
+        {live?.data ? ` · ${examplesText(live.data)}` : ''}
       </p>
       <Progress run={run} live={live} />
+      {live && <DataProgressLine live={live} />}
       <Controls run={run} live={live} />
       <ResumeRefusal />
       {problem && (

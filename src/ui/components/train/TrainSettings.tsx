@@ -9,11 +9,23 @@ import type { CacheEntryInfo } from '../../../hub/types';
 import { openDatasetFile } from '../../engineBridge';
 import { startHubBridge } from '../../hub/hubBridge';
 import { useStudio } from '../../stores/studio';
-import { chooseCachedTrainModel, chooseTrainFile, chooseTrainModel, startTraining, trainsAsShown } from '../../train/train-bridge';
+import { filesFromDrop } from '../../playground/model-files';
+import {
+  chooseCachedTrainModel,
+  chooseTrainFile,
+  chooseTrainModel,
+  chooseTrainModelFiles,
+  startTraining,
+  trainModelDropUnreadable,
+  trainsAsShown,
+} from '../../train/train-bridge';
+import type { RunModelRef } from '../../../library/run-history';
 import { PRESETS } from '../../train/train-form';
+import { DropZone } from '../DropZone';
 import { MemoryEstimate } from './MemoryEstimate';
 import { AdvancedSettings } from './AdvancedSettings';
 import { FileButton } from './FileButton';
+import { FolderButton } from './FolderButton';
 import { TrainChoice, TrainNumber } from './TrainFields';
 
 function DatasetChoice() {
@@ -71,23 +83,31 @@ function DatasetChoice() {
 
 const NO_ENTRIES: CacheEntryInfo[] = [];
 
+function baseName(source: RunModelRef): string {
+  switch (source.kind) {
+    case 'gguf-file':
+      return source.name;
+    case 'folder':
+    case 'cached':
+      return source.label;
+    case 'bundled':
+      return source.id;
+  }
+}
+
 /**
- * The base: the bundled stories260K, a GGUF file the user opens (read in the worker, header only), or a model
- * downloaded from the Hub into the browser's cache.
+ * The base: the bundled stories260K, a GGUF file or a Hugging Face folder the user opens or drops (read in the
+ * worker: a GGUF's header, a folder's config and tokenizer), or a model downloaded from the Hub into the browser's
+ * cache.
  */
 function BaseChoice() {
   const model = useStudio((state) => state.trainModel);
   const chosen = model.status !== 'idle' && model.source.kind !== 'bundled';
-  const name =
-    model.status === 'ready'
-      ? model.info.name
-      : model.status === 'idle'
-        ? 'stories260K'
-        : model.source.kind === 'gguf-file'
-          ? model.source.name
-          : model.source.kind === 'cached'
-            ? model.source.label
-            : model.source.id;
+  const name = model.status === 'ready' ? model.info.name : model.status === 'idle' ? 'stories260K' : baseName(model.source);
+  const onDrop = (data: DataTransfer) => {
+    // filesFromDrop reads the items before its first await, while the DataTransfer is still readable.
+    filesFromDrop(data).then(chooseTrainModelFiles, trainModelDropUnreadable);
+  };
   // Complete downloads of the Hub cache (listed by the hub bridge), each a base a run can reopen by itself.
   useEffect(startHubBridge, []);
   const cached = useStudio(
@@ -113,16 +133,24 @@ function BaseChoice() {
           {model.message}
         </p>
       )}
-      <div className="train-file">
-        <FileButton label="Choose a base model file" accept=".gguf" onFile={chooseTrainModel}>
-          Open a .gguf base…
-        </FileButton>
-        {chosen && (
-          <button type="button" className="button secondary" onClick={() => chooseTrainModel(null)}>
-            Use the bundled stories260K
-          </button>
-        )}
-      </div>
+      <DropZone testId="train-base-drop" onDrop={onDrop}>
+        <div className="train-file">
+          <FileButton label="Choose a base model file" accept=".gguf" onFile={chooseTrainModel}>
+            Open a .gguf base…
+          </FileButton>
+          <FolderButton label="Choose a base model folder" onFiles={chooseTrainModelFiles}>
+            Open a model folder…
+          </FolderButton>
+          {chosen && (
+            <button type="button" className="button secondary" onClick={() => chooseTrainModel(null)}>
+              Use the bundled stories260K
+            </button>
+          )}
+        </div>
+        <p className="muted drop-hint">
+          or drop a <code>.gguf</code> file or a Hugging Face folder here. Files are read in place, never uploaded.
+        </p>
+      </DropZone>
       {cached.length > 0 && (
         <div className="train-cached">
           <p className="field-hint">Downloaded from the Hub (Playground), kept in this browser:</p>
