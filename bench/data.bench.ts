@@ -204,9 +204,13 @@ function log(text: string): void {
 
 async function chatPart(dir: string, spans: SpanTokenizer): Promise<{ dataset: object; rows: CaseRow[] }> {
   const config = parseTokenizerConfig(SMOLLM2_TOKENIZER_CONFIG);
-  const tokenizer = fromTokenizerJson({ tokenizer: readText(`${SMOLLM2}tokenizer.json`), config });
+  const json = readText(`${SMOLLM2}tokenizer.json`);
+  const tokenizer = fromTokenizerJson({ tokenizer: json, config });
   const template = chatTemplateFor(tokenizer, config.chatTemplate);
   const tokenize = { tokenizer, template, seqLen: CHAT_SEQ_LEN };
+  // "Before" encoded every tokenizer.json through @huggingface/tokenizers; now byte-level BPE runs in src/model.
+  const libraryTokenizer = fromTokenizerJson({ tokenizer: json, config, encoder: 'library' });
+  const tokenizeBefore = { ...tokenize, tokenizer: libraryTokenizer };
   const path = join(dir, 'chat-50k.jsonl');
   const file = 'chat-50k.jsonl';
   const corpus = await writeChatCorpus(path, CHAT_ROWS, corpusVocabulary(SAMPLE, `${SMOLLM2}tokenizer.json`));
@@ -217,7 +221,7 @@ async function chatPart(dir: string, spans: SpanTokenizer): Promise<{ dataset: o
   const inMemory: typeof before = [];
   for (let rep = 0; rep < REPS; rep++) {
     const a = await measured(async (sample) => {
-      const r = await runBefore(await openAsBlob(path), { file, read: DEFAULT_READ_SETTINGS, tokenize, split: SPLIT, batch: { microBatchSize: MICRO_BATCH, seqLen: CHAT_SEQ_LEN, packing: false }, seed: SEED, spans, sample });
+      const r = await runBefore(await openAsBlob(path), { file, read: DEFAULT_READ_SETTINGS, tokenize: tokenizeBefore, split: SPLIT, batch: { microBatchSize: MICRO_BATCH, seqLen: CHAT_SEQ_LEN, packing: false }, seed: SEED, spans, sample });
       return { rows: r.rows, rowsTokenized: r.examples, tokens: r.tokens, batches: r.batches, firstBatchMs: null };
     });
     before.push(a);

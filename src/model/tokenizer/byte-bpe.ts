@@ -33,6 +33,8 @@ export class ByteBpeModel {
   constructor(
     private readonly vocab: GgufVocab,
     private readonly preTokenizer: PreTokenizer,
+    /** A whole pre-token that is already a token skips merging; a GGUF says so through its pre-tokenizer's name. */
+    private readonly ignoreMerges = preTokenizer.ignoreMerges,
   ) {
     const merges = vocab.source.merges!;
     // A merge is stored as "left right"; keying the map by that string avoids splitting it.
@@ -69,7 +71,7 @@ export class ByteBpeModel {
   private encodeWord(word: string): number[] {
     const symbols = Array.from(utf8Bytes(word), (b) => BYTE_TO_UNICODE[b]);
     const { ids } = this.vocab;
-    if (this.preTokenizer.ignoreMerges) {
+    if (this.ignoreMerges) {
       const whole = ids.get(symbols.join(''));
       if (whole !== undefined) return [whole];
     }
