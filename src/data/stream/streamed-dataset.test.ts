@@ -13,21 +13,13 @@ import { splitTrainValidation } from '../split';
 import { tokenizeExamples } from '../tokenize';
 import { DEFAULT_READ_SETTINGS } from '../types';
 import { type DataProgress, type StreamSettings, StreamedDataset } from './streamed-dataset';
+import { numberedRows, SAMPLE, streamSettings } from './testing/fixtures';
 
 const tokenizer = createGgufTokenizer(ggufTokenizerSource(STORIES_GGUF));
 const template = chatTemplateFor(tokenizer, null);
-const SAMPLE = 'public/datasets/moon-stories.jsonl';
 
 function settings(over: Partial<StreamSettings> = {}): StreamSettings {
-  return {
-    file: 'moon-stories.jsonl',
-    read: DEFAULT_READ_SETTINGS,
-    tokenize: { tokenizer, template, seqLen: 128 },
-    split: { validationFraction: 0.1, seed: 3 },
-    batch: { microBatchSize: 4, seqLen: 128, packing: false },
-    seed: 3,
-    ...over,
-  };
+  return streamSettings({ tokenizer, template }, over);
 }
 
 const plain = (b: TokenBatch) => ({ tokens: [...b.tokens], targets: [...b.targets], positions: [...b.positions], seqStart: [...b.seqStart] });
@@ -36,14 +28,6 @@ async function take(stream: StreamedDataset, n: number): Promise<ReturnType<type
   const out = [];
   for (let i = 0; i < n; i++) out.push(plain(await stream.next()));
   return out;
-}
-
-/** Rows of text, one per line, each naming its row so a batch says which rows it holds. */
-function numberedRows(n: number, bad: number[] = []): Blob {
-  const lines = Array.from({ length: n }, (_, i) =>
-    bad.includes(i + 1) ? '{"text": broken' : JSON.stringify({ text: `row ${i + 1} once upon a time` }),
-  );
-  return new Blob([`${lines.join('\n')}\n`]);
 }
 
 describe('StreamedDataset on a file that fits in one window', () => {

@@ -1,9 +1,9 @@
 /**
- * A training run's data, streamed from its file to batches in bounded memory: rows are read in order
- * (RowCursor), split by their content hash (split.ts), tokenized one at a time, and batched a window at a time:
- * a window is `windowRows` consecutive rows of the file, shuffled with the run's seeded RNG (the bounded shuffle
- * buffer of streaming loaders) and cut into batches by `planBatches`. The next window is read and tokenized while
- * the trainer works through the current one, so at most two windows are ever in memory.
+ * A training run's data, streamed from its file to batches in bounded memory: rows are read in order, a window at
+ * a time (WindowReader over a RowCursor), split by their content hash (split.ts) and tokenized one at a time, and
+ * batched a window at a time: a window is `windowRows` consecutive rows of the file, shuffled with the run's seeded
+ * RNG (the bounded shuffle buffer of streaming loaders) and cut into batches by `planBatches`. The next window is
+ * read and tokenized while the trainer works through the current one, so at most two windows are ever in memory.
  *
  * A file of at most `windowRows` rows is one window, kept across epochs: the full shuffle of the whole set, epoch
  * after epoch from one RNG stream, exactly as `TrainBatchIterator` does it for examples in memory.
@@ -19,24 +19,15 @@ import type { TokenBatch } from '../batch-types';
 import { assembleBatch, type BatchShape, checkBatchShape, planBatches } from '../batches';
 import { DataPositionError } from '../batch-iterator';
 import { DataRng, isRngState, type RngState } from '../rng';
-import { checkValidationFraction, contentKey, fixUpSplit, isHeldOut, type SplitOptions } from '../split';
-import {
-  checkSeqLen,
-  LISTED,
-  nothingTrainedError,
-  tokenizeExample,
-  type TokenizedExample,
-  type TokenizeOptions,
-  tooLongError,
-} from '../tokenize';
-import { type BadRow, DatasetError, type DatasetReadSettings, formatBadRow } from '../types';
+import { checkValidationFraction, type SplitOptions } from '../split';
+import { checkSeqLen, type TokenizedExample, type TokenizeOptions } from '../tokenize';
+import { type BadRow, DatasetError, type DatasetReadSettings } from '../types';
 import { describeFingerprint, type FileFingerprint, fingerprintOf, sameFile } from './fingerprint';
-import { type FileLayout, RowCursor, type RowEvent, type RowStart } from './row-cursor';
+import type { FileLayout, RowStart } from './row-cursor';
+import { type FirstWindowFigures, type Window, WindowReader } from './window-reader';
 
 /** Rows per shuffle window unless a run says otherwise. */
 export const DEFAULT_WINDOW_ROWS = 4096;
-/** Work between two yields to the event loop, so the GPU's callbacks and messages get in. */
-const SLICE_MS = 8;
 /** Progress while a window is read, at most this often. */
 const REPORT_MS = 250;
 
@@ -96,17 +87,6 @@ export interface StreamPosition {
   settings: string;
 }
 
-interface Window {
-  epoch: number;
-  index: number;
-  start: RowStart;
-  train: TokenizedExample[];
-  /** Where the next window starts; null: this one ends the pass. */
-  next: RowStart | null;
-  /** Share of the file before `next` (1 at the end). */
-  fractionAtEnd: number;
-}
-
 interface Active {
   window: Window;
   rngState: RngState;
@@ -121,32 +101,27 @@ export class StreamedDataset {
   /** Held-out examples of the first window, in file order. */
   validation: TokenizedExample[] = [];
   /** Figures of the first window: all of them for a file that fits. */
-  firstWindow = { rows: 0, badRowCount: 0, badRows: [] as BadRow[], dropped: [] as BadRow[], truncatedCount: 0, train: 0, fits: false };
+  firstWindow: FirstWindowFigures = { rows: 0, badRowCount: 0, badRows: [], dropped: [], truncatedCount: 0, train: 0, fits: false };
 
   private readonly windowRows: number;
   private readonly rng: DataRng;
-  private cursor: RowCursor | null = null;
-  /** An event read past the end of the window being filled: the next window's first row. */
-  private pending: RowEvent | null = null;
+  private readonly reader: WindowReader;
   private active: Active | null = null;
   private upcoming: Promise<Window | null> | null = null;
   /** The whole file, when it fits in one window. */
   private whole: Window | null = null;
-  private layout: FileLayout | null = null;
   private firstEpochBatches: number | null = null;
   private estimate = 0;
-  private readonly stats = { rowsRead: 0, rowsTokenized: 0, tokens: 0, busyMs: 0, badRowCount: 0, droppedCount: 0, truncatedCount: 0 };
-  private newBadRows: BadRow[] = [];
-  private sliceStarted = 0;
   private lastReport = -Infinity;
 
   private constructor(
-    private readonly blob: Blob,
+    blob: Blob,
     private readonly settings: StreamSettings,
     private readonly fingerprint: FileFingerprint,
   ) {
     this.windowRows = settings.windowRows ?? DEFAULT_WINDOW_ROWS;
     this.rng = DataRng.fromSeed(settings.seed);
+    this.reader = new WindowReader(blob, settings, this.windowRows, () => this.reportWhenDue());
   }
 
   /**
@@ -210,7 +185,7 @@ export class StreamedDataset {
       taken: a.taken,
       batchesBefore: a.batchesBefore,
       firstEpochBatches: this.firstEpochBatches,
-      layout: { ...this.layout! },
+      layout: { ...this.reader.layout! },
       file: { ...this.fingerprint },
       settings: this.settingsKey(),
     };
@@ -226,7 +201,7 @@ export class StreamedDataset {
       // settle before the cursor is replaced, or its last row becomes the restored window's end.
       await this.upcoming?.catch(() => undefined);
       this.upcoming = null;
-      this.closeCursor();
+      this.reader.close();
       window = await this.readWindow(p.epoch, p.window, p.start, false);
     }
     if (!window) throw new DataPositionError(`the saved data position (row ${p.start.row + 1}) is past the end of the file`);
@@ -237,26 +212,26 @@ export class StreamedDataset {
   /** Reports progress now (the loop calls this before its first step, the pipeline after each window). */
   report(): void {
     this.lastReport = (this.settings.now ?? (() => performance.now()))();
-    const s = this.stats;
+    const s = this.reader.stats;
     this.settings.onProgress?.({
       epoch: this.active?.window.epoch ?? 0,
       rowsRead: s.rowsRead,
-      fraction: this.cursor?.fraction ?? 1,
+      fraction: this.reader.fraction,
       rowsTokenized: s.rowsTokenized,
       tokens: s.tokens,
       tokensPerSecond: s.busyMs > 0 ? (s.tokens * 1000) / s.busyMs : 0,
       badRowCount: s.badRowCount,
-      newBadRows: this.newBadRows,
+      newBadRows: this.reader.newBadRows,
       droppedCount: s.droppedCount,
       truncatedCount: s.truncatedCount,
       epochBatches: this.batchesPerEpoch,
       epochEstimated: this.epochEstimated,
     });
-    this.newBadRows = [];
+    this.reader.clearNewBadRows();
   }
 
   close(): void {
-    this.closeCursor();
+    this.reader.close();
   }
 
   /** Makes `window` current: its shuffle drawn from the RNG (whose state is `rngState`), `taken` batches skipped. */
@@ -292,149 +267,32 @@ export class StreamedDataset {
     const epoch = a.window.epoch + 1;
     if (before === 0) throw new DatasetError(this.settings.file, 'a whole pass over the file gave no training batch');
     if (this.whole) return this.begin({ ...this.whole, epoch }, rngState, 0, 0);
-    this.closeCursor();
-    this.stats.rowsRead = 0;
-    this.stats.badRowCount = 0;
+    this.reader.restartPass();
     next = await this.readWindow(epoch, 0, FIRST_ROW, false);
     this.begin(next!, rngState, 0, 0);
   }
 
   /**
-   * Reads the rows of one window from the cursor (opened at `start` when there is none), tokenizing the rows it
-   * trains on (and in the first window also the held-out ones). Null when the file has no row at `start`.
+   * Reads one window (WindowReader). A first window decides the validation set again in every pass; only the one
+   * read at opening also gives the first window's figures and, for a file that fits, the whole training set.
    */
   private async readWindow(epoch: number, index: number, start: RowStart, collectValidation: boolean): Promise<Window | null> {
-    const { file, split, read } = this.settings;
+    const read = await this.reader.read(epoch, index, start);
+    if (!read) return null;
+    if (read.first) {
+      this.validation = read.first.validation;
+      if (collectValidation) {
+        this.firstWindow = read.first.figures;
+        if (read.first.figures.fits) this.whole = read.window;
+      }
+    }
+    return read.window;
+  }
+
+  /** Between two slices of reading: progress, at most every REPORT_MS. */
+  private reportWhenDue(): void {
     const now = this.settings.now ?? (() => performance.now());
-    if (!this.cursor) {
-      this.cursor = new RowCursor(this.blob, { file, read, from: start.row > 0 && this.layout ? { start, layout: this.layout } : undefined });
-      this.pending = null;
-    }
-    const cursor = this.cursor;
-    const end = start.row + this.windowRows;
-    const firstWindow = index === 0;
-    const usable: { example: TokenizedExample; held: boolean }[] = [];
-    const tooLong: { line: number | undefined; length: number }[] = [];
-    let tooLongCount = 0;
-    let examples = 0;
-    let next: RowStart | null = null;
-    let first: RowStart | null = null;
-    const dropped: BadRow[] = [];
-    const firstBad: BadRow[] = [];
-    let truncated = 0;
-    this.sliceStarted = now();
-    let busyFrom = now();
-    for (;;) {
-      const event = this.pending ?? (await this.timed(() => cursor.next(), busyFrom, (t) => (busyFrom = t)));
-      this.pending = null;
-      if (!event) break;
-      if (event.start.row < start.row) continue;
-      if (event.start.row >= end) {
-        this.pending = event;
-        next = event.start;
-        break;
-      }
-      first ??= event.start;
-      this.stats.rowsRead++;
-      if (event.kind === 'bad') {
-        this.badRow(event.bad, epoch);
-        if (firstWindow && firstBad.length < 1000) firstBad.push(event.bad);
-        continue;
-      }
-      examples++;
-      const held = isHeldOut(contentKey(event.example), split);
-      if (held && !firstWindow) continue;
-      const result = tokenizeExample(event.example, { ...this.settings.tokenize, file });
-      this.stats.rowsTokenized++;
-      if (result.kind === 'ok') {
-        this.stats.tokens += result.example.ids.length;
-        if (result.example.truncatedFrom !== undefined) (truncated++, this.stats.truncatedCount++);
-        usable.push({ example: result.example, held });
-      } else if (result.kind === 'dropped') {
-        if (result.truncated) (truncated++, this.stats.truncatedCount++);
-        this.stats.droppedCount++;
-        if (firstWindow) dropped.push(result.row);
-      } else {
-        tooLongCount++;
-        if (tooLong.length < LISTED) tooLong.push({ line: result.line, length: result.length });
-      }
-      if (now() - this.sliceStarted > SLICE_MS) {
-        this.stats.busyMs += now() - busyFrom;
-        if (now() - this.lastReport > REPORT_MS) this.report();
-        await yieldToEventLoop();
-        this.sliceStarted = busyFrom = now();
-      }
-    }
-    this.stats.busyMs += now() - busyFrom;
-    this.layout ??= cursor.fileLayout();
-    if (tooLongCount > 0) throw tooLongError(file, this.settings.tokenize.seqLen, tooLongCount, tooLong);
-    if (first === null && !firstWindow) return null;
-    const fits = firstWindow && next === null && start.row === 0;
-    if (firstWindow) this.splitFirstWindow(usable, fits, examples, dropped);
-    const window: Window = {
-      epoch,
-      index,
-      start: first ?? start,
-      train: usable.filter((u) => !u.held).map((u) => u.example),
-      next,
-      // A JSON array on one line starts every row at byte 0: then the share read so far stands in.
-      fractionAtEnd: next === null ? 1 : cursor.fractionAt(next) || cursor.fraction,
-    };
-    if (firstWindow && collectValidation) {
-      this.firstWindow = {
-        rows: this.stats.rowsRead,
-        badRowCount: this.stats.badRowCount,
-        badRows: firstBad,
-        dropped,
-        truncatedCount: truncated,
-        train: window.train.length,
-        fits,
-      };
-      if (fits) this.whole = window;
-    }
-    if (next === null) this.closeCursor();
-    return window;
-  }
-
-  /** The first window decides the validation set (with the split's fix-ups) and refuses a file with nothing usable. */
-  private splitFirstWindow(usable: { example: TokenizedExample; held: boolean }[], fits: boolean, examples: number, dropped: BadRow[]): void {
-    const { file, split } = this.settings;
-    if (usable.length === 0 && fits) throw nothingTrainedError(file, examples, dropped);
-    if (fits && split.validationFraction > 0 && usable.length < 2) {
-      throw new DatasetError(
-        file,
-        `a validation split needs at least 2 examples (one to train on, one to validate); the dataset has ${usable.length}`,
-      );
-    }
-    const held = usable.map((u) => u.held);
-    if (split.validationFraction > 0) fixUpSplit(usable.map((u) => u.example), held, split.seed);
-    usable.forEach((u, i) => (u.held = held[i]));
-    this.validation = usable.filter((u) => u.held).map((u) => u.example);
-  }
-
-  /** Counted in every pass; listed in the first only (a later pass meets the same rows again). */
-  private badRow(bad: BadRow, epoch: number): void {
-    const { file, read } = this.settings;
-    if (read.onBadRow === 'fail') {
-      throw new DatasetError(file, `bad row: ${formatBadRow(bad)} (bad rows are set to refuse the file)`, [bad]);
-    }
-    this.stats.badRowCount++;
-    if (epoch === 0 && this.newBadRows.length < 1000) this.newBadRows.push(bad);
-  }
-
-  private async timed<T>(read: () => Promise<T>, busyFrom: number, setBusyFrom: (t: number) => void): Promise<T> {
-    // Waiting for the file is not the pipeline's work: only the time between reads counts as busy.
-    const now = this.settings.now ?? (() => performance.now());
-    this.stats.busyMs += now() - busyFrom;
-    const value = await read();
-    setBusyFrom(now());
-    return value;
-  }
-
-  private closeCursor(): void {
-    this.cursor?.close();
-    this.cursor = null;
-    this.pending = null;
+    if (now() - this.lastReport > REPORT_MS) this.report();
   }
 
   private settingsKey(): string {
@@ -471,11 +329,7 @@ export class StreamedDataset {
         'the dataset settings (shape, column mapping, bad rows, validation split, shuffle window or packing) changed since the checkpoint',
       );
     }
-    this.layout = p.layout;
+    this.reader.layout = p.layout;
     return p;
   }
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

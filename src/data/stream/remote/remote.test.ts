@@ -10,31 +10,15 @@ import type { TokenBatch } from '../../batch-types';
 import { DatasetError, DEFAULT_READ_SETTINGS } from '../../types';
 import type { DataStream } from '../data-stream';
 import { type DataProgress, type StreamSettings, StreamedDataset } from '../streamed-dataset';
+import { numberedRows, SAMPLE, streamSettings } from '../testing/fixtures';
 import { nodeDataOpener } from './node';
 
 const model = await loadModelFromPath(STORIES_GGUF);
 const { tokenizer, tokenizerSpec } = model;
 const template = chatTemplateFor(tokenizer, null);
-const SAMPLE = 'public/datasets/moon-stories.jsonl';
 
 function settings(over: Partial<StreamSettings> = {}): StreamSettings {
-  return {
-    file: 'moon-stories.jsonl',
-    read: DEFAULT_READ_SETTINGS,
-    tokenize: { tokenizer, template, seqLen: 128 },
-    split: { validationFraction: 0.1, seed: 3 },
-    batch: { microBatchSize: 4, seqLen: 128, packing: false },
-    seed: 3,
-    ...over,
-  };
-}
-
-/** Rows of text, one per line, each naming its row (as in streamed-dataset.test.ts). */
-function numberedRows(n: number, bad: number[] = []): Blob {
-  const lines = Array.from({ length: n }, (_, i) =>
-    bad.includes(i + 1) ? '{"text": broken' : JSON.stringify({ text: `row ${i + 1} once upon a time` }),
-  );
-  return new Blob([`${lines.join('\n')}\n`]);
+  return streamSettings({ tokenizer, template }, over);
 }
 
 const plain = (b: TokenBatch) => ({
