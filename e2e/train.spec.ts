@@ -152,7 +152,17 @@ test('bad settings, bases and datasets are refused with specific messages in the
   await page.getByLabel('Memory budget (MiB)').fill('0.01');
   await expect(page.getByTestId('train-memory')).toContainText('does not fit');
   await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-refusal')).toContainText('more than the');
+  await expect(page.getByTestId('train-refusal')).toContainText('no plan fits');
+  await expect(page.getByTestId('train-refusal')).toContainText('Memory budget (MiB)');
+  // A budget a little under the settings' estimate: the plan changes them to fit, and says why.
+  await page.getByLabel('Memory budget (MiB)').fill('');
+  await expect(page.getByTestId('train-memory-plan')).toContainText('Plan: micro-batch');
+  const estimate = await page.getByTestId('train-memory').locator('strong').innerText();
+  const [, figure, unit] = /([\d.]+) (KiB|MiB|GiB)/.exec(estimate)!;
+  const mib = Number(figure) * { KiB: 1 / 1024, MiB: 1, GiB: 1024 }[unit as 'KiB' | 'MiB' | 'GiB'];
+  await page.getByLabel('Memory budget (MiB)').fill((mib * 0.95).toFixed(3));
+  await expect(page.getByTestId('train-memory-plan')).toContainText('Chosen because as set');
+  await expect(page.getByTestId('train-memory')).toContainText('fits');
   await page.getByLabel('Memory budget (MiB)').fill('');
 
   // An empty file, then one whose every example has its labels masked.

@@ -1,5 +1,5 @@
 /**
- * Parsing of the commands' own options (--memory-budget, --format, eval's flags): each bad value becomes a
+ * Parsing of the commands' own options (--memory, --format, eval's flags): each bad value becomes a
  * UsageError naming the flag. The training settings' flags are read from the settings table (setting-flags.ts).
  */
 import { UsageError } from './output';

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticConfig } from '../model/fixtures';
 import { checkWindowFits, DEFAULT_TRAINING_CONFIG, TrainingConfigError } from '../train/config';
+import { F32_BASE } from '../model/quant/storage';
+import { planMemory } from '../train/memory-plan';
 import { MemoryLimitError } from '../train/session';
 import { SETTING_KEYS, settingSpec } from '../train/settings';
 import { NUMBER_BOUNDS } from '../train/testing/setting-bounds';
@@ -62,21 +64,22 @@ describe('training settings as CLI flags', () => {
     });
   });
 
-  it('rewords the memory advice with flags', () => {
-    const verdict = {
-      fits: false,
-      problems: ['the run needs about 3.0 MiB, more than the 2.0 MiB available'],
-      advice: [
-        { change: { kind: 'set' as const, setting: 'checkpointing' as const, to: true }, totalBytes: 2 ** 20 },
-        { change: { kind: 'fewer-tokens' as const, tokens: 64 }, totalBytes: 2 ** 20 },
-      ],
-    };
-    const error = inCliWords(new MemoryLimitError('this run does not fit the GPU', verdict));
-    expect((error as Error).message).toBe(
-      'this run does not fit the GPU: the run needs about 3.0 MiB, more than the 2.0 MiB available. Would help: ' +
-        '--checkpointing: about 1.0 MiB; half the tokens per micro-batch (64; lower --batch or --seq-len, raise --grad-accum): about 1.0 MiB.',
+  it('rewords a refusal no memory plan fixes with flags', () => {
+    const config = { ...DEFAULT_TRAINING_CONFIG, quant: 'none' as const, dropout: 0.1, seqLen: 256 };
+    const plan = planMemory({
+      model: syntheticConfig(),
+      stored: F32_BASE,
+      config,
+      limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 },
+      budgetBytes: 2 ** 16,
+    });
+    expect(plan.fits).toBe(false);
+    const error = inCliWords(new MemoryLimitError('this run does not fit the GPU', plan));
+    expect((error as Error).message).toMatch(
+      /^this run does not fit the GPU: no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ [KM]iB \(the run needs about [\d.]+ [KM]iB, more than the 64\.0 KiB available\)\. Would fit: .*--memory \d+: about [\d.]+ [KM]iB\.$/,
     );
   });
+
 });
 
 describe('session notices in the CLI', () => {

@@ -3,7 +3,7 @@
  * options, the --help lines, the parse into a TrainingConfig, and settings problems worded with flags.
  */
 import { DEFAULT_TRAINING_CONFIG, TrainingConfigError, type TrainingConfig } from '../train/config';
-import { memoryVerdictText } from '../train/memory-estimate';
+import { noPlanText } from '../train/memory-plan';
 import { MemoryLimitError } from '../train/session';
 import { intervalText, issueText, rangeWithNote, type SettingWords } from '../train/setting-words';
 import { type AnySetting, SETTING_KEYS, type SettingKey, type SettingProblem, settingProblem, settingSpec } from '../train/settings';
@@ -50,6 +50,7 @@ export const CLI_WORDS: SettingWords = {
     if (spec.kind === 'switch') return value === spec.flagSets ? flagOf(key) : `no ${flagOf(key)}`;
     return `${flagOf(key)} ${Array.isArray(value) ? value.join(',') : String(value)}`;
   },
+  budget: (mib) => `--memory ${mib}`,
 };
 
 /** A value given on the command line that the table refuses, said as the CLI says it. */
@@ -108,8 +109,8 @@ export function inCliWords(error: unknown): unknown {
   if (error instanceof TrainingConfigError) {
     return new UsageError(`${flagOf(error.issue.setting)}: ${issueText(error.issue, CLI_WORDS)}`);
   }
-  if (error instanceof MemoryLimitError && error.verdict) {
-    return new MemoryLimitError(`this run does not fit the GPU: ${memoryVerdictText(error.verdict, CLI_WORDS)}`, error.verdict);
+  if (error instanceof MemoryLimitError && error.plan) {
+    return new MemoryLimitError(`this run does not fit the GPU: ${noPlanText(error.plan, CLI_WORDS)}`, error.plan);
   }
   return error;
 }

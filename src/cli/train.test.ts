@@ -2,11 +2,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeModel } from '../model/load';
+import { loadModelFromPath } from '../model/load-node';
+import { baseStorage } from '../model/quant/storage';
+import { DEFAULT_TRAINING_CONFIG } from '../train/config';
+import { planMemory } from '../train/memory-plan';
 import { main } from './main';
 import { parseTrainArgs } from './train';
 
 const MODEL = '../shared/models/stories260K/stories260K.gguf';
 const base = ['--model', MODEL, '--data', 'd.jsonl', '--out', 'o'];
+/** Limits that bind nothing: the plan's estimate then depends only on the budget. */
+const ROOMY = { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 };
 
 describe('parseTrainArgs', () => {
   it('maps every option onto the training config', () => {
@@ -25,6 +32,12 @@ describe('parseTrainArgs', () => {
       checkpointing: true, weightDecay: 0.01, maxGradNorm: 0, patience: 3, keepBest: false,
     });
     expect(a).toMatchObject({ format: 'alpaca', resume: true, json: true, outDir: 'o' });
+  });
+
+  it('--memory: auto (the default) plans for the device, a number of MiB for that budget', () => {
+    expect(parseTrainArgs(base).budgetBytes).toBeUndefined();
+    expect(parseTrainArgs([...base, '--memory', 'auto']).budgetBytes).toBeUndefined();
+    expect(parseTrainArgs([...base, '--memory', '1536']).budgetBytes).toBe(1536 * 2 ** 20);
   });
 
   it('defaults to one epoch', () => {
@@ -71,7 +84,7 @@ describe('webtune train: bad input ends with a specific message and exit code', 
     messages.length = 0;
     const file = join(dir, `d${Math.random().toString(36).slice(2)}.jsonl`);
     await writeFile(file, data);
-    const code = await main(['train', '--model', MODEL, '--data', file, '--out', join(dir, 'out'), '--steps', '2', ...extra]);
+    const code = await main(['train', '--model', MODEL, '--data', file, '--out', join(dir, `out-${Math.random().toString(36).slice(2)}`), '--steps', '2', ...extra]);
     return { code, text: messages.join('') };
   }
 
@@ -103,9 +116,37 @@ describe('webtune train: bad input ends with a specific message and exit code', 
     expect(r.text).toMatch(/1 example is longer than the sequence length of 64 tokens \(line 2: \d+ tokens\); raise the sequence length or allow truncation/);
   });
 
-  it('an estimate beyond the memory budget, with advice', async () => {
-    const r = await run(`${story}\n${story}\n`, ['--memory-budget', '2', '--val-split', '0']);
+  it('a memory budget no plan fits, naming the nearest that would', async () => {
+    const r = await run(`${story}\n${story}\n`, ['--memory', '2', '--val-split', '0']);
     expect(r.code).toBe(1);
-    expect(r.text).toMatch(/this run does not fit the GPU: the run needs about [\d.]+ MiB, more than the 2\.0 MiB available\. Would help: --checkpointing: about/);
+    expect(r.text).toMatch(
+      /this run does not fit the GPU: no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ MiB \(the run needs about [\d.]+ MiB, more than the 2\.0 MiB available\)\. Would fit: --memory \d+: about [\d.]+ MiB\./,
+    );
+  });
+
+  it('--memory below what the settings need: the run trains with the plan, prints it, and reports it in --json', async () => {
+    const model = await loadModelFromPath(MODEL);
+    const asked = { ...DEFAULT_TRAINING_CONFIG, batchSize: 4, gradAccum: 1, checkpointing: false };
+    const bytes = (checkpointing: boolean) =>
+      planMemory({ model: model.config, stored: baseStorage(model.weights), config: { ...asked, checkpointing }, limits: ROOMY }).estimate.totalBytes;
+    const mib = Math.floor((bytes(false) + bytes(true)) / 2 / 2 ** 20 * 1000) / 1000;
+    await closeModel(model);
+    const stdout: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true));
+    const r = await run(`${story}\n${story}\n`, ['--batch', '4', '--grad-accum', '1', '--memory', String(mib), '--val-split', '0', '--json']);
+    write.mockRestore();
+    expect(r.code, r.text).toBe(0);
+    expect(r.text).toMatch(
+      /webtune: memory plan: micro-batch 4 × accumulation 1, checkpointing on: [\d.]+ [KM]iB of [\d.]+ MiB\. Chosen because as set \(micro-batch 4 × accumulation 1, checkpointing off\) the run needs about/,
+    );
+    const json = JSON.parse(stdout.join('').trim().split('\n').at(-1)!);
+    expect(json.memoryPlan).toEqual({ batchSize: 4, gradAccum: 1, checkpointing: true, budgetBytes: Math.floor(mib * 2 ** 20), changed: true });
+    expect(json.estimatedBytes).toBeLessThanOrEqual(mib * 2 ** 20);
+  }, 300_000);
+
+  it('--memory that is neither auto nor MiB', async () => {
+    const r = await run(`${story}\n`, ['--memory', 'lots']);
+    expect(r.code).toBe(2);
+    expect(r.text).toContain("--memory got 'lots'; expected 'auto' or a positive number of MiB");
   });
 });

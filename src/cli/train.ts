@@ -28,7 +28,9 @@ const HELP = `usage: webtune train --model <file.gguf | hf-folder> --data <file>
 
 ${settingFlagsHelp()}
 ${DATASET_FLAGS_HELP}
-  --memory-budget MIB     refuse a run whose estimate exceeds this many MiB
+  --memory auto|MIB       the GPU memory the run plans for (default auto: 75% of what the GPU reports, or its
+                          buffer limits only when it reports none); micro-batch, accumulation and checkpointing
+                          are chosen to fit it, keeping the effective batch; a run no plan fits is refused
   --resume                continue the run whose checkpoint is in --out
   --stop-after N          pause after step N (checkpoint saved; continue later with --resume)
   --json                  print one JSON object of final metrics on stdout
@@ -54,7 +56,7 @@ export function parseTrainArgs(argv: string[]): {
       out: { type: 'string' },
       ...SETTING_FLAG_OPTIONS,
       ...DATASET_FLAG_OPTIONS,
-      'memory-budget': { type: 'string' },
+      memory: { type: 'string' },
       resume: { type: 'boolean' },
       'stop-after': { type: 'string' },
       json: { type: 'boolean' },
@@ -71,7 +73,10 @@ export function parseTrainArgs(argv: string[]): {
     numberOption(name, (values as Record<string, string | undefined>)[name], check, expected);
   // --column is a dataset flag (a list, read by parseDatasetFlags), not a training setting.
   const config = configFromFlags({ ...values, column: undefined });
-  const budget = num('memory-budget', (n) => inRange(MEMORY_BUDGET_MIB, n), 'a positive number of MiB');
+  const budget =
+    values.memory === undefined || values.memory === 'auto'
+      ? undefined
+      : num('memory', (n) => inRange(MEMORY_BUDGET_MIB, n), "'auto' or a positive number of MiB");
   return {
     model: values.model,
     data: values.data,
@@ -80,7 +85,7 @@ export function parseTrainArgs(argv: string[]): {
     ...parseDatasetFlags(values),
     resume: values.resume ?? false,
     json: values.json ?? false,
-    budgetBytes: budget === undefined ? undefined : budget * 2 ** 20,
+    budgetBytes: budget === undefined ? undefined : Math.floor(budget * 2 ** 20),
     stopAfter: num('stop-after', isPositiveInt, 'a positive integer'),
     help,
   };
@@ -155,6 +160,7 @@ export async function runTrain(argv: string[]): Promise<void> {
           elapsedSeconds: loop.elapsedSeconds,
           peakBytes: result.peakBytes,
           estimatedBytes: result.estimate.totalBytes,
+          memoryPlan: { ...result.plan.settings, budgetBytes: result.plan.budget?.bytes ?? null, changed: result.plan.changed },
           trainExamples: result.data.train,
           validationExamples: result.data.validation,
           streamed: result.data.streamed,

@@ -24,7 +24,7 @@ function isSoftware(adapter: GPUAdapter): boolean {
 /** Dawn's GPU objects must outlive every device made from them: a collected instance takes its devices down. */
 const instances: GPU[] = [];
 
-export async function acquireNodeDevice(): Promise<AcquiredDevice> {
+export async function acquireNodeDevice(options: { limits?: 'adapter' | 'default' } = {}): Promise<AcquiredDevice> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, … as in a browser
   const explicitIcd = process.env.VK_ICD_FILENAMES;
@@ -32,9 +32,9 @@ export async function acquireNodeDevice(): Promise<AcquiredDevice> {
     const gpu = dawn.create([]);
     instances.push(gpu);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter && !isSoftware(adapter)) return acquireDevice(gpu);
+    if (adapter && !isSoftware(adapter)) return acquireDevice(gpu, options);
     if (!existsSync(SWIFTSHADER_ICD)) {
-      if (adapter) return acquireDevice(gpu);
+      if (adapter) return acquireDevice(gpu, options);
       throw new WebGPUUnavailableError(
         'no-adapter',
         `No Vulkan GPU found and no SwiftShader at ${SWIFTSHADER_ICD}. Install a GPU driver, or ` +
@@ -46,6 +46,7 @@ export async function acquireNodeDevice(): Promise<AcquiredDevice> {
   const gpu = dawn.create([]);
   instances.push(gpu);
   const acquired = await acquireDevice(gpu, {
+    ...options,
     notice: explicitIcd
       ? undefined
       : `No Vulkan GPU found: using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation. Expect low speed.`,

@@ -36,6 +36,22 @@ export interface AdapterReport {
   limits: Record<(typeof RAISED_LIMITS)[number] | 'minUniformBufferOffsetAlignment', number>;
   /** A sentence for the user when the device is not what they would expect (e.g. a CPU fallback). */
   notice?: string;
+  /**
+   * The GPU's own memory in bytes, when the adapter reports it (its device-local memory heaps: Dawn and Chrome give
+   * them with the memory-heaps adapter property); the memory plan's default budget is a share of it.
+   */
+  memoryBytes?: number;
+}
+
+/** Dawn's flag for a heap in the GPU's own memory (wgpu::HeapProperty::DeviceLocal). */
+const HEAP_DEVICE_LOCAL = 0x1;
+
+/** Bytes of device-local memory the adapter reports, or undefined when it reports none. */
+function deviceLocalBytes(info: GPUAdapterInfo): number | undefined {
+  const heaps = (info as { memoryHeaps?: readonly { size: number | bigint; properties: number }[] }).memoryHeaps;
+  if (!heaps?.length) return undefined;
+  const total = heaps.filter((h) => (h.properties & HEAP_DEVICE_LOCAL) !== 0).reduce((sum, h) => sum + Number(h.size), 0);
+  return total > 0 ? total : undefined;
 }
 
 export interface AcquiredDevice {
@@ -55,7 +71,15 @@ export class WebGPUUnavailableError extends Error {
 
 export async function acquireDevice(
   gpu: GPU | undefined,
-  options: { powerPreference?: GPUPowerPreference; notice?: string } = {},
+  options: {
+    powerPreference?: GPUPowerPreference;
+    notice?: string;
+    /**
+     * 'adapter' (default): every limit in RAISED_LIMITS as high as the adapter allows. 'default': WebGPU's default
+     * limits only, as the most restricted device a user may have (tests check the engine still works there).
+     */
+    limits?: 'adapter' | 'default';
+  } = {},
 ): Promise<AcquiredDevice> {
   if (!gpu) {
     throw new WebGPUUnavailableError(
@@ -73,7 +97,7 @@ export async function acquireDevice(
     );
   }
   const requiredLimits: Record<string, number> = {};
-  for (const name of RAISED_LIMITS) {
+  for (const name of options.limits === 'default' ? [] : RAISED_LIMITS) {
     const value = (adapter.limits as unknown as Record<string, number>)[name];
     if (typeof value === 'number') requiredLimits[name] = value;
   }
@@ -99,6 +123,7 @@ export async function acquireDevice(
     features: features.filter((f) => device.features.has(f)),
     adapterFeatures: [...adapter.features].map(String).sort(),
     limits,
+    memoryBytes: deviceLocalBytes(info),
     notice:
       options.notice ??
       (isFallbackAdapter || /swiftshader/i.test(`${info.vendor} ${info.architecture}`)

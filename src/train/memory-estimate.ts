@@ -2,26 +2,27 @@
  * Predicts the GPU bytes a LoRA training run will hold at its peak, before anything is allocated, by listing the
  * buffers the engine plans (frozen weights as uploaded, the adapters' parameter block, the activations of
  * src/gpu/train/activations.ts for maxTokens slots, the chunked loss scratch, dropout scratch, uniforms) with the
- * allocator's 256-byte rounding. Then `checkMemoryFits` compares it with the device's limits and a budget, and
- * says what would make it fit (as setting changes, which each front end words with its own names).
+ * allocator's 256-byte rounding. Then `checkMemoryFits` compares it with the device's limits and a budget; the
+ * memory plan (memory-plan.ts) chooses settings that fit and says what would help when none do.
  *
  * Everything is planned once and nothing is freed during a step, so the peak is the sum.
  */
 import type { ModelConfig } from '../model/config';
-import { QUANT_FORMATS, type QuantFormat } from '../model/quant/formats';
+import { QUANT_FORMATS } from '../model/quant/formats';
 import { GPU_BLOCK_SPLIT, scaleWords } from '../model/quant/gpu-layout';
+import type { BaseStorage, WeightStorage } from '../model/quant/storage';
 import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
 import { targetShapes } from './config';
-import { changeText, type SettingWords } from './setting-words';
-import type { SettingChange } from './settings';
 
-/** How the frozen linear projections sit on the GPU ('f32' also covers F16/BF16 files, which load as f32). */
-export type WeightStorage = 'f32' | QuantFormat;
+export type { WeightStorage } from '../model/quant/storage';
 
 export interface MemoryEstimateInput {
   config: ModelConfig;
-  /** Storage of the linear projections (q, k, v, o, gate, up, down; an untied head stays f32 for the loss). */
-  weights: WeightStorage;
+  /**
+   * Where the base's linear projections, embedding and untied head sit on the GPU, as model/quant/storage.ts
+   * decides it for the upload (after QLoRA's NF4, when the run asks for it).
+   */
+  storage: BaseStorage;
   rank: number;
   targets: readonly LoraTarget[];
   /** Token slots of one micro-batch (micro-batch size × sequence length). */
@@ -61,7 +62,7 @@ class Tally {
   }
 }
 
-/** Bytes of one frozen [rows, cols] linear weight stored as `storage` (quantized: q words and scales, in parts). */
+/** Bytes of one frozen [rows, cols] weight stored as `storage` (packed formats: q words and scales, in parts). */
 function linearWeight(t: Tally, label: string, rows: number, cols: number, storage: WeightStorage, binding: number): void {
   if (storage === 'f32' || cols % QUANT_FORMATS[storage].blockSize !== 0) {
     t.add(label, rows * cols * 4); // llama.cpp and our NF4 loader leave blocks-misfit widths in f32
@@ -88,9 +89,11 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
 
   // Frozen weights, as src/gpu/model/upload.ts places them.
   const w = new Tally();
-  w.add('token_embd', c.vocabSize * C * 4);
+  const { storage } = input;
+  // An untied embedding stays on the host ('host'): no GPU bytes, its T rows written into x0 each forward.
+  if (storage.embedding !== 'host') linearWeight(w, 'token_embd', c.vocabSize, C, storage.embedding, binding);
   w.add('output_norm', C * 4);
-  if (!c.tiedEmbeddings) w.add('output', c.vocabSize * C * 4);
+  if (!c.tiedEmbeddings) linearWeight(w, 'output', c.vocabSize, C, storage.head ?? 'f32', binding);
   for (let i = 0; i < c.numLayers; i++) {
     w.add(`layers.${i}.attn_norm`, C * 4);
     w.add(`layers.${i}.ffn_norm`, C * 4);
@@ -105,7 +108,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     }
     for (const target of LORA_TARGETS) {
       const s = shapes[target];
-      linearWeight(w, `layers.${i}.${target}`, s.out, s.in, input.weights, binding);
+      linearWeight(w, `layers.${i}.${target}`, s.out, s.in, storage.linears, binding);
     }
   }
 
@@ -206,18 +209,12 @@ export interface DeviceMemoryLimits {
   budgetBytes?: number;
 }
 
-/** A change of settings that would lower the estimate, and the estimate it would give. */
-export interface MemoryAdvice {
-  change: SettingChange;
-  totalBytes: number;
-}
-
+/** Whether a run's estimate fits the device's limits and the budget, and why not (buffers and bytes, no setting names). */
 export interface MemoryVerdict {
   fits: boolean;
-  /** Why it does not fit (empty when it fits); buffers and bytes, no setting names. */
+  /** Why it does not fit (empty when it fits). */
   problems: string[];
-  /** Settings that would lower the estimate, as data: each front end names the settings its own way. */
-  advice: MemoryAdvice[];
+  estimate: MemoryEstimate;
 }
 
 export function formatBytes(bytes: number): string {
@@ -227,7 +224,7 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemoryLimits): MemoryVerdict & { estimate: MemoryEstimate } {
+export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemoryLimits): MemoryVerdict {
   const estimate = estimateTrainingMemory({ ...input, maxBindingBytes: input.maxBindingBytes ?? limits.maxStorageBufferBindingSize });
   const problems: string[] = [];
   const { label, bytes } = estimate.largestBuffer;
@@ -243,28 +240,5 @@ export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemory
   if (limits.budgetBytes !== undefined && estimate.totalBytes > limits.budgetBytes) {
     problems.push(`the run needs about ${formatBytes(estimate.totalBytes)}, more than the ${formatBytes(limits.budgetBytes)} available`);
   }
-  const advice: MemoryAdvice[] = [];
-  if (problems.length) {
-    const tryWith = (change: SettingChange, estimateChange: Partial<MemoryEstimateInput>) => {
-      const e = estimateTrainingMemory({ ...input, ...estimateChange, maxBindingBytes: limits.maxStorageBufferBindingSize });
-      if (e.totalBytes < estimate.totalBytes) advice.push({ change, totalBytes: e.totalBytes });
-    };
-    if (!input.checkpointing) tryWith({ kind: 'set', setting: 'checkpointing', to: true }, { checkpointing: true });
-    if (input.weights === 'f32') tryWith({ kind: 'set', setting: 'quant', to: 'nf4' }, { weights: 'nf4' });
-    const half = Math.floor(input.maxTokens / 2);
-    if (input.maxTokens >= 2) tryWith({ kind: 'fewer-tokens', tokens: half }, { maxTokens: half });
-    if (input.dropout) tryWith({ kind: 'set', setting: 'dropout', to: 0 }, { dropout: false });
-  }
-  return { fits: problems.length === 0, problems, advice, estimate };
-}
-
-/** Each piece of advice as "<change>: about <bytes>", the settings named as `words` names them. */
-export function adviceTexts(verdict: MemoryVerdict, words: SettingWords): string[] {
-  return verdict.advice.map((a) => `${changeText(a.change, words)}: about ${formatBytes(a.totalBytes)}`);
-}
-
-/** "<problems>. Would help: <advice>." with the settings named as `words` names them (a flag, a form label). */
-export function memoryVerdictText(verdict: MemoryVerdict, words: SettingWords): string {
-  const advice = adviceTexts(verdict, words);
-  return `${verdict.problems.join('; ')}.${advice.length ? ` Would help: ${advice.join('; ')}.` : ''}`;
+  return { fits: problems.length === 0, problems, estimate };
 }

@@ -9,6 +9,8 @@ import { DEFAULT_READ_SETTINGS } from '../data/types';
 import { testContext } from '../gpu/testing/gpu';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './config';
+import { baseStorage } from '../model/quant/storage';
+import { planMemory, type PlanSettings } from './memory-plan';
 import { runTrainingSession } from './session';
 import { MemoryStorage } from './storage';
 
@@ -73,5 +75,44 @@ describe('training session on stories260K', () => {
     expect(a[5]).toBeLessThan(a[0]);
     expect(straight.estimate.totalBytes / straight.peakBytes).toBeGreaterThan(0.85);
     expect(straight.estimate.totalBytes / straight.peakBytes).toBeLessThan(1.15);
+  }, 900_000);
+
+  it('a budget the settings exceed: the run trains with the memory plan, as if it had been set by hand, and resumes with it', async () => {
+    const ctx = await testContext();
+    const model = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
+    const dataset = { blob: new Blob([TEXT]), read: DEFAULT_READ_SETTINGS };
+    const asked = { ...config, dropout: 0, maxSteps: 2, saveEvery: 1, evalEvery: 0, batchSize: 2, gradAccum: 2, checkpointing: false };
+    const bytes = (fixed: PlanSettings) =>
+      planMemory({ model: model.config, stored: baseStorage(model.weights), config: asked, limits: ctx.device.limits, fixed }).estimate.totalBytes;
+    // Between micro-batch 1 and 2 with checkpointing: only micro-batch 1 × accumulation 4 fits.
+    const small = bytes({ batchSize: 1, gradAccum: 4, checkpointing: true });
+    const budgetBytes = Math.floor((small + bytes({ batchSize: 2, gradAccum: 2, checkpointing: true })) / 2);
+    const notices: string[] = [];
+    const common = { ctx, model, dataset, datasetName: 'cats.jsonl', budgetBytes, onNotice: (n: { kind: string }) => notices.push(n.kind) };
+
+    const planned = await runTrainingSession({ ...common, config: asked, storage: new MemoryStorage(), resume: false });
+    expect(planned.plan).toMatchObject({ fits: true, changed: true, settings: { batchSize: 1, gradAccum: 4, checkpointing: true } });
+    expect(planned.estimate.totalBytes).toBe(small);
+    expect(planned.estimate.totalBytes).toBeLessThanOrEqual(budgetBytes);
+    expect(notices).toContain('memory-plan');
+
+    const byHand = await runTrainingSession({
+      ...common,
+      budgetBytes: undefined,
+      config: { ...asked, batchSize: 1, gradAccum: 4, checkpointing: true },
+      storage: new MemoryStorage(),
+      resume: false,
+    });
+    expect(byHand.plan.changed).toBe(false);
+    const losses = (r: typeof planned) => r.loop.history.steps.map((s) => s.loss);
+    expect(losses(planned)).toEqual(losses(byHand));
+
+    // Paused after step 1 and resumed with the settings as asked: the saved plan is kept (its data position counts
+    // micro-batches of 1), and the run ends where the straight one did.
+    const storage = new MemoryStorage();
+    await runTrainingSession({ ...common, config: asked, storage, resume: false, untilStep: 1 });
+    const resumed = await runTrainingSession({ ...common, budgetBytes: undefined, config: asked, storage, resume: true });
+    expect(resumed.plan.settings).toEqual({ batchSize: 1, gradAccum: 4, checkpointing: true });
+    expect(losses(resumed)).toEqual(losses(planned));
   }, 900_000);
 });

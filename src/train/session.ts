@@ -22,7 +22,9 @@ import { BEST_FILE, CHECKPOINT_FILE, decodeCheckpoint } from './checkpoint';
 import { checkRankFits, checkTrainingConfig, checkWindowFits, type TrainingConfig } from './config';
 import { guardDeviceLoss } from './device-loss';
 import { runTrainingLoop, type LoopResult } from './loop';
-import { checkMemoryFits, formatBytes, type MemoryEstimate, type MemoryVerdict, memoryVerdictText, type WeightStorage } from './memory-estimate';
+import { baseStorage } from '../model/quant/storage';
+import { formatBytes, type MemoryEstimate, type WeightStorage } from './memory-estimate';
+import { type MemoryPlan, noPlanText, planMemory, withPlan } from './memory-plan';
 import type { ProgressEvent, ValidationRecord } from './metrics';
 import type { SessionNotice } from './session-notice';
 import { KEY_WORDS } from './setting-words';
@@ -84,29 +86,29 @@ export interface TrainingSessionResult {
     streamed: boolean;
   };
   estimate: MemoryEstimate;
+  /** The memory plan the run trained with (its micro-batch, accumulation and checkpointing). */
+  plan: MemoryPlan;
   /** The engine allocator's peak over the run (weights, trainer, scratch). */
   peakBytes: number;
   finalTrainLoss: number;
   finalValLoss: number | null;
 }
 
-/** `verdict`: the estimator's problems and advice as data, for a front end to word with its own setting names. */
+/** `plan`: the smallest plan's problems and the nearest plans that fit, as data, for a front end to word. */
 export class MemoryLimitError extends Error {
   override name = 'MemoryLimitError';
   constructor(
     message: string,
-    readonly verdict?: MemoryVerdict,
+    readonly plan?: MemoryPlan,
   ) {
     super(message);
   }
 }
 
 /** How the base's linear projections will sit on the GPU (what the estimate needs), from the loaded file. */
+/** How the base's linear weights sit on the GPU (its file's format, or NF4 with QLoRA): model/quant/storage.ts. */
 export function weightStorageOf(model: LoadedModel, quant: 'none' | 'nf4'): WeightStorage {
-  const dtype = model.weights.tensors.get('layers.0.attn_q')?.dtype;
-  const quantized: Record<string, WeightStorage> = { Q8_0: 'q8_0', Q4_0: 'q4_0', Q4_K: 'q4_k', Q6_K: 'q6_k' };
-  if (dtype && quantized[dtype]) return quantized[dtype];
-  return quant === 'nf4' ? 'nf4' : 'f32';
+  return baseStorage(model.weights, quant).linears;
 }
 
 export function describeModel(model: LoadedModel, quant: 'none' | 'nf4'): string {
@@ -152,22 +154,29 @@ function trainingStreamSettings(
   };
 }
 
-export async function runTrainingSession(input: TrainingSessionInput): Promise<TrainingSessionResult> {
-  const { ctx, model, config, storage } = input;
-  checkTrainingConfig(config);
-  checkRankFits(config, model.config);
-  checkWindowFits(config, model.config);
-  const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack };
-  const maxTokens = config.batchSize * config.seqLen;
+export async function runTrainingSession(sessionInput: TrainingSessionInput): Promise<TrainingSessionResult> {
+  const { ctx, model, storage } = sessionInput;
+  checkTrainingConfig(sessionInput.config);
+  checkRankFits(sessionInput.config, model.config);
+  checkWindowFits(sessionInput.config, model.config);
 
   const saved = await storage.read(CHECKPOINT_FILE);
-  if (input.resume && !saved) throw new Error(`--resume: there is no checkpoint (${CHECKPOINT_FILE}) in ${storage.where}`);
-  if (!input.resume && saved) {
+  if (sessionInput.resume && !saved) throw new Error(`--resume: there is no checkpoint (${CHECKPOINT_FILE}) in ${storage.where}`);
+  if (!sessionInput.resume && saved) {
     throw new Error(
       `${storage.where} already holds a checkpoint of an earlier run; pass --resume to continue it, or choose another --out`,
     );
   }
-  const resume = input.resume && saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
+  const resume = sessionInput.resume && saved ? decodeCheckpoint(saved, `${storage.where}/${CHECKPOINT_FILE}`) : null;
+
+  // The memory plan decides the micro-batch (which the data stream batches by) before anything is read or uploaded.
+  const plan = planSessionMemory(sessionInput, resume?.config);
+  if (!plan.fits) throw new MemoryLimitError(`this run does not fit the GPU: ${noPlanText(plan, KEY_WORDS)}`, plan);
+  sessionInput.onNotice?.({ kind: 'memory-plan', plan });
+  const input = { ...sessionInput, config: withPlan(sessionInput.config, plan) };
+  const { config } = input;
+  const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack };
+  const maxTokens = config.batchSize * config.seqLen;
 
   // The first window is read (and a file that fits, whole) before the GPU is touched, so a refused file is
   // refused first; the loop restores the position of a resumed run.
@@ -176,14 +185,34 @@ export async function runTrainingSession(input: TrainingSessionInput): Promise<T
     ? await input.openData(input.dataset.blob, settings, model.tokenizerSpec)
     : await StreamedDataset.open(input.dataset.blob, settings);
   try {
-    return await trainOn(input, data, resume, shape, maxTokens);
+    return await trainOn(input, plan, data, resume, shape, maxTokens);
   } finally {
     data.close();
   }
 }
 
+/**
+ * The run's memory plan on this device (memory-plan.ts). A resumed run keeps the micro-batch, accumulation and
+ * checkpointing it was started with, when its effective batch is still the one asked for: its data position counts
+ * micro-batches.
+ */
+function planSessionMemory(input: TrainingSessionInput, saved: TrainingConfig | undefined): MemoryPlan {
+  const { ctx, model, config } = input;
+  const keep = saved && saved.batchSize * saved.gradAccum === config.batchSize * config.gradAccum;
+  return planMemory({
+    model: model.config,
+    stored: baseStorage(model.weights, 'none'),
+    config,
+    limits: ctx.device.limits,
+    budgetBytes: input.budgetBytes,
+    deviceMemoryBytes: ctx.report.memoryBytes,
+    fixed: keep ? { batchSize: saved.batchSize, gradAccum: saved.gradAccum, checkpointing: saved.checkpointing } : undefined,
+  });
+}
+
 async function trainOn(
   input: TrainingSessionInput,
+  plan: MemoryPlan,
   data: DataStream,
   resume: ReturnType<typeof decodeCheckpoint> | null,
   shape: { microBatchSize: number; seqLen: number; packing: boolean },
@@ -193,26 +222,6 @@ async function trainOn(
   const first = data.firstWindow;
   if (first.truncatedCount > 0) input.onNotice?.({ kind: 'truncated', count: first.truncatedCount, seqLen: config.seqLen });
   if (first.dropped.length > 0) input.onNotice?.({ kind: 'dropped', count: first.dropped.length });
-
-  const limits = ctx.device.limits;
-  const verdict = checkMemoryFits(
-    {
-      config: model.config,
-      weights: weightStorageOf(model, config.quant),
-      rank: config.rank,
-      targets: config.targets,
-      maxTokens,
-      checkpointing: config.checkpointing,
-      dropout: config.dropout > 0,
-    },
-    { maxBufferSize: limits.maxBufferSize, maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize, budgetBytes: input.budgetBytes },
-  );
-  if (!verdict.fits) {
-    throw new MemoryLimitError(
-      `this run does not fit the GPU: ${memoryVerdictText(verdict, KEY_WORDS)}`,
-      verdict,
-    );
-  }
 
   input.onPrepared?.({ train: first.train, validation: data.validation.length, streamed: !first.fits });
 
@@ -271,7 +280,8 @@ async function trainOn(
         dropped: first.dropped.length,
         streamed: !first.fits,
       },
-      estimate: verdict.estimate,
+      estimate: plan.estimate,
+      plan,
       peakBytes: ctx.memory.peakBytes,
       finalTrainLoss: loop.history.steps.at(-1)?.loss ?? Number.NaN,
       finalValLoss: lastVal ? lastVal.loss : null,

@@ -20,6 +20,8 @@ export interface SettingWords {
   atMost(key: SettingKey, n: number): string;
   /** A setting set to a value ('--quant nf4', 'Base weights: NF4 (QLoRA)'). */
   set(key: SettingKey, value: unknown): string;
+  /** A memory budget of at least `mib` MiB ('--memory 2100', 'Memory budget (MiB) 2100'). */
+  budget(mib: number): string;
 }
 
 /** 4294967296 reads better as 2^32 in an interval. */
@@ -75,11 +77,7 @@ export function issueText(issue: SettingIssue, w: SettingWords): string {
 }
 
 export function changeText(change: SettingChange, w: SettingWords): string {
-  if (change.kind === 'set') return w.set(change.setting, change.to);
-  return (
-    `half the tokens per micro-batch (${change.tokens}; lower ${w.name('batchSize')} or ${w.name('seqLen')}, ` +
-    `raise ${w.name('gradAccum')})`
-  );
+  return change.kind === 'set' ? w.set(change.setting, change.to) : w.budget(Math.ceil(change.bytes / 2 ** 20));
 }
 
 /** The core's own words, by TrainingConfig key: what an Error's message says when no front end has reworded it. */
@@ -88,4 +86,5 @@ export const KEY_WORDS: SettingWords = {
   range: rangeWithNote,
   atMost: (key, n) => `use ${key} ≤ ${n}`,
   set: (key, value) => `${key} = ${JSON.stringify(value)}`,
+  budget: (mib) => `budgetBytes ≥ ${mib} MiB`,
 };

@@ -293,7 +293,7 @@ export function settingSpec(key: SettingKey): AnySetting {
   return SETTINGS[key] as AnySetting;
 }
 
-/** A memory budget (CLI --memory-budget, the form's field), in MiB: a run option, not stored in the config. */
+/** A memory budget (CLI --memory, the form's field), in MiB: a run option, not stored in the config. */
 export const MEMORY_BUDGET_MIB: NumberRange = positive;
 
 /** What is wrong with a setting's value; the front ends turn it into words. */
@@ -322,11 +322,11 @@ export interface SettingIssue {
   advice?: SettingAdvice;
 }
 
-/** A change of settings that would help (the memory estimator's advice). */
+/** A change of settings that would help (the memory plan's advice). */
 export type SettingChange =
   | { kind: 'set'; setting: SettingKey; to: TrainingConfig[SettingKey] }
-  /** Fewer token slots per micro-batch: a lower batchSize or seqLen, made up for with gradAccum. */
-  | { kind: 'fewer-tokens'; tokens: number };
+  /** A memory budget of at least `bytes` (the memory plan's refusal, when the budget is all that is short). */
+  | { kind: 'budget'; bytes: number };
 
 export function inRange(r: NumberRange, n: number): boolean {
   if (!Number.isFinite(n) || (r.integer && !Number.isInteger(n))) return false;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeModel, type LoadedModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config';
+import { baseStorage } from '../model/quant/storage';
 import { estimateTrainingMemory } from '../train/memory-estimate';
 import { trainingMemoryFigures } from './hub-model-card';
 
@@ -25,7 +26,7 @@ describe('trainingMemoryFigures', () => {
     const c = DEFAULT_TRAINING_CONFIG;
     const expected = estimateTrainingMemory({
       config: model.config,
-      weights: 'f32',
+      storage: baseStorage(model.weights),
       rank: c.rank,
       targets: c.targets,
       maxTokens: c.batchSize * c.seqLen,

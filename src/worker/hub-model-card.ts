@@ -7,16 +7,25 @@
 import type { LoadedModel } from '../model/load';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config';
 import { estimateTrainingMemory, type MemoryEstimateInput } from '../train/memory-estimate';
-import { weightStorageOf } from '../train/session';
+import { baseStorage, baseWithQuantize } from '../model/quant/storage';
 import type { TrainingMemoryFigure } from './hub-protocol';
 
-const STORAGE_NAMES: Record<string, string> = { f32: 'F32', nf4: 'NF4', q8_0: 'Q8_0', q4_0: 'Q4_0', q4_k: 'Q4_K', q6_k: 'Q6_K' };
+const STORAGE_NAMES: Record<string, string> = {
+  f32: 'F32',
+  f16: 'F16',
+  bf16: 'BF16',
+  nf4: 'NF4',
+  q8_0: 'Q8_0',
+  q4_0: 'Q4_0',
+  q4_k: 'Q4_K',
+  q6_k: 'Q6_K',
+};
 
 export function trainingMemoryFigures(model: LoadedModel, maxBindingBytes?: number): TrainingMemoryFigure[] {
   const c = DEFAULT_TRAINING_CONFIG;
   const base: MemoryEstimateInput = {
     config: model.config,
-    weights: weightStorageOf(model, c.quant),
+    storage: baseStorage(model.weights, c.quant),
     rank: c.rank,
     targets: c.targets,
     maxTokens: c.batchSize * c.seqLen,
@@ -26,10 +35,11 @@ export function trainingMemoryFigures(model: LoadedModel, maxBindingBytes?: numb
   };
   const describe = (input: MemoryEstimateInput, extra: string): string =>
     `LoRA rank ${input.rank} on ${input.targets.join(',')}, ${c.batchSize} × ${c.seqLen} tokens, ` +
-    `${STORAGE_NAMES[input.weights] ?? input.weights} base${extra}`;
+    `${STORAGE_NAMES[input.storage.linears] ?? input.storage.linears} base${extra}`;
   const variants: { input: MemoryEstimateInput; settings: string }[] = [{ input: base, settings: describe(base, ' (defaults)') }];
-  if (base.weights === 'f32') {
-    const nf4 = { ...base, weights: 'nf4' as const };
+  const qlora = baseWithQuantize(base.storage, 'nf4');
+  if (qlora.linears !== base.storage.linears) {
+    const nf4 = { ...base, storage: qlora };
     variants.push({ input: nf4, settings: describe(nf4, ' (QLoRA)') });
   }
   const recompute = { ...base, checkpointing: true };

@@ -10,7 +10,7 @@ import type { ModelConfig } from '../model/config';
 import type { SessionNotice } from '../train/session-notice';
 import type { TrainingConfig } from '../train/config';
 import type { SettingIssue } from '../train/settings';
-import type { WeightStorage } from '../train/memory-estimate';
+import type { BaseStorage, WeightStorage } from '../model/quant/storage';
 import type { MetricsHistory, ProgressEvent, ValidationRecord } from '../train/metrics';
 import type { FolderFile, ModelFormat } from './engine-types';
 import type { Spec } from './request-spec';
@@ -110,8 +110,10 @@ export interface TrainOutcome {
 export interface TrainModelInfo {
   name: string;
   config: ModelConfig;
-  /** How its linear weights sit on the GPU without QLoRA (a quantized GGUF stays quantized). */
+  /** How its linear weights sit on the GPU without QLoRA (its file's format: a quantized GGUF stays quantized). */
   weights: WeightStorage;
+  /** Linear weights, embedding and head as stored, for the memory estimate (QLoRA applied by the form). */
+  storage: BaseStorage;
 }
 
 /** The run is set up (data read, checkpoint found): what it trains on and where it starts. */

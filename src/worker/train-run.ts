@@ -16,7 +16,8 @@ import type { TrainingConfig } from '../train/config';
 import type { DataProgress } from '../data/stream/streamed-dataset';
 import { openDataInWorker } from '../data/stream/remote/browser';
 import type { ProgressEvent, ValidationRecord } from '../train/metrics';
-import { describeModel, runTrainingSession, weightStorageOf } from '../train/session';
+import { baseStorage } from '../model/quant/storage';
+import { describeModel, runTrainingSession } from '../train/session';
 import { OpfsRunStorage } from '../train/storage-opfs';
 import type { BaseLease } from './base-lease';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
@@ -89,7 +90,8 @@ export async function openTrainModel(source: TrainModelSource): Promise<LoadedMo
 export async function inspectTrainModel(source: TrainModelSource): Promise<TrainModelInfo> {
   const loaded = await openTrainModel(source);
   try {
-    return { name: loaded.name, config: structuredClone(loaded.config), weights: weightStorageOf(loaded, 'none') };
+    const storage = baseStorage(loaded.weights);
+    return { name: loaded.name, config: structuredClone(loaded.config), weights: storage.linears, storage };
   } finally {
     await closeModel(loaded);
   }

@@ -5,6 +5,11 @@ import { testContext } from '../testing/gpu';
 import { randomArray, randomInts } from '../testing/random';
 import { embeddingBackward, embeddingForward } from './embedding';
 import { embeddingBackwardRef, embeddingForwardRef } from './embedding.ref';
+import { dequantize } from '../../model/quant/dequantize';
+import { QUANT_FORMATS, type QuantFormat } from '../../model/quant/formats';
+import { GPU_BLOCK_SPLIT } from '../../model/quant/gpu-layout';
+import { releaseQuantized, uploadQuantized } from './matmul_quant';
+import { randomBlocks } from './quant-testing';
 
 // [T, V, C]: stories260K-sized, a 576-wide row with odd T, a single token and row, V=49152 at narrow C (the
 // largest ids), and more tokens than rows so most ids repeat (the scatter's conflict case).
@@ -108,3 +113,29 @@ describe('embedding', () => {
     expect(() => embeddingBackward(ctx, ids, ctx.tensor([2, 4]), table)).toThrow(/embedding_backward: dOut/);
   });
 });
+
+// Kernel under test: embedding_forward_quant (spliced with each matmul_weights_<format>.wgsl and linear_grid).
+describe.each(['f16', 'bf16', 'q8_0', 'q4_0', 'q4_k', 'q6_k', 'nf4'] as QuantFormat[])(
+  'embedding from a %s table (kept as stored)',
+  (format) => {
+    it('gathers the decoded rows, across parts, with zero rows for ids past the table', async () => {
+      const ctx = await testContext();
+      const channels = 2 * QUANT_FORMATS[format].blockSize;
+      const vocab = 37;
+      const bytes = randomBlocks(format, vocab * channels, 12);
+      const table = dequantize(format, bytes, vocab * channels);
+      const ids = Uint32Array.from([...idsFor(29, vocab, 13), vocab, 0xffffffff, 0]);
+      const tIds = ctx.tensor([ids.length], 'u32', 'ids', ids);
+      // Parts of 8 rows (the last one shorter): every part's dispatch writes only the tokens whose row it holds.
+      const rowBytes = (channels / QUANT_FORMATS[format].blockSize) * GPU_BLOCK_SPLIT[format].qWords * 4;
+      const w = uploadQuantized(ctx, { format, shape: [vocab, channels], bytes, label: `embd_${format}`, maxPartBytes: 8 * rowBytes });
+      expect(w.parts.length).toBe(5);
+      const out = ctx.tensor([ids.length, channels], 'f32', 'out', randomArray(ids.length * channels, 14)); // stale data
+      embeddingForward(ctx, tIds, w, out);
+      // Decoding in f32 on the GPU and in float64-then-f32 on the CPU may differ in the last bit (Q4_K's d·sc·q − m).
+      assertClose(await ctx.read(out), embeddingForwardRef(ids, table, channels), { atol: 1e-6, rtol: 1e-6 }, format);
+      releaseQuantized(ctx, w);
+      for (const t of [tIds, out]) ctx.release(t);
+    });
+  },
+);

@@ -6,7 +6,8 @@
  * Same options and semantics as matmul.ts (`wRows` picks N consecutive rows of W, for a vocabulary-chunked
  * LM head). There is no weight gradient: a quantized base is frozen, adapters train beside it.
  *
- * Formats: q8_0, q4_0, q4_k, q6_k (GGML blocks, as read from GGUF) and nf4 (QLoRA, see model/quant/nf4.ts).
+ * Formats: q8_0, q4_0, q4_k, q6_k (GGML blocks, as read from GGUF), nf4 (QLoRA, see model/quant/nf4.ts), and
+ * f16 / bf16 (16-bit floats packed two to a word, widened in the kernel: no optional shader feature).
  * The GPU layout and its bytes per weight are in model/quant/gpu-layout.ts. A weight larger than one storage
  * binding may hold is stored as several parts of consecutive rows; the launchers dispatch once per part.
  */
@@ -14,6 +15,8 @@ import matmulBackwardInputQuantWgsl from '../../shaders/matmul_backward_input_qu
 import matmulForwardQuantWgsl from '../../shaders/matmul_forward_quant.wgsl?raw';
 import lowRankWgsl from '../../shaders/matmul_low_rank.wgsl?raw';
 import registerBlockWgsl from '../../shaders/matmul_register_block.wgsl?raw';
+import weightsBf16Wgsl from '../../shaders/matmul_weights_bf16.wgsl?raw';
+import weightsF16Wgsl from '../../shaders/matmul_weights_f16.wgsl?raw';
 import weightsNf4Wgsl from '../../shaders/matmul_weights_nf4.wgsl?raw';
 import weightsQ4_0Wgsl from '../../shaders/matmul_weights_q4_0.wgsl?raw';
 import weightsQ4_KWgsl from '../../shaders/matmul_weights_q4_k.wgsl?raw';
@@ -43,11 +46,18 @@ const WEIGHTS_WGSL: Record<QuantFormat, string> = {
   q4_k: weightsQ4_KWgsl,
   q6_k: weightsQ6_KWgsl,
   nf4: weightsNf4Wgsl,
+  f16: weightsF16Wgsl,
+  bf16: weightsBf16Wgsl,
 };
 
 /** A quantized product's WGSL: its kernel, the format's weight decoder, and the register block with its LoRA term. */
 function quantWgsl(kernel: string, format: QuantFormat): string {
   return spliceWgsl(kernel, WEIGHTS_WGSL[format], registerBlockWgsl, lowRankWgsl);
+}
+
+/** The format's weight decoder (bindings 2 and 3, `w_load8`), for other kernels that read a stored weight. */
+export function weightDecoderWgsl(format: QuantFormat): string {
+  return WEIGHTS_WGSL[format];
 }
 
 /** Rows [rowStart, rowStart + rows) of a quantized weight, in the GPU layout (u32 quants and scales). */
@@ -115,6 +125,12 @@ export function uploadQuantized(ctx: GpuContext, upload: QuantizedUpload): Quant
   }
   const byteSize = parts.reduce((sum, p) => sum + p.q.byteSize + p.s.byteSize, 0);
   return { format, shape: [n, k], label, parts, byteSize };
+}
+
+/** Whether a frozen weight is stored in a format the kernels decode (rather than a dense f32 tensor). */
+export function isQuantizedWeight(w: unknown): w is QuantizedWeight {
+  const q = w as QuantizedWeight | null;
+  return typeof q === 'object' && q !== null && isQuantFormat(q.format) && Array.isArray(q.parts);
 }
 
 /** Returns a quantized weight's buffers to the pool. */

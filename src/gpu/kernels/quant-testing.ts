@@ -1,10 +1,11 @@
 /**
- * Test-only GGML quantizers: f32 values → valid Q8_0 / Q4_0 / Q4_K / Q6_K blocks, written from the published
+ * Test-only GGML quantizers: f32 values → valid Q8_0 / Q4_0 / Q4_K / Q6_K blocks (and F16 / BF16 values), written from the published
  * block layouts (see model/quant/dequantize.ts). They pick scales simply (absmax or min/max per sub-block)
  * rather than llama.cpp's error-minimizing search: only the layout has to match, not the rounding choices.
  * Also `randomBlocks`, blocks of random bytes with sane scales, which reach bit patterns a quantizer may not.
  */
 import { QUANT_FORMATS, quantByteSize, type QuantFormat } from '../../model/quant/formats';
+import { f32ToBf16Bytes, f32ToF16Bytes } from '../../model/dtype';
 import { floatToHalf, halfToFloat } from '../../model/quant/half';
 import { quantizeNf4 } from '../../model/quant/nf4';
 import { mulberry32 } from '../testing/random';
@@ -133,6 +134,10 @@ export function quantizeForTest(format: QuantFormat, values: ArrayLike<number>):
       return quantizeQ6_K(values);
     case 'nf4':
       return quantizeNf4(values);
+    case 'f16':
+      return f32ToF16Bytes(values);
+    case 'bf16':
+      return f32ToBf16Bytes(values);
   }
 }
 
@@ -143,11 +148,26 @@ const SCALE_FIELDS: Record<QuantFormat, { at: number[]; f32?: boolean }> = {
   q4_k: { at: [0, 2] },
   q6_k: { at: [208] },
   nf4: { at: [0], f32: true },
+  f16: { at: [] },
+  bf16: { at: [] },
 };
+
+/** Random 16-bit floats: sign and mantissa bits random, the exponent kept within 2⁻⁸..2² (no Inf or NaN). */
+function randomFloat16(format: 'f16' | 'bf16', count: number, next: () => number): Uint8Array {
+  const out = new Uint16Array(count);
+  const [mantissaBits, bias] = format === 'f16' ? [10, 15] : [7, 127];
+  for (let i = 0; i < count; i++) {
+    const sign = next() < 0.5 ? 0x8000 : 0;
+    const exponent = bias - 8 + Math.floor(next() * 11);
+    out[i] = sign | (exponent << mantissaBits) | Math.floor(next() * 2 ** mantissaBits);
+  }
+  return new Uint8Array(out.buffer);
+}
 
 /** `count` values' worth of random blocks: every quant and packed-scale bit random, float scales in ±[1/64, 1/8]. */
 export function randomBlocks(format: QuantFormat, count: number, seed: number): Uint8Array {
   const next = mulberry32(seed);
+  if (format === 'f16' || format === 'bf16') return randomFloat16(format, count, next);
   const out = new Uint8Array(quantByteSize(format, count));
   for (let i = 0; i < out.length; i++) out[i] = Math.floor(next() * 256);
   const view = new DataView(out.buffer);

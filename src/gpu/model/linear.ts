@@ -61,9 +61,18 @@ export function linearBytes(layer: LinearLayer): number {
   return layer.weight.byteSize + (layer.bias?.byteSize ?? 0);
 }
 
+/** GPU bytes of a frozen weight, dense or stored in its format. */
+export function frozenBytes(weight: FrozenWeight): number {
+  return weight.byteSize;
+}
+
+export function releaseFrozen(ctx: GpuContext, weight: FrozenWeight): void {
+  if (weight instanceof Tensor) ctx.release(weight);
+  else releaseQuantized(ctx, weight);
+}
+
 export function releaseLinear(ctx: GpuContext, layer: LinearLayer): void {
-  if (layer.weight instanceof Tensor) ctx.release(layer.weight);
-  else releaseQuantized(ctx, layer.weight);
+  releaseFrozen(ctx, layer.weight);
   if (layer.bias) ctx.release(layer.bias);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
+import { HostEmbedding } from './host-embedding';
 import { rmsnormForward } from '../kernels/rmsnorm';
 import { layerProjections, type InferenceAdapter } from '../lora/lora-linear';
 import type { Tensor } from '../tensor';
@@ -163,7 +164,8 @@ export class LlamaModel {
     ctx.write(a.ids, Uint32Array.from(tokens));
     ctx.write(a.positions, Uint32Array.from(tokens, (_, i) => start + i));
     const x = rows(a.x);
-    embeddingForward(ctx, rows(a.ids), w.tokenEmbedding, x);
+    if (w.tokenEmbedding instanceof HostEmbedding) ctx.write(x, w.tokenEmbedding.gather(tokens));
+    else embeddingForward(ctx, rows(a.ids), w.tokenEmbedding, x);
     const inputs = {
       ctx,
       config: c,

@@ -4,6 +4,7 @@ import { openGgufModel } from '../../model/gguf/model';
 import { fileSource } from '../../model/source-node';
 import { GpuContext } from '../context';
 import { testContext } from '../testing/gpu';
+import { HostEmbedding } from './host-embedding';
 import { releaseModel, uploadModel } from './upload';
 
 describe('uploadModel', () => {
@@ -26,8 +27,10 @@ describe('uploadModel', () => {
     const ctx = new GpuContext(shared.device, shared.report);
     const { weights } = await openGgufModel(await fileSource('../shared/models/stories260K/stories260K.gguf'));
     const up = await uploadModel(ctx, weights);
-    // 260,032 parameters (README) + a separate 512×64 output head in the GGUF, all f32.
-    expect(up.weightBytes).toBe((260032 + 512 * 64) * 4);
+    // 260,032 parameters (README) + a separate 512×64 output head in the GGUF, all f32; with the head untied the
+    // 512×64 embedding stays on the host (host-embedding.ts), so the GPU holds 260,032 floats.
+    expect(up.weightBytes).toBe((260032 + 512 * 64 - 512 * 64) * 4);
+    expect(up.weights.tokenEmbedding).toBeInstanceOf(HostEmbedding);
     expect(ctx.memory.inUseBytes).toBeGreaterThanOrEqual(up.weightBytes);
     releaseModel(ctx, up);
     expect(ctx.memory.inUseBytes).toBe(0);

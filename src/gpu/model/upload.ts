@@ -1,21 +1,26 @@
 /**
  * Moves a model's weights from its file to the GPU, one tensor at a time (the host never holds the whole model).
- * Linear weights: F32/F16/BF16 become dense f32, or NF4 blocks when `quantize: 'nf4'` (QLoRA); quantized GGUF
- * weights (Q8_0, Q4_0, Q4_K, Q6_K) stay quantized as loaded (see matmul_quant). Norms and biases are small and
- * stay f32. The token embedding is a gather table and is dense f32 (dequantized if the file quantized it).
+ * Weights stay in their file's format wherever the kernels read it (matmul_quant.ts): F16 and BF16 (safetensors
+ * and GGUF) and GGUF's Q8_0, Q4_0, Q4_K, Q6_K, for the linear layers, the LM head and the token embedding alike,
+ * so a 16-bit base takes its file's size on the GPU and no f32 copy of a vocabulary-sized matrix is made. An
+ * untied embedding is not uploaded at all: its rows are gathered on the host (host-embedding.ts).
+ * `quantize: 'nf4'` (QLoRA) turns the 16- and 32-bit linear weights and an untied head into NF4 blocks; the
+ * embedding keeps its file's format, as QLoRA keeps it in 16 bits. F32 tensors, and any whose row length is not a
+ * whole number of the format's blocks, are dense f32 (the rules: model/quant/storage.ts, which the memory estimate
+ * reads too). Norms and biases are small and stay f32.
  */
 import type { ModelConfig } from '../../model/config';
 import { floatBytesToF32 } from '../../model/dtype';
 import { ModelFormatError } from '../../model/errors';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
 import { readHostTensor } from '../../model/host-weights';
-import { quantFormatOfGgml } from '../../model/quant/formats';
 import { quantizeNf4 } from '../../model/quant/nf4';
-import { NF4_BLOCK_SIZE } from '../../model/quant/formats';
+import { storageOfRef } from '../../model/quant/storage';
 import type { ModelWeights, WeightRef } from '../../model/tensor-map';
 import type { GpuContext } from '../context';
 import { uploadQuantized } from '../kernels/matmul_quant';
 import type { Tensor } from '../tensor';
+import { HostEmbedding } from './host-embedding';
 import { linearLayer, releaseLinear, type FrozenWeight, type LinearLayer } from './linear';
 import { releaseWeights, type GpuLayerWeights, type GpuModelConfig, type GpuModelWeights } from './weights';
 
@@ -90,22 +95,27 @@ async function uploadAll(
     weightBytes += t.byteSize;
     return t;
   };
-  const frozen = async (key: string): Promise<FrozenWeight> => {
+  /** A weight placed as storage.ts decides: NF4 (QLoRA), its file's format, or dense f32. */
+  const frozen = async (key: string, role: 'linear' | 'embedding' = 'linear'): Promise<FrozenWeight> => {
     const ref = get(key);
-    const [rows, cols] = ref.shape;
-    const ggmlFormat = quantFormatOfGgml(ref.dtype);
-    let w: FrozenWeight;
-    if (ggmlFormat) {
-      w = uploadQuantized(ctx, { format: ggmlFormat, shape: [rows, cols], bytes: await ref.read(), label: key });
-    } else if (options.quantize === 'nf4' && cols % NF4_BLOCK_SIZE === 0) {
-      const bytes = quantizeNf4(await readDense(ref), key);
-      w = uploadQuantized(ctx, { format: 'nf4', shape: [rows, cols], bytes, label: key });
-    } else {
-      return dense(key);
-    }
+    const storage = storageOfRef(ref, options.quantize, role);
+    if (storage === 'f32') return dense(key);
+    const shape = [ref.shape[0], ref.shape[1]] as const;
+    const bytes = storage === 'nf4' ? quantizeNf4(await readDense(ref), key) : await ref.read();
+    const w = uploadQuantized(ctx, { format: storage, shape, bytes, label: key });
     linears.push(linearLayer(w));
     weightBytes += w.byteSize;
     return w;
+  };
+  /** An untied embedding stays on the host in its file's bytes (host-embedding.ts). */
+  const hostEmbedding = async (key: string): Promise<HostEmbedding> => {
+    const ref = get(key);
+    if (ref.shape.length !== 2) throw new ModelFormatError(ref.file, `'${ref.name}' must be 2-D [V, C]`);
+    try {
+      return new HostEmbedding(await ref.read(), ref.dtype, [ref.shape[0], ref.shape[1]], key);
+    } catch (e) {
+      throw new ModelFormatError(ref.file, `tensor '${ref.name}': ${(e as Error).message}`);
+    }
   };
   const linear = async (key: string, biasKey?: string): Promise<LinearLayer> => {
     const weight = await frozen(key);
@@ -113,7 +123,8 @@ async function uploadAll(
     return linearLayer(weight, bias);
   };
 
-  const tokenEmbedding = await dense('token_embd');
+  const untied = model.tensors.has('output');
+  const tokenEmbedding = untied ? await hostEmbedding('token_embd') : await frozen('token_embd', 'embedding');
   const layers: GpuLayerWeights[] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const k = (role: string) => `layers.${i}.${role}`;
@@ -132,7 +143,7 @@ async function uploadAll(
     });
   }
   const outputNorm = await dense('output_norm');
-  const output = model.tensors.has('output') ? await linear('output') : linearLayer(tokenEmbedding);
+  const output = untied ? await linear('output') : linearLayer(tokenEmbedding as FrozenWeight);
   const invFreq = await inverseFrequencies(config, model);
   return {
     config: { ...config, contextLength: config.contextLength },

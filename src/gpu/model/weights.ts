@@ -5,7 +5,8 @@
 import type { ModelConfig } from '../../model/config';
 import type { GpuContext } from '../context';
 import type { Tensor } from '../tensor';
-import { linearBytes, releaseLinear, type LinearLayer } from './linear';
+import { HostEmbedding } from './host-embedding';
+import { type FrozenWeight, frozenBytes, linearBytes, releaseFrozen, releaseLinear, type LinearLayer } from './linear';
 
 export type GpuModelConfig = ModelConfig;
 
@@ -24,7 +25,11 @@ export interface GpuLayerWeights {
 }
 
 export interface GpuModelWeights {
-  tokenEmbedding: Tensor; // [V, C] f32
+  /**
+   * [V, C]: f32, or kept in its file's format (F16, BF16, Q8_0, …) and decoded as rows are gathered; on the host
+   * when the head is untied (the GPU then never reads the table whole).
+   */
+  tokenEmbedding: FrozenWeight | HostEmbedding;
   layers: GpuLayerWeights[];
   outputNorm: Tensor; // [C]
   /** LM head [V, C]; the embedding itself when tied. */
@@ -32,7 +37,7 @@ export interface GpuModelWeights {
 }
 
 function layerParts(w: GpuModelWeights): { tensors: Tensor[]; linears: LinearLayer[] } {
-  const tensors: Tensor[] = [w.tokenEmbedding, w.outputNorm];
+  const tensors: Tensor[] = [w.outputNorm];
   const linears: LinearLayer[] = w.output.weight === w.tokenEmbedding ? [] : [w.output];
   for (const l of w.layers) {
     tensors.push(l.attnNorm, l.ffnNorm);
@@ -46,7 +51,8 @@ function layerParts(w: GpuModelWeights): { tensors: Tensor[]; linears: LinearLay
 /** GPU bytes of all frozen weights. */
 export function weightBytes(w: GpuModelWeights): number {
   const { tensors, linears } = layerParts(w);
-  return tensors.reduce((s, t) => s + t.byteSize, 0) + linears.reduce((s, l) => s + linearBytes(l), 0);
+  const dense = tensors.reduce((s, t) => s + t.byteSize, 0) + linears.reduce((s, l) => s + linearBytes(l), 0);
+  return dense + (w.tokenEmbedding instanceof HostEmbedding ? 0 : frozenBytes(w.tokenEmbedding));
 }
 
 /** Returns every weight buffer to the allocator. */
@@ -54,4 +60,5 @@ export function releaseWeights(ctx: GpuContext, w: GpuModelWeights): void {
   const { tensors, linears } = layerParts(w);
   for (const t of tensors) ctx.release(t);
   for (const l of linears) releaseLinear(ctx, l);
+  if (!(w.tokenEmbedding instanceof HostEmbedding)) releaseFrozen(ctx, w.tokenEmbedding);
 }

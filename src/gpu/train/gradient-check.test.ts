@@ -10,7 +10,7 @@ import { testContext } from '../testing/gpu';
 import { releaseModel, uploadModel } from '../model/upload';
 import { checkGradients, type GradientCheckReport } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';
-import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
+import { fixtureGguf, fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { packSequences, storiesWeights, trainerOptions } from './train-testing';
 import { randomizeB } from './gradient-check';
 import type { ModelWeights } from '../../model/tensor-map';
@@ -145,6 +145,22 @@ describe('LoRA gradient check (GPU backward vs finite differences of the CPU ref
     const options = trainerOptions({ rank: 2, maxTokens: 12 });
     const fd = { perMatrix: 1, directions: 2, seed: 4 };
     const report = await checkModel(weights, options, STORIES_BATCH, 'stories260K Q8_0', fd);
+    expectReferenceMatch(report);
+  }, 600_000);
+
+  it('synthetic Llama with every tensor BF16 (safetensors, tied head): 16-bit linears, embedding and head as stored', async () => {
+    const config = syntheticConfig({ hiddenSize: 64, intermediateSize: 96, tiedEmbeddings: true });
+    const { weights } = await readHfFolder(fixtureHfFolder(config, { seed: 13, dtype: 'BF16' }), 'bf16');
+    const batch = packSequences([[1, 5, 9, 60, 33], [2, 17, 17, 40, 3]], [6]);
+    const report = await checkModel(weights, trainerOptions({ rank: 2, maxTokens: 12 }), batch, 'BF16', { perMatrix: 2, directions: 2, seed: 9 });
+    expectReferenceMatch(report);
+  }, 600_000);
+
+  it('synthetic Llama GGUF with every tensor F16 (untied head)', async () => {
+    const config = syntheticConfig({ hiddenSize: 64, intermediateSize: 96 });
+    const { weights } = await openGgufModel(bytesSource(fixtureGguf(config, { seed: 14, dtype: 'F16' }), 'f16.gguf'));
+    const batch = packSequences([[1, 5, 9, 60, 33], [2, 17, 17, 40, 3]], [6]);
+    const report = await checkModel(weights, trainerOptions({ rank: 2, maxTokens: 12 }), batch, 'F16', { perMatrix: 2, directions: 2, seed: 10 });
     expectReferenceMatch(report);
   }, 600_000);
 

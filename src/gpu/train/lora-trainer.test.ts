@@ -11,6 +11,8 @@ import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
 import type { GpuContext } from '../context';
 import { releaseModel, uploadModel } from '../model/upload';
+import { HostEmbedding } from '../model/host-embedding';
+import type { FrozenWeight } from '../model/linear';
 import type { GpuModelWeights } from '../model/weights';
 import { Tensor } from '../tensor';
 import { testContext } from '../testing/gpu';
@@ -24,10 +26,11 @@ async function hashBase(ctx: GpuContext, w: GpuModelWeights): Promise<string> {
     const data = await ctx.read(t);
     hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   };
-  const tensors: Tensor[] = [w.tokenEmbedding, w.outputNorm];
-  const linears = [w.output, ...w.layers.flatMap((l) => [l.q, l.k, l.v, l.o, l.gate, l.up, l.down])];
+  const tensors: Tensor[] = [w.outputNorm];
+  const embedding = w.tokenEmbedding instanceof HostEmbedding ? [] : [{ weight: w.tokenEmbedding }];
+  const linears = [...embedding, w.output, ...w.layers.flatMap((l) => [l.q, l.k, l.v, l.o, l.gate, l.up, l.down])];
   for (const l of w.layers) tensors.push(l.attnNorm, l.ffnNorm, ...(l.qNorm ? [l.qNorm] : []), ...(l.kNorm ? [l.kNorm] : []));
-  for (const lin of linears) {
+  for (const lin of linears as { weight: FrozenWeight; bias?: Tensor }[]) {
     if (lin.bias) tensors.push(lin.bias);
     if (lin.weight instanceof Tensor) tensors.push(lin.weight);
     else for (const part of lin.weight.parts) tensors.push(part.q, part.s);

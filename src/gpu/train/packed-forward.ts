@@ -10,6 +10,8 @@ import { embeddingForward } from '../kernels/embedding';
 import type { LayerProjections } from '../lora/lora-linear';
 import type { Block, BlockDropout, BlockInputs } from '../model/transformer-block';
 import { blockForward } from '../model/transformer-block';
+import { HostEmbedding } from '../model/host-embedding';
+import type { FrozenWeight } from '../model/linear';
 import type { GpuModelConfig, GpuModelWeights } from '../model/weights';
 import type { Tensor } from '../tensor';
 import { TrainingActivations, type ActivationPlan } from './activations';
@@ -34,7 +36,7 @@ export class PackedForward {
   readonly head: LmHeadLoss;
   readonly blocks: Block[];
   readonly invFreq: Tensor; // [D/2]
-  private readonly tokenEmbedding: Tensor; // [V, C] frozen
+  private readonly tokenEmbedding: FrozenWeight | HostEmbedding; // [V, C] frozen, f32 or in its file's format
 
   constructor(
     private readonly ctx: GpuContext,
@@ -60,6 +62,8 @@ export class PackedForward {
     this.ctx.write(a.labels, batch.targets);
     this.ctx.write(a.positions, batch.positions);
     this.ctx.write(a.seqStart, batch.seqStart);
+    // A host-side table writes the rows the GPU gather would have: x0 is never written by the blocks.
+    if (this.tokenEmbedding instanceof HostEmbedding) this.ctx.write(this.xs(0, t), this.tokenEmbedding.gather(batch.tokens));
     return t;
   }
 
@@ -89,7 +93,9 @@ export class PackedForward {
   /** Embedding, every block (keeping activations unless `keep` is false: checkpointing or eval), the loss. */
   record(b: BlockInputs, keep: boolean): void {
     const t = b.tokens;
-    embeddingForward(this.ctx, this.act.ids.view([t]), this.tokenEmbedding, this.xs(0, t));
+    if (!(this.tokenEmbedding instanceof HostEmbedding)) {
+      embeddingForward(this.ctx, this.act.ids.view([t]), this.tokenEmbedding, this.xs(0, t));
+    }
     for (const block of this.blocks) {
       // Without kept activations every block writes the shared slot 0 (recomputed in backward).
       const slot = keep ? this.act.layers[block.index] : this.act.layers[0];

@@ -18,10 +18,12 @@
  *                              value l + 64 = ql[l] high nibble   | (qh[l] bits 4-5) << 4, scale sc[4 + l/16]
  *                              value l + 96 = ql[l+32] high nibble| (qh[l] bits 6-7) << 4, scale sc[6 + l/16]
  *                                                                               v = d·sc·(q − 32)
+ *   F16, BF16 (32 values, 64 B): each value its own little-endian 16 bits (not quantized; a block is a kernel step).
  *   NF4  (64 values, 36 B):  absmax f32 @0; codes u8[32] @4, value 2i in the high nibble of codes[i] and
  *                            value 2i + 1 in the low nibble (bitsandbytes' order).  v = absmax·NF4[code]
  */
-import { QUANT_FORMATS, quantByteSize, type QuantFormat } from './formats';
+import { isFloat16Format, QUANT_FORMATS, quantByteSize, type QuantFormat } from './formats';
+import { floatBytesToF32 } from '../dtype';
 import { halfToFloat } from './half';
 import { NF4_CODE } from './nf4-code';
 
@@ -39,7 +41,8 @@ type BlockDecoder = (bytes: Uint8Array, view: DataView, at: number, out: Float32
 const f16 = (view: DataView, at: number): number => halfToFloat(view.getUint16(at, true));
 const i8 = (byte: number): number => (byte << 24) >> 24;
 
-const DECODERS: Record<QuantFormat, BlockDecoder> = {
+/** Block decoders of the quantized formats; the 16-bit floats convert as a whole (below). */
+const DECODERS: Record<Exclude<QuantFormat, 'f16' | 'bf16'>, BlockDecoder> = {
   q8_0(bytes, view, at, out, o) {
     const d = f16(view, at);
     for (let i = 0; i < 32; i++) out[o + i] = d * i8(bytes[at + 2 + i]);
@@ -102,6 +105,8 @@ export function dequantize(format: QuantFormat, bytes: Uint8Array, count: number
   if (bytes.byteLength < need) {
     throw new RangeError(`${format}: ${count} values need ${need} bytes, got ${bytes.byteLength}`);
   }
+  // 16-bit floats convert in one pass (a whole tensor read for the CPU reference or a dense upload).
+  if (isFloat16Format(format)) return floatBytesToF32(bytes.subarray(0, need), format === 'f16' ? 'F16' : 'BF16');
   const { blockSize, blockBytes } = QUANT_FORMATS[format];
   const decode = DECODERS[format];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

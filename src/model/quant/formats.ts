@@ -1,11 +1,14 @@
 /**
- * Quantized weight formats webtune keeps quantized in memory and on the GPU: four GGML block formats (read
- * from GGUF files) and NF4 (QLoRA's 4-bit NormalFloat, made by `quantizeNf4` when loading safetensors).
- * Every format stores a row of K values as K / blockSize consecutive blocks of `blockBytes` bytes.
+ * Weight formats webtune keeps as stored, in memory and on the GPU, decoded inside the matmul kernels: four GGML
+ * block formats (read from GGUF files), NF4 (QLoRA's 4-bit NormalFloat, made by `quantizeNf4` when loading
+ * safetensors), and the 16-bit floats F16 and BF16 (GGUF and safetensors), which are not quantized but are read
+ * the same way: packed two to a word and widened in the kernel, so a 16-bit base takes its file's size.
+ * Every format stores a row of K values as K / blockSize consecutive blocks of `blockBytes` bytes; for the
+ * 16-bit formats a "block" is 32 values, the depth of one step of the tiled kernels, so K must be a multiple of 32.
  */
 import { ggmlType, type GgmlTypeName } from '../ggml-types';
 
-export type QuantFormat = 'q8_0' | 'q4_0' | 'q4_k' | 'q6_k' | 'nf4';
+export type QuantFormat = 'q8_0' | 'q4_0' | 'q4_k' | 'q6_k' | 'nf4' | 'f16' | 'bf16';
 
 export interface QuantLayout {
   format: QuantFormat;
@@ -32,7 +35,14 @@ export const QUANT_FORMATS: Readonly<Record<QuantFormat, QuantLayout>> = {
   q4_k: fromGgml('q4_k', 'Q4_K'),
   q6_k: fromGgml('q6_k', 'Q6_K'),
   nf4: { format: 'nf4', blockSize: NF4_BLOCK_SIZE, blockBytes: NF4_BLOCK_BYTES },
+  f16: { format: 'f16', blockSize: 32, blockBytes: 64, ggml: 'F16' },
+  bf16: { format: 'bf16', blockSize: 32, blockBytes: 64, ggml: 'BF16' },
 };
+
+/** The 16-bit float formats: no scales, each value its own two bytes. */
+export function isFloat16Format(format: QuantFormat): format is 'f16' | 'bf16' {
+  return format === 'f16' || format === 'bf16';
+}
 
 export function isQuantFormat(value: string): value is QuantFormat {
   return Object.prototype.hasOwnProperty.call(QUANT_FORMATS, value);

@@ -10,6 +10,10 @@
  *   q4_k    35 (scales[12], qs[128])         one word: f16 d | f16 dmin<<16 144/256 = 0.5625
  *   q6_k    52 (ql[128], qh[64], scales[16]) f16 d (two blocks per word)    210/256 = 0.8203
  *   nf4     8  (codes[32])                   one word: f32 absmax           36/64  = 0.5625
+ *   f16     16 (32 halves)                   none (a one-word stand-in)     2
+ *   bf16    16 (32 bfloat16)                 none (a one-word stand-in)     2
+ *
+ * For f16 and bf16 `q` is the tensor's bytes unchanged, so packing is one copy.
  */
 import { QUANT_FORMATS, type QuantFormat } from './formats';
 
@@ -17,9 +21,9 @@ interface BlockSplit {
   /** Where the quants start in a host block, and how many words they fill. */
   qOffset: number;
   qWords: number;
-  /** Where the scale starts in a host block; 'half': one f16, packed two per word; 'word': 4 bytes. */
+  /** Where the scale starts in a host block; 'half': one f16, packed two per word; 'word': 4 bytes; 'none'. */
   sOffset: number;
-  sKind: 'half' | 'word';
+  sKind: 'half' | 'word' | 'none';
 }
 
 export const GPU_BLOCK_SPLIT: Readonly<Record<QuantFormat, BlockSplit>> = {
@@ -28,6 +32,8 @@ export const GPU_BLOCK_SPLIT: Readonly<Record<QuantFormat, BlockSplit>> = {
   q4_k: { qOffset: 4, qWords: 35, sOffset: 0, sKind: 'word' },
   q6_k: { qOffset: 0, qWords: 52, sOffset: 208, sKind: 'half' },
   nf4: { qOffset: 4, qWords: 8, sOffset: 0, sKind: 'word' },
+  f16: { qOffset: 0, qWords: 16, sOffset: 0, sKind: 'none' },
+  bf16: { qOffset: 0, qWords: 16, sOffset: 0, sKind: 'none' },
 };
 
 export interface GpuBlocks {
@@ -35,9 +41,10 @@ export interface GpuBlocks {
   s: Uint32Array;
 }
 
-/** Words of `s` for `blocks` blocks. */
+/** Words of `s` for `blocks` blocks (one stand-in word for a format without scales: a binding cannot be empty). */
 export function scaleWords(format: QuantFormat, blocks: number): number {
-  return GPU_BLOCK_SPLIT[format].sKind === 'half' ? Math.ceil(blocks / 2) : blocks;
+  const { sKind } = GPU_BLOCK_SPLIT[format];
+  return sKind === 'none' ? 1 : sKind === 'half' ? Math.ceil(blocks / 2) : blocks;
 }
 
 /** Regroups host blocks [firstBlock, firstBlock + blocks) of `bytes` into the GPU layout. */
@@ -47,6 +54,10 @@ export function packGpuBlocks(format: QuantFormat, bytes: Uint8Array, firstBlock
   const q = new Uint32Array(blocks * split.qWords);
   const s = new Uint32Array(scaleWords(format, blocks));
   const qBytes = new Uint8Array(q.buffer); // WebGPU hosts are little-endian, as the GPU's u32 reads are
+  if (split.sKind === 'none') {
+    qBytes.set(bytes.subarray(firstBlock * blockBytes, (firstBlock + blocks) * blockBytes));
+    return { q, s };
+  }
   const sBytes = new Uint8Array(s.buffer);
   const scaleBytes = split.sKind === 'half' ? 2 : 4;
   for (let b = 0; b < blocks; b++) {

@@ -60,7 +60,7 @@ export const NUMBER_FIELDS: Record<TrainNumberField, NumberFieldSpec> = {
   ...(Object.fromEntries(NUMBER_KEYS.map((key) => [numberFieldOf(key), fromTable(key)])) as Record<TrainNumberField, NumberFieldSpec>),
   sampleEvery: own('Samples every', 'Steps; 0 = none.', { integer: true, min: 0 }),
   sampleTokens: own('Sample tokens', 'Per prompt, greedy.', { integer: true, min: 1, max: 200 }),
-  budgetMiB: own('Memory budget (MiB)', 'Empty: device limits only.', MEMORY_BUDGET_MIB),
+  budgetMiB: own('Memory budget (MiB)', 'Empty: 75% of the GPU’s memory when the device reports it, else its limits only.', MEMORY_BUDGET_MIB),
 };
 
 export interface ChoiceFieldSpec {
@@ -117,6 +117,7 @@ export const FORM_WORDS: SettingWords = {
     if (spec.kind === 'choice') return `${spec.label} “${spec.choices[String(value)] ?? String(value)}”`;
     return `${spec.label} ${String(value)}`;
   },
+  budget: (mib) => `${NUMBER_FIELDS.budgetMiB.label} ${mib} or more`,
 };
 
 function sentence(text: string): string {

@@ -220,8 +220,9 @@ export async function startTraining(): Promise<void> {
     state.trainRefused({ title: 'The base model is not ready', message: `The base model cannot be used yet: ${why}.` });
     return;
   }
-  const { config, samples, budgetBytes } = parsed.parsed;
-  const memory = checkRunMemory(config, model.config, state.device.report.limits, budgetBytes, model.weights);
+  const { samples, budgetBytes } = parsed.parsed;
+  const report = state.device.report;
+  const memory = checkRunMemory(parsed.parsed.config, model.config, { ...report.limits, memoryBytes: report.memoryBytes }, budgetBytes, model.storage);
   if (!memory.fits) {
     state.trainRefused({
       title: 'This run will not fit the GPU',
@@ -229,6 +230,9 @@ export async function startTraining(): Promise<void> {
     });
     return;
   }
+  // The run is stored with the plan's micro-batch, accumulation and checkpointing: the worker plans it again and
+  // keeps it, and a resume continues with it.
+  const config = memory.config;
   const data = nextDataSource();
   const modelSource = currentModelSource();
   const datasetName = datasetSourceName(data);

@@ -116,16 +116,26 @@ describe('run memory check', () => {
     expect(big.estimate.activationBytes).toBeGreaterThan(small.estimate.activationBytes);
   });
 
-  it("refuses a run beyond the device's buffer limit or the budget, with a reason and advice", () => {
-    const tiny = checkRunMemory({ ...config, seqLen: 4096 }, model, { maxBufferSize: 2 ** 16, maxStorageBufferBindingSize: 2 ** 16 }, 2 ** 16);
-    expect(tiny.fits).toBe(false);
-    expect(tiny.problems.join(' ')).toMatch(/maxBufferSize/);
-    expect(tiny.problems.join(' ')).toMatch(/more than the 64\.0 KiB available/);
-    expect(tiny.advice.join(' ')).toContain('checkpointing');
-    expect(tiny.advice.join(' ')).not.toContain('--');
-    expect(tiny.advice[0]).toMatch(/^Gradient checkpointing on: about [\d.]+ [KMG]i?B$/);
-    expect(tiny.message).toContain('Would help: Gradient checkpointing on: about');
+  it('plans checkpointing and a smaller micro-batch for a tight budget, named as the form names them', () => {
+    const asked = { ...config, batchSize: 8, gradAccum: 1, checkpointing: false };
+    const roomy = checkRunMemory(asked, model, null, undefined);
+    const withCheckpointing = checkRunMemory({ ...asked, checkpointing: true }, model, null, undefined);
+    const budget = Math.floor((roomy.estimate.totalBytes + withCheckpointing.estimate.totalBytes) / 2);
+    const planned = checkRunMemory(asked, model, null, budget);
+    expect(planned.fits).toBe(true);
+    expect(planned.config).toMatchObject({ batchSize: 8, gradAccum: 1, checkpointing: true });
+    expect(planned.planLine).toMatch(/^micro-batch 8 × accumulation 1, checkpointing on: [\d.]+ [KM]iB of [\d.]+ [KM]iB$/);
+    expect(planned.reason).toMatch(/^Chosen because as set \(micro-batch 8 × accumulation 1, checkpointing off\) the run needs about /);
   });
+
+  it("refuses a run no plan fits, naming the nearest that would in the form's words", () => {
+    const tiny = checkRunMemory({ ...config, seqLen: 4096 }, model, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }, 2 ** 16);
+    expect(tiny.fits).toBe(false);
+    expect(tiny.message).toMatch(/^no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ [KM]iB \(the run needs about [\d.]+ [KM]iB, more than the 64\.0 KiB available\)\./);
+    expect(tiny.message).toMatch(/Would fit: .*Memory budget \(MiB\) \d+ or more: about [\d.]+ [KM]iB\.$/);
+    expect(tiny.message).not.toContain('--');
+  });
+
 });
 
 describe('session notices in the studio', () => {

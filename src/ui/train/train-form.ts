@@ -193,5 +193,5 @@ export function parseTrainForm(form: TrainForm, model: ModelConfig | null): Trai
   const samples: SampleSettings = { prompts, every: read('sampleEvery'), maxTokens: read('sampleTokens') };
   const budgetMiB = form.budgetMiB.trim() === '' ? undefined : read('budgetMiB');
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, parsed: { config, samples, budgetBytes: budgetMiB === undefined ? undefined : budgetMiB * 2 ** 20 } };
+  return { ok: true, parsed: { config, samples, budgetBytes: budgetMiB === undefined ? undefined : Math.floor(budgetMiB * 2 ** 20) } };
 }

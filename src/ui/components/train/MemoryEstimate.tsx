@@ -1,4 +1,7 @@
-/** The run's estimated GPU memory for the form as it stands, and whether it fits this device (and the budget). */
+/**
+ * The run's memory plan for the form as it stands: the estimated GPU memory, the micro-batch, accumulation and
+ * checkpointing it will train with (changed from the form's when those do not fit, and why), or why no plan fits.
+ */
 import { useMemo } from 'react';
 import { formatBytes } from '../../../train/memory-estimate';
 import { useStudio } from '../../stores/studio';
@@ -8,13 +11,14 @@ import { parseTrainForm } from '../../train/train-form';
 export function MemoryEstimate() {
   const form = useStudio((state) => state.trainForm);
   const model = useStudio((state) => state.trainModel);
-  const limits = useStudio((state) => (state.device.status === 'ready' ? state.device.report.limits : null));
+  const report = useStudio((state) => (state.device.status === 'ready' ? state.device.report : null));
   const check = useMemo(() => {
     if (model.status !== 'ready') return null;
     const parsed = parseTrainForm(form, model.info.config);
     if (!parsed.ok) return 'invalid' as const;
-    return checkRunMemory(parsed.parsed.config, model.info.config, limits, parsed.parsed.budgetBytes, model.info.weights);
-  }, [form, model, limits]);
+    const device = report && { ...report.limits, memoryBytes: report.memoryBytes };
+    return checkRunMemory(parsed.parsed.config, model.info.config, device, parsed.parsed.budgetBytes, model.info.storage);
+  }, [form, model, report]);
 
   if (check === null) {
     return <p className="train-memory muted">Memory estimate: waiting for the base model…</p>;
@@ -29,6 +33,12 @@ export function MemoryEstimate() {
         <strong>Estimated GPU memory: {formatBytes(e.totalBytes)}</strong>{' '}
         <span className={`status ${check.fits ? 'status-fits' : 'status-over'}`}>{check.fits ? 'fits' : 'does not fit'}</span>
       </p>
+      {check.fits && (
+        <p data-testid="train-memory-plan">
+          Plan: {check.planLine}
+          {check.plan.changed && <span className="field-hint"> {check.reason}</span>}
+        </p>
+      )}
       <p className="field-hint">
         Weights {formatBytes(e.weightBytes)} · adapter and optimizer {formatBytes(e.adapterBytes)} · activations{' '}
         {formatBytes(e.activationBytes)} · scratch {formatBytes(e.scratchBytes)}
