@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { configFromHf, type ModelConfig } from '../src/model/config';
 import type { GgmlTypeName } from '../src/model/ggml-types';
-import { floatBytesToF32 } from '../src/model/dtype';
+import { f32ToBf16Bytes, f32ToF16Bytes, floatBytesToF32 } from '../src/model/dtype';
 import { QUANT_FORMATS, quantByteSize, quantFormatOfGgml } from '../src/model/quant/formats';
 import { expectedTensors, fileTensorName, type ExpectedTensor, type ModelWeights, type WeightRef } from '../src/model/tensor-map';
 import { quantizeForTest } from '../src/gpu/kernels/quant-testing';
@@ -130,4 +130,20 @@ function tensorValues(t: ExpectedTensor, count: number, std: number, seed: numbe
     out[i] = (((r ^ (r >>> 14)) >>> 0) / 4294967296) * 2 * a - a;
   }
   return out;
+}
+
+/** The same model with every tensor stored as F16 or BF16 (as most Hugging Face checkpoints ship), encoded on read. */
+export function withFloat16(weights: ModelWeights, type: 'F16' | 'BF16'): ModelWeights {
+  const tensors = new Map<string, WeightRef>();
+  for (const [key, ref] of weights.tensors) {
+    const source = ref;
+    const encode = type === 'F16' ? f32ToF16Bytes : f32ToBf16Bytes;
+    tensors.set(key, {
+      ...ref,
+      dtype: type,
+      byteSize: elements(ref.shape) * 2,
+      read: async (range) => sliced(encode(floatBytesToF32(await source.read(), source.dtype as 'F32' | 'F16' | 'BF16')), range),
+    });
+  }
+  return { ...weights, tensors };
 }

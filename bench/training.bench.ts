@@ -34,6 +34,7 @@ import type { ModelConfig } from '../src/model/config';
 import { openGgufModel } from '../src/model/gguf/model';
 import { fileSource } from '../src/model/source-node';
 import type { ModelWeights } from '../src/model/tensor-map';
+import { baseStorage } from '../src/model/quant/storage';
 import { estimateTrainingMemory } from '../src/train/memory-estimate';
 import { readHfConfig, SMOLLM2_135M_CONFIG, syntheticModelWeights } from './synthetic-model';
 
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
     releaseModel(ctx, uploaded);
     const estimate = estimateTrainingMemory({
       config,
-      weights: c.quant === 'nf4' ? 'nf4' : 'f32',
+      storage: baseStorage(weights, c.quant),
       rank: RANK,
       targets: LORA_TARGETS,
       maxTokens: T,
