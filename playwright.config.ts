@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, NO_WEBGPU, QUIET, SWIFTSHADER_WEBGPU } from './e2e/support/chromium';
 import { TEST_HUB_ORIGIN } from './e2e/support/hub-origin';
 
 /** Port of the built studio under test; not 5173, so the tests never talk to a studio started by hand. */
@@ -6,35 +7,6 @@ export const E2E_PORT = Number(process.env.WEBTUNE_E2E_PORT ?? 4173);
 
 /** The built studio under test (`vite build --outDir <it>`); settable so several builds can be tested side by side. */
 const E2E_DIST = process.env.WEBTUNE_E2E_DIST ?? 'dist';
-
-/** Debian's chromium, never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Quiet, offline, and runnable as root in a container. */
-const QUIET = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-/** WebGPU on SwiftShader, Chromium's CPU Vulkan driver: works on any machine, GPU or not. */
-const SWIFTSHADER_WEBGPU = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
-
-/**
- * A browser with no way to reach a GPU: hardware acceleration off (as in the browser's settings) and no SwiftShader
- * opt-in, so WebGPU exists but offers no adapter. (e2e/no-webgpu.spec.ts also opens the studio from a non-secure
- * origin, where browsers hide navigator.gpu altogether.)
- */
-const NO_WEBGPU = ['--disable-gpu'];
 
 export default defineConfig({
   testDir: 'e2e',
