@@ -76,7 +76,7 @@ describe('training settings as CLI flags', () => {
     expect(plan.fits).toBe(false);
     const error = inCliWords(new MemoryLimitError('this run does not fit the GPU', plan));
     expect((error as Error).message).toMatch(
-      /^this run does not fit the GPU: no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ [KM]iB \(the run needs about [\d.]+ [KM]iB, more than the 64\.0 KiB available\)\. Would fit: .*--memory \d+: about [\d.]+ [KM]iB\.$/,
+      /^this run does not fit the GPU: no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ [KM]iB \(the base's weights alone need [\d.]+ KiB, more than the 64\.0 KiB budget; the run needs about [\d.]+ [KM]iB, more than the 64\.0 KiB available\)\. Would fit: .*--memory \d+: about [\d.]+ [KM]iB\.$/,
     );
   });
 

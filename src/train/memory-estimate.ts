@@ -8,6 +8,7 @@
  * Everything is planned once and nothing is freed during a step, so the peak is the sum.
  */
 import type { ModelConfig } from '../model/config';
+import type { TrainingConfig } from './config';
 import { QUANT_FORMATS } from '../model/quant/formats';
 import { GPU_BLOCK_SPLIT, scaleWords } from '../model/quant/gpu-layout';
 import type { BaseStorage, WeightStorage } from '../model/quant/storage';
@@ -31,6 +32,23 @@ export interface MemoryEstimateInput {
   dropout: boolean;
   /** The device's maxStorageBufferBindingSize (sizes the loss chunk and splits big quantized weights). */
   maxBindingBytes?: number;
+}
+
+/** The settings of a run that its estimate depends on (the base's storage aside). */
+export type EstimatedRun = Pick<TrainingConfig, 'rank' | 'targets' | 'batchSize' | 'seqLen' | 'checkpointing' | 'dropout'>;
+
+/** The estimate's input for a run's settings on a model whose weights sit as `storage`. */
+export function runEstimateInput(config: ModelConfig, storage: BaseStorage, run: EstimatedRun, maxBindingBytes?: number): MemoryEstimateInput {
+  return {
+    config,
+    storage,
+    rank: run.rank,
+    targets: run.targets,
+    maxTokens: run.batchSize * run.seqLen,
+    checkpointing: run.checkpointing,
+    dropout: run.dropout > 0,
+    maxBindingBytes,
+  };
 }
 
 export interface MemoryEstimate {

@@ -21,6 +21,7 @@ import {
   type MemoryEstimate,
   type MemoryEstimateInput,
   type MemoryVerdict,
+  runEstimateInput,
 } from './memory-estimate';
 import { changeText, type SettingWords } from './setting-words';
 import type { SettingChange } from './settings';
@@ -113,18 +114,11 @@ const sameSettings = (a: PlanSettings, b: PlanSettings) =>
   a.batchSize === b.batchSize && a.gradAccum === b.gradAccum && a.checkpointing === b.checkpointing;
 
 function verdictOf(input: MemoryPlanInput, config: PlannedConfig, settings: PlanSettings, budget: MemoryBudget | null) {
-  return checkMemoryFits(
-    {
-      config: input.model,
-      storage: baseWithQuantize(input.stored, config.quant),
-      rank: config.rank,
-      targets: config.targets,
-      maxTokens: settings.batchSize * config.seqLen,
-      checkpointing: settings.checkpointing,
-      dropout: config.dropout > 0,
-    },
-    { ...input.limits, budgetBytes: budget?.bytes } satisfies DeviceMemoryLimits,
-  );
+  const storage = baseWithQuantize(input.stored, config.quant);
+  return checkMemoryFits(runEstimateInput(input.model, storage, { ...config, ...settings }), {
+    ...input.limits,
+    budgetBytes: budget?.bytes,
+  } satisfies DeviceMemoryLimits);
 }
 
 /** The first plan that fits `config`, or the last (smallest) one tried with its verdict. */
@@ -151,7 +145,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const advice = verdict.fits ? [] : nearestFittingPlans(input, budget, verdict.estimate.totalBytes);
   const problems = [...verdict.problems];
   if (budget && budget.bytes < verdict.estimate.weightBytes) {
-    problems.unshift(`the ${formatBytes(budget.bytes)} budget is below the base's weights alone (${formatBytes(verdict.estimate.weightBytes)})`);
+    problems.unshift(`the base's weights alone need ${formatBytes(verdict.estimate.weightBytes)}, more than the ${formatBytes(budget.bytes)} budget`);
   }
   return { fits: verdict.fits, problems, advice, settings, changed, estimate: verdict.estimate, budget, reason };
 }

@@ -6,7 +6,7 @@
  */
 import type { LoadedModel } from '../model/load';
 import { DEFAULT_TRAINING_CONFIG } from '../train/config';
-import { estimateTrainingMemory, type MemoryEstimateInput } from '../train/memory-estimate';
+import { estimateTrainingMemory, type MemoryEstimateInput, runEstimateInput } from '../train/memory-estimate';
 import { baseStorage, baseWithQuantize } from '../model/quant/storage';
 import type { TrainingMemoryFigure } from './hub-protocol';
 
@@ -23,16 +23,7 @@ const STORAGE_NAMES: Record<string, string> = {
 
 export function trainingMemoryFigures(model: LoadedModel, maxBindingBytes?: number): TrainingMemoryFigure[] {
   const c = DEFAULT_TRAINING_CONFIG;
-  const base: MemoryEstimateInput = {
-    config: model.config,
-    storage: baseStorage(model.weights, c.quant),
-    rank: c.rank,
-    targets: c.targets,
-    maxTokens: c.batchSize * c.seqLen,
-    checkpointing: c.checkpointing,
-    dropout: c.dropout > 0,
-    maxBindingBytes,
-  };
+  const base = runEstimateInput(model.config, baseStorage(model.weights, c.quant), c, maxBindingBytes);
   const describe = (input: MemoryEstimateInput, extra: string): string =>
     `LoRA rank ${input.rank} on ${input.targets.join(',')}, ${c.batchSize} × ${c.seqLen} tokens, ` +
     `${STORAGE_NAMES[input.storage.linears] ?? input.storage.linears} base${extra}`;

@@ -131,7 +131,7 @@ describe('run memory check', () => {
   it("refuses a run no plan fits, naming the nearest that would in the form's words", () => {
     const tiny = checkRunMemory({ ...config, seqLen: 4096 }, model, { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 }, 2 ** 16);
     expect(tiny.fits).toBe(false);
-    expect(tiny.message).toMatch(/^no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ [KM]iB \(the run needs about [\d.]+ [KM]iB, more than the 64\.0 KiB available\)\./);
+    expect(tiny.message).toMatch(/^no plan fits: even micro-batch 1 × accumulation \d+, checkpointing on needs [\d.]+ [KM]iB \(the base's weights alone need [\d.]+ KiB, more than the 64\.0 KiB budget; the run needs about [\d.]+ [KM]iB, more than the 64\.0 KiB available\)\./);
     expect(tiny.message).toMatch(/Would fit: .*Memory budget \(MiB\) \d+ or more: about [\d.]+ [KM]iB\.$/);
     expect(tiny.message).not.toContain('--');
   });
