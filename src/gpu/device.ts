@@ -43,6 +43,11 @@ export interface AdapterReport {
   memoryBytes?: number;
 }
 
+/** A CPU implementation of WebGPU (SwiftShader, llvmpipe, lavapipe, or an adapter that says it is a fallback). */
+export function isSoftwareAdapter(report: Pick<AdapterReport, 'isFallbackAdapter' | 'vendor' | 'architecture' | 'description'>): boolean {
+  return report.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${report.vendor} ${report.architecture} ${report.description}`);
+}
+
 /** Dawn's flag for a heap in the GPU's own memory (wgpu::HeapProperty::DeviceLocal). */
 const HEAP_DEVICE_LOCAL = 0x1;
 

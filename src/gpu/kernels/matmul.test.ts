@@ -12,7 +12,8 @@ import { matmulBackwardInputRef, matmulBackwardWeightRef, matmulForwardRef } fro
  * reduction of 48 steps, 576 = 9·64), the LM head's 49152 rows at tiny M and K, and K or N not a multiple of 4
  * (the scalar-load entry point) next to multiples of 4 (the vec4 one). LoRA's rank-8 shapes (N = 8, K = 8, and
  * dW outputs of 8 rows or columns) and sides below 8 take the narrowed tilings of tilingFor (one thread along
- * the narrow side, TK cut to the reduction's depth), including at odd M.
+ * the narrow side, TK cut to the reduction's depth), including at odd M. M ≤ 4 with K a multiple of 8 takes the
+ * matrix-vector (decode) kernel instead: [1,172,64], [3,576,576], [2,1536,576], [1,576,1536], [2,49152,8].
  */
 const SHAPES: [number, number, number][] = [
   [1, 172, 64],
@@ -61,10 +62,11 @@ describe('matmulForward: Y = scale·X·Wᵀ + bias + residual', () => {
     for (const t of [tx, tw, y]) ctx.release(t);
   });
 
-  // K = 64 takes the vec4 entry point, K = 37 the scalar one; the epilogue is shared but reached from both.
+  // K = 64 takes the vec4 entry point, K = 37 the scalar one, M = 3 the matrix-vector kernel; the epilogue is shared.
   it.each([
     [33, 172, 64],
     [7, 70, 37],
+    [3, 70, 64],
   ])('epilogue (bias, residual, scale, accumulate, wRows) at M=%i N=%i K=%i', async (m, n, k) => {
     const ctx = await testContext();
     const total = n + 9; // W has more rows than the product uses; wRows picks [5, 5 + n).
@@ -97,6 +99,8 @@ describe('matmulForward: Y = scale·X·Wᵀ + bias + residual', () => {
     [33, 172, 64, 8],
     [70, 64, 64, 37],
     [7, 13, 37, 3],
+    [3, 64, 64, 8],
+    [1, 13, 8, 37],
   ])('low-rank term at M=%i N=%i K=%i r=%i: Y = X·Wᵀ + bias + residual + s·U·Bᵀ', async (m, n, k, r) => {
     const ctx = await testContext();
     const x = randomArray(m * k, 21), w = randomArray(n * k, 22), bias = randomArray(n, 23);

@@ -16,6 +16,7 @@ import { GpuError, type GpuContext } from '../context';
 import { tileGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { MATVEC_MAX_M, matvecForwardF32 } from './matmul_quant';
 import { spliceWgsl } from './splice';
 
 // Each product is its own staging and store around one tile loop and register block; two add the fused LoRA term.
@@ -173,6 +174,12 @@ export function matmulForward(
   if (options.residual) expectShape(kernelName, options.residual, [m, n]);
   const low = options.lowRank;
   if (low) checkLowRank(kernelName, low, m, (r) => [n, r], options.scale);
+  // Decode (a few rows of X): the matrix-vector kernel, as for the stored formats; the tiles would be mostly empty.
+  if (!tilingOverride && m > 0 && m <= MATVEC_MAX_M && k % 8 === 0) {
+    if (y === x || y === options.bias || y === options.residual) throw new GpuError(`${kernelName}: the output ${y} aliases an input`);
+    matvecForwardF32(ctx, x, w, y, options, { offset, count: n });
+    return;
+  }
   const tile = tileOf(ctx, kernelName, tiling);
   const kernel = ctx.kernel({
     name: kernelName,

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { QUANT_FORMATS, quantByteSize, type QuantFormat } from '../../model/quant/formats';
-import type { GpuContext } from '../context';
+import { GpuContext } from '../context';
 import { assertClose, dot, finiteDifference, maxRelativeError, type Tolerance } from '../testing/compare';
 import { testContext } from '../testing/gpu';
 import { randomArray } from '../testing/random';
 import { matmulBackwardInputRef, matmulForwardRef } from './matmul.ref';
+import { matmulForward } from './matmul';
 import {
   matmulBackwardInputQuant,
   matmulForwardQuant,
+  matvecShapeFor,
   releaseQuantized,
   uploadQuantized,
   type QuantizedWeight,
@@ -205,6 +207,59 @@ describe.each(FORMATS)('matmul with %s weights', (format) => {
     expect(w.byteSize).toBeGreaterThanOrEqual(host.bytes.byteLength);
     expect(w.byteSize).toBeLessThanOrEqual(host.bytes.byteLength + 4);
     releaseQuantized(ctx, w);
+  });
+});
+
+/**
+ * The decode kernel (`matvec`, M ≤ 4) in both of its thread layouts: the one this device gets (SwiftShader: one
+ * thread per row, no barrier) and the one a GPU gets (32 threads per row, summed in workgroup memory), taken here
+ * by a context whose adapter says it is a GPU. Every format, and dense f32 through matmulForward, with bias,
+ * residual, accumulate and a low-rank term against the CPU reference.
+ */
+describe.each(['software', 'gpu'] as const)('the matrix-vector kernel in the %s layout', (layout) => {
+  let ctx: GpuContext | null = null;
+  async function context(): Promise<GpuContext> {
+    const shared = await testContext();
+    const gpu = { ...shared.report, isFallbackAdapter: false, vendor: 'test', architecture: 'test', description: 'a hardware GPU' };
+    ctx ??= layout === 'software' ? shared : new GpuContext(shared.device, gpu);
+    return ctx;
+  }
+
+  it('is the layout of that kind of device', async () => {
+    const expected = layout === 'software' ? { threadsPerRow: 1, rowsPerGroup: 64 } : { threadsPerRow: 32, rowsPerGroup: 8 };
+    expect(matvecShapeFor(await context())).toEqual(expected);
+  });
+
+  it.each([...FORMATS, 'f32'] as const)('%s weights, M = 1 and 4: bias, residual, accumulate and a low-rank term', async (format) => {
+    const ctx = await context();
+    const k = format === 'f32' ? 40 : 2 * QUANT_FORMATS[format].blockSize;
+    const n = 70;
+    const r = 3;
+    for (const m of [1, 4]) {
+      const seed = m * 100 + k;
+      const dense = variedWeights(n * k, seed);
+      const host = format === 'f32' ? null : hostWeight(format, n, k, seed);
+      const wd = host ? dequantizeWeight(host) : dense;
+      const x = randomArray(m * k, seed + 1), bias = randomArray(n, seed + 2), residual = randomArray(m * n, seed + 3);
+      const y0 = randomArray(m * n, seed + 4), u = randomArray(m * r, seed + 5), b = randomArray(n * r, seed + 6);
+      const tx = ctx.tensor([m, k], 'f32', 'x', x), tb = ctx.tensor([n], 'f32', 'bias', bias);
+      const tr = ctx.tensor([m, n], 'f32', 'residual', residual), y = ctx.tensor([m, n], 'f32', 'y', y0);
+      const tu = ctx.tensor([m, r], 'f32', 'u', u), tB = ctx.tensor([n, r], 'f32', 'B', b);
+      const w = host ? upload(ctx, host) : ctx.tensor([n, k], 'f32', 'w', dense);
+      const options = { bias: tb, residual: tr, accumulate: true, lowRank: { u: tu, b: tB, scale: 0.5 } };
+      if (host) matmulForwardQuant(ctx, tx, w as QuantizedWeight, y, options);
+      else matmulForward(ctx, tx, w as ReturnType<GpuContext['tensor']>, y, options);
+      const base = matmulForwardRef(x, wd, m, n, k, { bias, residual });
+      const low = matmulForwardRef(u, b, m, n, r, { scale: 0.5 });
+      const tol = summationTolerance(
+        matmulForwardRef(abs(x), abs(wd), m, n, k).map((v, i) => v + matmulForwardRef(abs(u), abs(b), m, n, r)[i] + Math.abs(y0[i])),
+        k + r + 3,
+      );
+      assertClose(await ctx.read(y), base.map((v, i) => v + low[i] + y0[i]), tol, `${format} M=${m} (${layout})`);
+      if (host) releaseQuantized(ctx, w as QuantizedWeight);
+      else ctx.release(w as ReturnType<GpuContext['tensor']>);
+      for (const t of [tx, tb, tr, y, tu, tB]) ctx.release(t);
+    }
   });
 });
 
