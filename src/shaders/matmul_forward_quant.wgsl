@@ -10,8 +10,8 @@
 //
 // Entry points: `main`, a 64×64-output tile per workgroup (8×8 threads, 8×8 outputs each: the register block of
 // matmul_register_block.wgsl, spliced in by the launcher with matmul_low_rank.wgsl), reading K in steps of TK;
-// `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading one W row, M ≤ 4
-// (one vec4 of partial sums per thread).
+// `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading one W row, M ≤ 8
+// (two vec4s of partial sums per thread); the launcher picks the threads per row for the device.
 
 const TILE = 64u; // outputs per workgroup along M and along N: 8 threads × 8 (fixed by main)
 const TILE_M = TILE;
@@ -47,7 +47,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> low_u: array<f32>; // [M, rank]
 @group(0) @binding(8) var<storage, read> low_b: array<f32>; // [N_total, rank]
 
-var<workgroup> partial: array<vec4<f32>, ROWS_PER_GROUP * THREADS_PER_ROW>;
+var<workgroup> partial: array<array<vec4<f32>, 2>, ROWS_PER_GROUP * THREADS_PER_ROW>;
 
 fn epilogue(row: u32, col: u32, acc: f32) {
   let i = row * params.y_stride + params.y_col + col;
@@ -122,14 +122,14 @@ fn matvec(
   let lane = lid % THREADS_PER_ROW;
   let col = (wg.x + wg.y * groups.x) * ROWS_PER_GROUP + lid / THREADS_PER_ROW;
   let k4 = params.k / 4u;
-  var acc = vec4<f32>(0.0); // one partial sum per row of X
+  var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0)); // one partial sum per row of X (M ≤ 8)
   if (col < params.n) {
     let row = params.row_offset + col;
     for (var g = lane; g < params.k / 8u; g += THREADS_PER_ROW) {
       let w = w_load8(row, 8u * g, params.k);
       for (var m = 0u; m < params.m; m++) {
         let at = m * k4 + 2u * g;
-        acc[m] += dot(w[0], x[at]) + dot(w[1], x[at + 1u]);
+        acc[m / 4u][m % 4u] += dot(w[0], x[at]) + dot(w[1], x[at + 1u]);
       }
     }
   }
@@ -137,12 +137,13 @@ fn matvec(
   for (var s = THREADS_PER_ROW / 2u; s > 0u; s /= 2u) {
     workgroupBarrier();
     if (lane < s) {
-      partial[lid] += partial[lid + s];
+      partial[lid][0] += partial[lid + s][0];
+      partial[lid][1] += partial[lid + s][1];
     }
   }
   if (lane == 0u && col < params.n) {
     for (var m = 0u; m < params.m; m++) {
-      var sum = partial[lid][m];
+      var sum = partial[lid][m / 4u][m % 4u];
       if (HAS_LOW_RANK) {
         var low = 0.0;
         for (var t = 0u; t < params.rank; t++) {

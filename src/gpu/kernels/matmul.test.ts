@@ -12,7 +12,7 @@ import { matmulBackwardInputRef, matmulBackwardWeightRef, matmulForwardRef } fro
  * reduction of 48 steps, 576 = 9·64), the LM head's 49152 rows at tiny M and K, and K or N not a multiple of 4
  * (the scalar-load entry point) next to multiples of 4 (the vec4 one). LoRA's rank-8 shapes (N = 8, K = 8, and
  * dW outputs of 8 rows or columns) and sides below 8 take the narrowed tilings of tilingFor (one thread along
- * the narrow side, TK cut to the reduction's depth), including at odd M. M ≤ 4 with K a multiple of 8 takes the
+ * the narrow side, TK cut to the reduction's depth), including at odd M. M ≤ 8 with K a multiple of 8 takes the
  * matrix-vector (decode) kernel instead: [1,172,64], [3,576,576], [2,1536,576], [1,576,1536], [2,49152,8].
  */
 const SHAPES: [number, number, number][] = [

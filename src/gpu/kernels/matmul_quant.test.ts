@@ -19,7 +19,7 @@ import { quantizeForTest, randomBlocks } from './quant-testing';
 
 const FORMATS: QuantFormat[] = ['q8_0', 'q4_0', 'q4_k', 'q6_k', 'nf4', 'f16', 'bf16'];
 
-/** K values each block size allows; M = 1 takes the matrix-vector kernel, 7 and 33 the tiled one. */
+/** K values each block size allows; M = 1 and 7 take the matrix-vector kernel, 33 the tiled one. */
 const K_BY_BLOCK: Record<number, number[]> = { 32: [32, 64, 512], 64: [64, 128, 512], 256: [256, 512] };
 function shapes(format: QuantFormat): [number, number, number][] {
   const out: [number, number, number][] = [];
@@ -211,7 +211,7 @@ describe.each(FORMATS)('matmul with %s weights', (format) => {
 });
 
 /**
- * The decode kernel (`matvec`, M ≤ 4) in both of its thread layouts: the one this device gets (SwiftShader: one
+ * The decode kernel (`matvec`, M ≤ 8) in both of its thread layouts: the one this device gets (SwiftShader: one
  * thread per row, no barrier) and the one a GPU gets (32 threads per row, summed in workgroup memory), taken here
  * by a context whose adapter says it is a GPU. Every format, and dense f32 through matmulForward, with bias,
  * residual, accumulate and a low-rank term against the CPU reference.
@@ -230,12 +230,12 @@ describe.each(['software', 'gpu'] as const)('the matrix-vector kernel in the %s 
     expect(matvecShapeFor(await context())).toEqual(expected);
   });
 
-  it.each([...FORMATS, 'f32'] as const)('%s weights, M = 1 and 4: bias, residual, accumulate and a low-rank term', async (format) => {
+  it.each([...FORMATS, 'f32'] as const)('%s weights, M = 1, 5 and 8: bias, residual, accumulate and a low-rank term', async (format) => {
     const ctx = await context();
     const k = format === 'f32' ? 40 : 2 * QUANT_FORMATS[format].blockSize;
     const n = 70;
     const r = 3;
-    for (const m of [1, 4]) {
+    for (const m of [1, 5, 8]) {
       const seed = m * 100 + k;
       const dense = variedWeights(n * k, seed);
       const host = format === 'f32' ? null : hostWeight(format, n, k, seed);

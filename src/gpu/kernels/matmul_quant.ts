@@ -37,8 +37,8 @@ import { spliceWgsl } from './splice';
 const TILE = 64;
 /** Depth of one step of the tiled kernels: 2 tiles × TILE × 32 × 4 bytes = 16 KiB of workgroup memory. */
 const TILE_DEPTH = 32;
-/** Forward with at most this many rows of X uses the matrix-vector kernel (it keeps a vec4 of sums). */
-export const MATVEC_MAX_M = 4;
+/** Forward with at most this many rows of X uses the matrix-vector kernel (it keeps two vec4s of sums). */
+export const MATVEC_MAX_M = 8;
 
 /** How the matrix-vector (decode) kernel lays its threads: per output column (a row of W), and per workgroup. */
 export interface MatvecShape {
