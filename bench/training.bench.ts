@@ -24,6 +24,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenBatch } from '../src/data/batch-types';
 import { GpuContext } from '../src/gpu/context';
+import { isSoftwareAdapter } from '../src/gpu/device';
 import { acquireNodeDevice } from '../src/gpu/device-node';
 import { KernelProfiler, type KernelTime } from '../src/gpu/kernel-profiler';
 import { matmulBackwardInput } from '../src/gpu/kernels/matmul';
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
   const ctx = GpuContext.fromAcquired(acquired);
   const report = acquired.report as unknown as { vendor?: string; architecture?: string; description?: string; isFallbackAdapter: boolean };
   const deviceKey = JSON.stringify([report.vendor, report.architecture, report.description]);
-  const software = report.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(deviceKey);
+  const software = isSoftwareAdapter(acquired.report);
   const T = envInt('BENCH_SEQ_LEN', 256);
   const smolConfig = await readHfConfig(SMOLLM2_135M_CONFIG);
   const cases: Case[] = [];
@@ -221,9 +222,14 @@ async function main(): Promise<void> {
     };
     // Warm-up: compiles every pipeline (the kernels do not depend on the token count), on 32 tokens so that a
     // software adapter does not spend a whole SmolLM2 step on it.
-    await runStep(syntheticBatch(32, config.vocabSize));
+    const warmup = await runStep(syntheticBatch(32, config.vocabSize));
     const timed = [];
-    for (let i = 0; i < c.steps; i++) timed.push(await runStep());
+    let dispatchesPerStep = 0;
+    for (let i = 0; i < c.steps; i++) {
+      const dispatched = ctx.dispatches;
+      timed.push(await runStep());
+      dispatchesPerStep = ctx.dispatches - dispatched;
+    }
     const measuredPeak = ctx.memory.peakBytes - before;
     const kernelTimes = process.env.BENCH_PROFILE === '1' ? await profiledStep(ctx, runStep) : undefined;
     trainer.dispose();
@@ -251,6 +257,9 @@ async function main(): Promise<void> {
       steps: c.steps,
       stepMs,
       tokensPerSecond: T / (stepMs / 1000),
+      dispatchesPerStep,
+      /** The first step (32 tokens) with every pipeline compiled on the way. */
+      firstStepMs: warmup.ms,
       forwardMs: median(timed.map((t) => t.timings.forwardMs)),
       backwardMs: median(timed.map((t) => t.timings.backwardMs)),
       optimizerMs: median(timed.map((t) => t.timings.optimizerMs)),
@@ -272,7 +281,8 @@ async function main(): Promise<void> {
         `peak ${(measuredPeak / 2 ** 20).toFixed(1)} MiB est ${(estimate.totalBytes / 2 ** 20).toFixed(1)} MiB ` +
         `(${row.estimateRatio.toFixed(3)})  ${gflops.toFixed(2)} GFLOP/s` +
         (row.fractionOfBestMatmul === null ? '' : ` = ${(100 * row.fractionOfBestMatmul).toFixed(1)}% of best matmul`) +
-        `; ${(100 * row.fractionOfSameRunMatmul).toFixed(1)}% of the same matmul timed now (${matmulNow.toFixed(2)} GFLOP/s)`,
+        `; ${(100 * row.fractionOfSameRunMatmul).toFixed(1)}% of the same matmul timed now (${matmulNow.toFixed(2)} GFLOP/s); ` +
+        `${dispatchesPerStep} dispatches/step; first step ${(warmup.ms / 1000).toFixed(1)} s`,
     );
   }
   // A partial run (BENCH_ONLY) keeps the other cases' rows of the results file, so the file always covers every case.
