@@ -104,6 +104,7 @@ describe('planMemory', () => {
     const fixed = { batchSize: 2, gradAccum: 4, checkpointing: true };
     const kept = planMemory(input({ fixed, budgetBytes: 8 * 2 ** 30 }));
     expect(kept).toMatchObject({ fits: true, changed: true, settings: fixed });
+    expect(planReasonText(kept)).toBe('Chosen because a resumed run keeps the plan it started with (its data position counts micro-batches).');
     const tight = planMemory(input({ fixed, budgetBytes: bytesOf(fixed) - 1 }));
     expect(tight.fits).toBe(false);
     expect(tight.settings).toEqual(fixed);

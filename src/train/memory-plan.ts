@@ -138,7 +138,9 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const { asked, settings, verdict } = firstFitting(input, input.config, budget);
   const changed = !sameSettings(asked, settings);
   let reason: string | null = null;
-  if (changed) {
+  if (changed && input.fixed) {
+    reason = 'a resumed run keeps the plan it started with (its data position counts micro-batches)';
+  } else if (changed) {
     const askedVerdict = verdictOf(input, input.config, asked, budget);
     reason = `as set (${settingsText(asked)}) ${askedVerdict.problems.join('; ')}`;
   }
@@ -152,7 +154,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
 
 /**
  * For a run no plan fits: each change of settings (or of the budget) after which a plan does fit, with the bytes of
- * the plan it gives, nearest (fewest bytes given up) first.
+ * the plan it gives: an NF4 base, no dropout, the longest halved sequence that fits, then a budget that holds the
+ * smallest plan (when the budget is all that stands in the way).
  */
 function nearestFittingPlans(input: MemoryPlanInput, budget: MemoryBudget | null, smallestBytes: number): MemoryAdvice[] {
   const c = input.config;
