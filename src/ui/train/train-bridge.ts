@@ -195,6 +195,21 @@ function deviceSettled(): Promise<boolean> {
   });
 }
 
+/**
+ * Resolves once a base being read (the bundled model on a fresh page, a file just picked) is ready or has failed:
+ * Start pressed meanwhile waits for it instead of being refused for a moment's delay.
+ */
+function baseSettled(): Promise<void> {
+  if (useStudio.getState().trainModel.status !== 'loading') return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = useStudio.subscribe((s) => {
+      if (s.trainModel.status === 'loading') return;
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
 function isBusy(): boolean {
   const live = useStudio.getState().live;
   return live !== null && live.phase !== 'ended';
@@ -202,6 +217,8 @@ function isBusy(): boolean {
 
 /** Checks the form, the base, the memory and the device; starts a new run when all agree. */
 export async function startTraining(): Promise<void> {
+  if (isBusy()) return;
+  await baseSettled();
   const state = useStudio.getState();
   if (isBusy()) return;
   const model = state.trainModel.status === 'ready' ? state.trainModel.info : null;
