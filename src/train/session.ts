@@ -105,9 +105,8 @@ export class MemoryLimitError extends Error {
   }
 }
 
-/** How the base's linear projections will sit on the GPU (what the estimate needs), from the loaded file. */
 /** How the base's linear weights sit on the GPU (its file's format, or NF4 with QLoRA): model/quant/storage.ts. */
-export function weightStorageOf(model: LoadedModel, quant: 'none' | 'nf4'): WeightStorage {
+function weightStorageOf(model: LoadedModel, quant: 'none' | 'nf4'): WeightStorage {
   return baseStorage(model.weights, quant).linears;
 }
 
