@@ -1,4 +1,4 @@
-/** Number formatting for display. */
+/** Number and error formatting for display. */
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -17,4 +17,9 @@ export function formatBytes(bytes: number): string {
 
 export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
+}
+
+/** An error's message for display (a thrown value that is not an Error, as its string). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

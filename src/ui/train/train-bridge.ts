@@ -2,12 +2,12 @@
  * Where training news reaches the store, and the Train view's actions: start a run from the form (after the form,
  * the memory estimate and the device have all agreed), pause/stop/resume it, keep its record in the run history
  * (IndexedDB; progress saved at most every two seconds, status changes at once), and delete old runs with their
- * files. The engine worker sends progress batched at ≤10 Hz; each batch is one store update.
+ * files. The engine worker sends progress batched at ≤10 Hz; each batch is one store update. Which base the next
+ * run trains on is train-base.ts's.
  */
 import {
   cutBackTo,
   deleteRun,
-  type RunModelRef,
   loadRuns,
   newRunId,
   type RunPoint,
@@ -25,29 +25,23 @@ import { controlRun, startRun, type TrainEvent, type TrainResult } from '../../w
 import { engineClient, onEngineConnected, settingsAsShown } from '../engineBridge';
 import type { FolderFile } from '../../worker/engine-types';
 import { pickModel, type UserModelSource } from '../playground/model-files';
+import { errorText } from '../format';
 import { useStudio } from '../stores/studio';
 import type { TrainProblem } from '../stores/trainSlice';
 import { checkRunMemory } from './memory';
+import { baseSettled, currentModelSource, inspectBase, isUserFiles, refOf } from './train-base';
 import { fieldOfSetting, FORM_WORDS, formIssueMessage } from './form-settings';
 import { sessionNoticeText } from '../../train/session-notice';
 import { parseTrainForm } from './train-form';
 
-/** The base every run trains until user-dropped bases are supported: the bundled stories260K, as GGUF. */
-export const DEFAULT_TRAIN_MODEL: TrainModelSource = { kind: 'bundled', id: 'stories260K', format: 'gguf' };
 const SAVE_INTERVAL_MS = 2000;
 
 /** The files the user chose for the next run (Files stay out of the store). */
 let chosenFile: File | null = null;
-/** The base the user picked for the next run (null: the bundled default). */
-let chosenModel: TrainModelSource | null = null;
 /** The base files (a GGUF or a folder's) of each run started or resumed in this page: Resume needs no new pick until a reload. */
 const runModelFiles = new Map<string, UserModelSource>();
 let initialized = false;
 let lastSaved = 0;
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Loads the run history (marking runs cut off by a reload) and reads the base's header once the engine is up. */
 export function initTrain(): void {
@@ -55,85 +49,8 @@ export function initTrain(): void {
   initialized = true;
   loadRuns()
     .then((runs) => useStudio.getState().runsLoaded(runs))
-    .catch((error: unknown) => useStudio.getState().runsFailed(`The run history could not be read: ${message(error)}`));
+    .catch((error: unknown) => useStudio.getState().runsFailed(`The run history could not be read: ${errorText(error)}`));
   onEngineConnected(() => void inspectBase(currentModelSource()));
-}
-
-function refOf(source: TrainModelSource): RunModelRef {
-  switch (source.kind) {
-    case 'gguf-file':
-      return { kind: 'gguf-file', name: source.file.name, bytes: source.file.size };
-    case 'folder':
-      return { kind: 'folder', label: source.label, files: source.files.length, bytes: source.files.reduce((n, f) => n + f.file.size, 0) };
-    default:
-      return source;
-  }
-}
-
-/** Whether the base is files the user gave (which the browser forgets on reload), not a bundled or cached model. */
-function isUserFiles(source: TrainModelSource): source is UserModelSource {
-  return source.kind === 'gguf-file' || source.kind === 'folder';
-}
-
-/** The latest base asked for; an older inspection that answers later is ignored. */
-let inspectTicket = 0;
-
-async function inspectBase(source: TrainModelSource): Promise<void> {
-  const client = engineClient();
-  if (!client) return;
-  const ticket = ++inspectTicket;
-  const ref = refOf(source);
-  useStudio.getState().trainModelChanged({ status: 'loading', source: ref });
-  try {
-    const info = await client.call('train-inspect', { model: source });
-    if (ticket === inspectTicket) useStudio.getState().trainModelChanged({ status: 'ready', source: ref, info });
-  } catch (error) {
-    if (ticket === inspectTicket) useStudio.getState().trainModelChanged({ status: 'failed', source: ref, message: message(error) });
-  }
-}
-
-/** The base of the next run: a GGUF file the user opened (the .gguf button), or (null) the bundled stories260K. */
-export function chooseTrainModel(file: File | null): void {
-  chosenModel = file ? { kind: 'gguf-file', file } : null;
-  void inspectBase(currentModelSource());
-}
-
-/**
- * The base of the next run: what the user dropped or picked in the base picker, a GGUF file or a Hugging Face
- * folder, read as the Playground reads it. Files that are neither are refused with the picker's message.
- */
-export function chooseTrainModelFiles(files: FolderFile[]): void {
-  const picked = pickModel(files);
-  if (picked.ok) {
-    chosenModel = picked.source;
-    void inspectBase(currentModelSource());
-    return;
-  }
-  refuseBase(picked.message, files);
-}
-
-/** A drop the browser could not read: the next run has no base until another is chosen. */
-export function trainModelDropUnreadable(error: unknown): void {
-  refuseBase(`The drop could not be read: ${message(error)}`, []);
-}
-
-function refuseBase(why: string, files: FolderFile[]): void {
-  // An inspection still under way must not answer over this refusal.
-  inspectTicket++;
-  chosenModel = null;
-  const label = files.length === 1 ? files[0].path : (files[0]?.path.split('/')[0] ?? 'nothing');
-  const bytes = files.reduce((n, f) => n + f.file.size, 0);
-  useStudio.getState().trainModelChanged({ status: 'failed', source: { kind: 'folder', label, files: files.length, bytes }, message: why });
-}
-
-/** The base of the next run: a complete model of the Hub download cache. */
-export function chooseCachedTrainModel(key: string, label: string): void {
-  chosenModel = { kind: 'cached', key, label };
-  void inspectBase(currentModelSource());
-}
-
-function currentModelSource(): TrainModelSource {
-  return chosenModel ?? DEFAULT_TRAIN_MODEL;
 }
 
 /** A file read with the defaults: the shape detected, columns of the fields' own names, the Train form's split. */
@@ -176,7 +93,7 @@ function keep(next: RunRecord, urgent: boolean): void {
   useStudio.getState().runSaved(next);
   if (!urgent && performance.now() - lastSaved < SAVE_INTERVAL_MS) return;
   lastSaved = performance.now();
-  saveRun(next).catch((error: unknown) => useStudio.getState().liveNoticed(`The run history could not be saved: ${message(error)}`));
+  saveRun(next).catch((error: unknown) => useStudio.getState().liveNoticed(`The run history could not be saved: ${errorText(error)}`));
 }
 
 /**
@@ -191,21 +108,6 @@ function deviceSettled(): Promise<boolean> {
       if (s.device.status === 'probing') return;
       unsubscribe();
       resolve(s.device.status === 'ready');
-    });
-  });
-}
-
-/**
- * Resolves once a base being read (the bundled model on a fresh page, a file just picked) is ready or has failed:
- * Start pressed meanwhile waits for it instead of being refused for a moment's delay.
- */
-function baseSettled(): Promise<void> {
-  if (useStudio.getState().trainModel.status !== 'loading') return Promise.resolve();
-  return new Promise((resolve) => {
-    const unsubscribe = useStudio.subscribe((s) => {
-      if (s.trainModel.status === 'loading') return;
-      unsubscribe();
-      resolve();
     });
   });
 }
@@ -372,7 +274,7 @@ export async function removeRun(runId: string): Promise<void> {
     if (client) await client.call('train-delete-files', { runId });
     useStudio.getState().runRemoved(runId);
   } catch (error) {
-    useStudio.getState().runsFailed(`The run could not be deleted: ${message(error)}`);
+    useStudio.getState().runsFailed(`The run could not be deleted: ${errorText(error)}`);
   }
 }
 
@@ -456,7 +358,7 @@ async function go(
       onEvent,
     );
   } catch (error) {
-    const text = engineProblem(error, 'device') ? `The engine stopped: ${message(error)}` : message(error);
+    const text = engineProblem(error, 'device') ? `The engine stopped: ${errorText(error)}` : errorText(error);
     result = { ok: false, failure: { kind: 'interrupted', message: text, checkpointStep: record(run.id)?.checkpointStep ?? null } };
   }
   finish(run.id, result);

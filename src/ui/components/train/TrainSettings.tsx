@@ -10,15 +10,8 @@ import { openDatasetFile } from '../../engineBridge';
 import { startHubBridge } from '../../hub/hubBridge';
 import { useStudio } from '../../stores/studio';
 import { filesFromDrop } from '../../playground/model-files';
-import {
-  chooseCachedTrainModel,
-  chooseTrainFile,
-  chooseTrainModel,
-  chooseTrainModelFiles,
-  startTraining,
-  trainModelDropUnreadable,
-  trainsAsShown,
-} from '../../train/train-bridge';
+import { chooseCachedTrainModel, chooseTrainModel, chooseTrainModelFiles, trainModelDropUnreadable } from '../../train/train-base';
+import { chooseTrainFile, startTraining, trainsAsShown } from '../../train/train-bridge';
 import type { RunModelRef } from '../../../library/run-history';
 import { PRESETS } from '../../train/train-form';
 import { DropZone } from '../DropZone';
