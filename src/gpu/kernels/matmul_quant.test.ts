@@ -83,7 +83,9 @@ async function checkProducts(ctx: GpuContext, host: QuantizedHostWeight, m: numb
 }
 
 // Kernels under test: matmul_forward_quant.wgsl (entry points main and matvec) and matmul_backward_input_quant.wgsl,
-// each with every matmul_weights_<format>.wgsl decoder, spliced with matmul_register_block and matmul_low_rank.
+// each with every decoder (matmul_weights_q8_0, matmul_weights_q4_0, matmul_weights_q4_k, matmul_weights_q6_k,
+// matmul_weights_nf4, matmul_weights_f16, matmul_weights_bf16), spliced with matmul_register_block and
+// matmul_low_rank; the matrix-vector kernel also with matmul_weights_f32 (dense weights, through matmulForward).
 describe.each(FORMATS)('matmul with %s weights', (format) => {
   const blockSize = QUANT_FORMATS[format].blockSize;
 

@@ -26,6 +26,7 @@ import weightsQ8_0Wgsl from '../../shaders/matmul_weights_q8_0.wgsl?raw';
 import { QUANT_FORMATS, isQuantFormat, type QuantFormat } from '../../model/quant/formats';
 import { GPU_BLOCK_SPLIT, packGpuBlocks, scaleWords } from '../../model/quant/gpu-layout';
 import { GpuError, type GpuContext } from '../context';
+import type { Kernel } from '../registry';
 import { isSoftwareAdapter } from '../device';
 import { ceilDiv, linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
@@ -217,41 +218,8 @@ export function matmulForwardQuant(
   if (low && options.wRows) throw new GpuError(`${kernelName}: a low-rank term cannot be combined with wRows`);
   if (m === 0) return;
   const matvec = m <= MATVEC_MAX_M;
-  const shape = matvecShapeFor(ctx);
-  const kernel = ctx.kernel({
-    name: kernelName,
-    code: quantWgsl(matmulForwardQuantWgsl, w.format),
-    entryPoint: matvec ? 'matvec' : 'main',
-    constants: {
-      ...(matvec ? { ROWS_PER_GROUP: shape.rowsPerGroup, THREADS_PER_ROW: shape.threadsPerRow } : { TK: TILE_DEPTH }),
-      HAS_BIAS: options.bias ? 1 : 0,
-      HAS_RESIDUAL: options.residual ? 1 : 0,
-      ACCUMULATE: options.accumulate ? 1 : 0,
-      HAS_LOW_RANK: low ? 1 : 0,
-    },
-  });
-  for (const slice of partSlices(w, rows)) {
-    const params = new Params()
-      .u32(m)
-      .u32(slice.count)
-      .u32(k)
-      .u32(slice.partRow)
-      .u32(rows.count)
-      .u32(slice.column)
-      .u32(slice.row)
-      .f32(options.scale ?? 1)
-      .u32(low ? low.u.shape[1] : 0)
-      .f32(low?.scale ?? 0);
-    // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
-    const bindings = [
-      ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
-      ...[low?.u ?? x, low?.b ?? x],
-    ];
-    const grid = matvec
-      ? linearGrid(slice.count, shape.rowsPerGroup)
-      : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
-    ctx.dispatch(kernel, params, bindings, grid);
-  }
+  const kernel = forwardKernel(ctx, kernelName, quantWgsl(matmulForwardQuantWgsl, w.format), matvec, options);
+  forwardDispatches(ctx, kernel, matvec, x, partSlices(w, rows), y, rows.count, options);
 }
 
 /** The matrix-vector kernel over dense f32 weights (matmul_weights_f32.wgsl): the same decode kernel as the stored formats. */
@@ -263,36 +231,73 @@ const F32_MATVEC_WGSL = spliceWgsl(matmulForwardQuantWgsl, weightsF32Wgsl, regis
  * and calls it). A low-rank term's B is [N, r], one row per output column.
  */
 export function matvecForwardF32(ctx: GpuContext, x: Tensor, w: Tensor, y: Tensor, options: MatmulForwardOptions, rows: RowSlice): void {
-  const [m, k] = x.shape;
-  const low = options.lowRank;
+  const kernel = forwardKernel(ctx, 'matmul_forward_f32', F32_MATVEC_WGSL, true, options);
+  // One part: W itself, bound as the weight and as its (unread) scales.
+  const whole: ForwardSlice = { part: { q: w, s: w }, partRow: rows.offset, column: 0, count: rows.count, row: rows.offset };
+  forwardDispatches(ctx, kernel, true, x, [whole], y, rows.count, options);
+}
+
+/** Rows of one part of W for one dispatch: `count` rows from `partRow` in the part, written from y column `column`. */
+interface ForwardSlice {
+  part: { q: Tensor; s: Tensor };
+  partRow: number;
+  column: number;
+  count: number;
+  /** W's row (and bias element) of the first output column. */
+  row: number;
+}
+
+/** matmul_forward_quant.wgsl's pipeline: the matrix-vector entry point (laid out for the device) or the tiled one. */
+function forwardKernel(ctx: GpuContext, name: string, code: string, matvec: boolean, options: MatmulForwardOptions): Kernel {
   const shape = matvecShapeFor(ctx);
-  const kernel = ctx.kernel({
-    name: 'matmul_forward_f32',
-    code: F32_MATVEC_WGSL,
-    entryPoint: 'matvec',
+  return ctx.kernel({
+    name,
+    code,
+    entryPoint: matvec ? 'matvec' : 'main',
     constants: {
-      ROWS_PER_GROUP: shape.rowsPerGroup,
-      THREADS_PER_ROW: shape.threadsPerRow,
+      ...(matvec ? { ROWS_PER_GROUP: shape.rowsPerGroup, THREADS_PER_ROW: shape.threadsPerRow } : { TK: TILE_DEPTH }),
       HAS_BIAS: options.bias ? 1 : 0,
       HAS_RESIDUAL: options.residual ? 1 : 0,
       ACCUMULATE: options.accumulate ? 1 : 0,
-      HAS_LOW_RANK: low ? 1 : 0,
+      HAS_LOW_RANK: options.lowRank ? 1 : 0,
     },
   });
-  const params = new Params()
-    .u32(m)
-    .u32(rows.count)
-    .u32(k)
-    .u32(rows.offset)
-    .u32(rows.count)
-    .u32(0)
-    .u32(rows.offset)
-    .f32(options.scale ?? 1)
-    .u32(low ? low.u.shape[1] : 0)
-    .f32(low?.scale ?? 0);
-  // W is bound as the weight and as its (unread) scales; unused optional operands to read-only stand-ins.
-  const bindings = [x, w, w, options.bias ?? w, options.residual ?? x, y, low?.u ?? x, low?.b ?? x];
-  ctx.dispatch(kernel, params, bindings, linearGrid(rows.count, shape.rowsPerGroup));
+}
+
+/** One dispatch of the forward kernel per slice, each filling its columns of y (row length `yStride`). */
+function forwardDispatches(
+  ctx: GpuContext,
+  kernel: Kernel,
+  matvec: boolean,
+  x: Tensor,
+  slices: Iterable<ForwardSlice>,
+  y: Tensor,
+  yStride: number,
+  options: MatmulForwardOptions,
+): void {
+  const [m, k] = x.shape;
+  const low = options.lowRank;
+  const rowsPerGroup = matvecShapeFor(ctx).rowsPerGroup;
+  for (const slice of slices) {
+    const params = new Params()
+      .u32(m)
+      .u32(slice.count)
+      .u32(k)
+      .u32(slice.partRow)
+      .u32(yStride)
+      .u32(slice.column)
+      .u32(slice.row)
+      .f32(options.scale ?? 1)
+      .u32(low ? low.u.shape[1] : 0)
+      .f32(low?.scale ?? 0);
+    // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
+    const bindings = [
+      ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
+      ...[low?.u ?? x, low?.b ?? x],
+    ];
+    const grid = matvec ? linearGrid(slice.count, rowsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
+    ctx.dispatch(kernel, params, bindings, grid);
+  }
 }
 
 /** dx = scale·(dy·W[rows]). dy [M,N], w [N_total,K] quantized, dx [M,K]. */
