@@ -19,31 +19,26 @@ import type { TokenBatch } from '../batch-types';
 import { assembleBatch, type BatchShape, checkBatchShape, planBatches } from '../batches';
 import { DataPositionError } from '../batch-iterator';
 import { DataRng, isRngState, type RngState } from '../rng';
-import { checkValidationFraction, type SplitOptions } from '../split';
-import { checkSeqLen, type TokenizedExample, type TokenizeOptions } from '../tokenize';
-import { type BadRow, DatasetError, type DatasetReadSettings } from '../types';
+import { checkValidationFraction } from '../split';
+import { checkSeqLen, type TokenizedExample } from '../tokenize';
+import { type BadRow, DatasetError } from '../types';
 import { describeFingerprint, type FileFingerprint, fingerprintOf, sameFile } from './fingerprint';
 import type { FileLayout, RowStart } from './row-cursor';
-import { type FirstWindowFigures, type Window, WindowReader } from './window-reader';
+import { type FirstWindowFigures, type Window, WindowReader, type WindowReaderSettings } from './window-reader';
 
 /** Rows per shuffle window unless a run says otherwise. */
 export const DEFAULT_WINDOW_ROWS = 4096;
 /** Progress while a window is read, at most this often. */
 const REPORT_MS = 250;
 
-export interface StreamSettings {
-  file: string;
-  read: DatasetReadSettings;
-  tokenize: Omit<TokenizeOptions, 'file' | 'onProgress'>;
-  split: SplitOptions;
+/** How a window is read (file, reading, tokenizing, split, clock: WindowReaderSettings), and how it is batched. */
+export interface StreamSettings extends WindowReaderSettings {
   batch: BatchShape;
   seed: number;
   /** Shuffle each window (default true). */
   shuffle?: boolean;
   windowRows?: number;
   onProgress?: (progress: DataProgress) => void;
-  /** Clock in milliseconds (injectable for tests). */
-  now?: () => number;
 }
 
 /** How far the data pipeline has come, for the Train view and the CLI. */
