@@ -3,19 +3,15 @@
  * this holds the whole model in memory). Quantized tensors are dequantized.
  */
 import type { ModelConfig } from './config';
-import { floatBytesToF32 } from './dtype';
 import { ModelFormatError } from './errors';
-import { dequantize } from './quant/dequantize';
-import { quantFormatOfGgml } from './quant/formats';
+import { decodeTensorBytes } from './quant/dequantize';
 import type { HostLayerWeights, HostWeights } from './reference-forward';
 import type { ModelWeights, WeightRef } from './tensor-map';
 
 export async function readHostTensor(ref: WeightRef): Promise<Float32Array> {
-  const bytes = await ref.read();
-  if (ref.dtype === 'F32' || ref.dtype === 'F16' || ref.dtype === 'BF16') return floatBytesToF32(bytes, ref.dtype);
-  const format = quantFormatOfGgml(ref.dtype);
-  if (!format) throw new ModelFormatError(ref.file, `tensor '${ref.name}' has unsupported type ${ref.dtype}`);
-  return dequantize(format, bytes, ref.shape.reduce((a, b) => a * b, 1));
+  const values = decodeTensorBytes(await ref.read(), ref.dtype, ref.shape.reduce((a, b) => a * b, 1));
+  if (!values) throw new ModelFormatError(ref.file, `tensor '${ref.name}' has unsupported type ${ref.dtype}`);
+  return values;
 }
 
 export async function readHostWeights(config: ModelConfig, weights: ModelWeights): Promise<HostWeights> {

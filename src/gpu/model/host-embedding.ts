@@ -8,10 +8,8 @@
  * Rows are decoded as model/quant/dequantize.ts does for the CPU reference (16-bit floats exactly), so the values
  * equal those of the GPU gather; an id outside the vocabulary gives a row of zeros, as the kernels do.
  */
-import { floatBytesToF32 } from '../../model/dtype';
 import type { GgmlTypeName } from '../../model/ggml-types';
-import { dequantize } from '../../model/quant/dequantize';
-import { QUANT_FORMATS, quantFormatOfGgml } from '../../model/quant/formats';
+import { decodeTensorBytes, tensorByteSize } from '../../model/quant/dequantize';
 
 export class HostEmbedding {
   readonly shape: readonly [number, number];
@@ -25,16 +23,10 @@ export class HostEmbedding {
     shape: readonly [number, number],
     readonly label: string,
   ) {
-    const [, channels] = shape;
     this.shape = [shape[0], shape[1]];
-    if (dtype === 'F32') this.rowBytes = channels * 4;
-    else if (dtype === 'F16' || dtype === 'BF16') this.rowBytes = channels * 2;
-    else {
-      const format = quantFormatOfGgml(dtype);
-      if (!format) throw new RangeError(`${label}: type ${dtype} cannot be decoded on the host`);
-      const { blockSize, blockBytes } = QUANT_FORMATS[format];
-      this.rowBytes = (channels / blockSize) * blockBytes;
-    }
+    const rowBytes = tensorByteSize(dtype, shape[1]);
+    if (rowBytes === null) throw new RangeError(`${label}: type ${dtype} cannot be decoded on the host`);
+    this.rowBytes = rowBytes;
     if (this.rowBytes * shape[0] !== bytes.byteLength) {
       throw new RangeError(`${label}: ${bytes.byteLength} bytes for [${shape.join(', ')}] ${dtype}`);
     }
@@ -59,7 +51,6 @@ export class HostEmbedding {
 
   private row(id: number): Float32Array {
     const bytes = this.bytes.subarray(id * this.rowBytes, (id + 1) * this.rowBytes);
-    if (this.dtype === 'F32' || this.dtype === 'F16' || this.dtype === 'BF16') return floatBytesToF32(bytes, this.dtype);
-    return dequantize(quantFormatOfGgml(this.dtype)!, bytes, this.shape[1]);
+    return decodeTensorBytes(bytes, this.dtype, this.shape[1])!; // the type was checked when the table was made
   }
 }

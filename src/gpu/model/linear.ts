@@ -61,11 +61,6 @@ export function linearBytes(layer: LinearLayer): number {
   return layer.weight.byteSize + (layer.bias?.byteSize ?? 0);
 }
 
-/** GPU bytes of a frozen weight, dense or stored in its format. */
-export function frozenBytes(weight: FrozenWeight): number {
-  return weight.byteSize;
-}
-
 export function releaseFrozen(ctx: GpuContext, weight: FrozenWeight): void {
   if (weight instanceof Tensor) ctx.release(weight);
   else releaseQuantized(ctx, weight);

@@ -6,7 +6,7 @@ import type { ModelConfig } from '../../model/config';
 import type { GpuContext } from '../context';
 import type { Tensor } from '../tensor';
 import { HostEmbedding } from './host-embedding';
-import { type FrozenWeight, frozenBytes, linearBytes, releaseFrozen, releaseLinear, type LinearLayer } from './linear';
+import { type FrozenWeight, linearBytes, releaseFrozen, releaseLinear, type LinearLayer } from './linear';
 
 export type GpuModelConfig = ModelConfig;
 
@@ -52,7 +52,7 @@ function layerParts(w: GpuModelWeights): { tensors: Tensor[]; linears: LinearLay
 export function weightBytes(w: GpuModelWeights): number {
   const { tensors, linears } = layerParts(w);
   const dense = tensors.reduce((s, t) => s + t.byteSize, 0) + linears.reduce((s, l) => s + linearBytes(l), 0);
-  return dense + (w.tokenEmbedding instanceof HostEmbedding ? 0 : frozenBytes(w.tokenEmbedding));
+  return dense + w.tokenEmbedding.byteSize; // 0 for a table on the host
 }
 
 /** Returns every weight buffer to the allocator. */

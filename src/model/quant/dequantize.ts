@@ -22,7 +22,8 @@
  *   NF4  (64 values, 36 B):  absmax f32 @0; codes u8[32] @4, value 2i in the high nibble of codes[i] and
  *                            value 2i + 1 in the low nibble (bitsandbytes' order).  v = absmax·NF4[code]
  */
-import { isFloat16Format, QUANT_FORMATS, quantByteSize, type QuantFormat } from './formats';
+import type { GgmlTypeName } from '../ggml-types';
+import { isFloat16Format, QUANT_FORMATS, quantByteSize, quantFormatOfGgml, type QuantFormat } from './formats';
 import { floatBytesToF32 } from '../dtype';
 import { halfToFloat } from './half';
 import { NF4_CODE } from './nf4-code';
@@ -113,4 +114,25 @@ export function dequantize(format: QuantFormat, bytes: Uint8Array, count: number
   const out = new Float32Array(count);
   for (let b = 0; b < count / blockSize; b++) decode(bytes, view, b * blockBytes, out, b * blockSize);
   return out;
+}
+
+const FLOAT_BYTES: Partial<Record<GgmlTypeName, number>> = { F32: 4, F16: 2, BF16: 2 };
+
+/** Bytes of `count` values of a tensor of type `dtype` (F32, F16, BF16 or a quantized format); null for a type webtune does not read. */
+export function tensorByteSize(dtype: GgmlTypeName, count: number): number | null {
+  const float = FLOAT_BYTES[dtype];
+  if (float) return count * float;
+  const format = quantFormatOfGgml(dtype);
+  return format ? quantByteSize(format, count) : null;
+}
+
+/**
+ * The first `count` values of a tensor's bytes of type `dtype`, as f32 (floats of any count, quantized formats in
+ * whole blocks); null for a type webtune does not read.
+ */
+export function decodeTensorBytes(bytes: Uint8Array, dtype: GgmlTypeName, count: number): Float32Array | null {
+  const float = FLOAT_BYTES[dtype];
+  if (float) return floatBytesToF32(bytes.subarray(0, count * float), dtype as 'F32' | 'F16' | 'BF16');
+  const format = quantFormatOfGgml(dtype);
+  return format ? dequantize(format, bytes, count) : null;
 }
