@@ -36,3 +36,18 @@ export const useStudio = create<StudioState>()(
     },
   ),
 );
+
+/**
+ * Resolves once `pending` is false of the store's state (at once when it already is): an action pressed while the
+ * device is still probed or a base still read waits for it instead of being refused.
+ */
+export function whenSettled(pending: (state: StudioState) => boolean): Promise<void> {
+  if (!pending(useStudio.getState())) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = useStudio.subscribe((state) => {
+      if (pending(state)) return;
+      unsubscribe();
+      resolve();
+    });
+  });
+}

@@ -10,7 +10,7 @@ import type { TrainModelSource } from '../../worker/train-protocol';
 import { engineClient } from '../engineBridge';
 import { pickModel, type UserModelSource } from '../playground/model-files';
 import { errorText } from '../format';
-import { useStudio } from '../stores/studio';
+import { useStudio, whenSettled } from '../stores/studio';
 
 /** The base every run trains until user-dropped bases are supported: the bundled stories260K, as GGUF. */
 export const DEFAULT_TRAIN_MODEL: TrainModelSource = { kind: 'bundled', id: 'stories260K', format: 'gguf' };
@@ -96,17 +96,7 @@ export function currentModelSource(): TrainModelSource {
   return chosenModel ?? DEFAULT_TRAIN_MODEL;
 }
 
-/**
- * Resolves once a base being read (the bundled model on a fresh page, a file just picked) is ready or has failed:
- * Start pressed meanwhile waits for it instead of being refused for a moment's delay.
- */
+/** Resolves once a base being read (the bundled model on a fresh page, a file just picked) is ready or has failed. */
 export function baseSettled(): Promise<void> {
-  if (useStudio.getState().trainModel.status !== 'loading') return Promise.resolve();
-  return new Promise((resolve) => {
-    const unsubscribe = useStudio.subscribe((s) => {
-      if (s.trainModel.status === 'loading') return;
-      unsubscribe();
-      resolve();
-    });
-  });
+  return whenSettled((state) => state.trainModel.status === 'loading');
 }

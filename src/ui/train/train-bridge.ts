@@ -26,7 +26,7 @@ import { engineClient, onEngineConnected, settingsAsShown } from '../engineBridg
 import type { FolderFile } from '../../worker/engine-types';
 import { pickModel, type UserModelSource } from '../playground/model-files';
 import { errorText } from '../format';
-import { useStudio } from '../stores/studio';
+import { useStudio, whenSettled } from '../stores/studio';
 import type { TrainProblem } from '../stores/trainSlice';
 import { checkRunMemory } from './memory';
 import { baseSettled, currentModelSource, inspectBase, isUserFiles, refOf } from './train-base';
@@ -100,16 +100,9 @@ function keep(next: RunRecord, urgent: boolean): void {
  * True once the engine's device is ready. Just after a page load the engine is still probing for it; Start or
  * Resume pressed then waits for the probe instead of being refused.
  */
-function deviceSettled(): Promise<boolean> {
-  const status = useStudio.getState().device.status;
-  if (status !== 'probing') return Promise.resolve(status === 'ready');
-  return new Promise((resolve) => {
-    const unsubscribe = useStudio.subscribe((s) => {
-      if (s.device.status === 'probing') return;
-      unsubscribe();
-      resolve(s.device.status === 'ready');
-    });
-  });
+async function deviceSettled(): Promise<boolean> {
+  await whenSettled((state) => state.device.status === 'probing');
+  return useStudio.getState().device.status === 'ready';
 }
 
 function isBusy(): boolean {
@@ -120,7 +113,8 @@ function isBusy(): boolean {
 /** Checks the form, the base, the memory and the device; starts a new run when all agree. */
 export async function startTraining(): Promise<void> {
   if (isBusy()) return;
-  await baseSettled();
+  // Pressed just after a page load or a pick, Start waits for the device probe and the base's inspection.
+  await Promise.all([deviceSettled(), baseSettled()]);
   const state = useStudio.getState();
   if (isBusy()) return;
   const model = state.trainModel.status === 'ready' ? state.trainModel.info : null;
