@@ -5,8 +5,9 @@ import { randomArray } from '../testing/random';
 import { residualAccumulate, residualForward } from './residual';
 import { residualForwardRef } from './residual.ref';
 
-// Sizes: tiny, not a multiple of the workgroup, and one past 65,535 workgroups to exercise the folded 2-D grid.
-const SIZES = [1, 257, 576 * 7, 256 * 65536 + 3];
+// Sizes: tiny, not a multiple of the workgroup, and one past 65,535 workgroups to exercise the folded 2-D grid
+// (single values); one vec4, and a row count that is not a multiple of the workgroup (the vec4 kernel).
+const SIZES = [1, 257, 256 * 65536 + 3, 4, 576 * 7];
 
 // Kernels under test: residual_forward and residual_forward_inplace, spliced with linear_grid.
 describe('residual', () => {

@@ -11,8 +11,12 @@ import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 import { spliceWgsl } from './splice';
 
-const FORWARD_WGSL = spliceWgsl(residualForwardWgsl, linearGridWgsl);
-const INPLACE_WGSL = spliceWgsl(residualForwardInplaceWgsl, linearGridWgsl);
+/** The kernel over vec4s when n is a multiple of 4 (every hidden size we meet), else over single values. */
+function elementwise(code: string, n: number): { code: string; count: number; suffix: string } {
+  const vec = n % 4 === 0;
+  const alias = `alias ELEMENT = ${vec ? 'vec4<f32>' : 'f32'};`;
+  return { code: spliceWgsl(alias, code, linearGridWgsl), count: vec ? n / 4 : n, suffix: vec ? '_vec4' : '' };
+}
 
 const WORKGROUP_SIZE = 256;
 
@@ -28,17 +32,19 @@ function checkSameSize(kernel: string, ...tensors: Tensor[]): number {
 /** out = a + b. a, b, out: [N]. */
 export function residualForward(ctx: GpuContext, a: Tensor, b: Tensor, out: Tensor): void {
   const n = checkSameSize('residual_forward', a, b, out);
-  const kernel = ctx.kernel({ name: 'residual_forward', code: FORWARD_WGSL, constants: { WORKGROUP_SIZE } });
-  ctx.dispatch(kernel, new Params().u32(n), [a, b, out], linearGrid(n, WORKGROUP_SIZE));
+  const k = elementwise(residualForwardWgsl, n);
+  const kernel = ctx.kernel({ name: `residual_forward${k.suffix}`, code: k.code, constants: { WORKGROUP_SIZE } });
+  ctx.dispatch(kernel, new Params().u32(k.count), [a, b, out], linearGrid(k.count, WORKGROUP_SIZE));
 }
 
 /** acc += x. acc, x: [N]. Used for the residual stream and to accumulate gradients. */
 export function residualAccumulate(ctx: GpuContext, acc: Tensor, x: Tensor): void {
   const n = checkSameSize('residual_forward_inplace', acc, x);
+  const k = elementwise(residualForwardInplaceWgsl, n);
   const kernel = ctx.kernel({
-    name: 'residual_forward_inplace',
-    code: INPLACE_WGSL,
+    name: `residual_forward_inplace${k.suffix}`,
+    code: k.code,
     constants: { WORKGROUP_SIZE },
   });
-  ctx.dispatch(kernel, new Params().u32(n), [acc, x], linearGrid(n, WORKGROUP_SIZE));
+  ctx.dispatch(kernel, new Params().u32(k.count), [acc, x], linearGrid(k.count, WORKGROUP_SIZE));
 }
