@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../context';
 import { assertClose, finiteDifference, maxRelativeError } from '../testing/compare';
-import { testContext } from '../testing/gpu';
+import { layoutContext, testContext } from '../testing/gpu';
 import { mulberry32, randomArray } from '../testing/random';
 import {
   CROSS_ENTROPY_METRICS,
@@ -87,8 +87,10 @@ const CASES: Case[] = [
 
 // Kernels under test: cross_entropy_forward, cross_entropy_forward_finish and cross_entropy_backward.
 describe('cross_entropy', () => {
-  it.each(CASES)('forward and backward match the float64 reference: %o', async (c) => {
-    const ctx = await testContext();
+  // cross_entropy_forward's row reduction in both thread layouts (row_threads.ts: 8 threads on SwiftShader, 256 on a GPU).
+  const layouts = (['software', 'gpu'] as const).flatMap((layout) => CASES.map((c) => [layout, c] as const));
+  it.each(layouts)('forward and backward match the float64 reference, %s layout: %o', async (layout, c) => {
+    const ctx = await layoutContext(layout);
     expectMatches(await runCase(ctx, c));
   });
 

@@ -16,6 +16,7 @@ import { linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul';
+import { rowThreadsFor } from './row_threads';
 
 const WORKGROUP_SIZE = 256;
 /** Slots a forward pass writes into `metrics`, from `metricsIndex`. */
@@ -113,21 +114,45 @@ export function crossEntropyForward(ctx: GpuContext, args: CrossEntropyForwardAr
     fail(kernel, `metrics ${m} must be f32 with room for 3 values at index ${metricsIndex}`);
   }
   if (m.buffer === args.losses.buffer) fail(kernel, `metrics ${m} and losses ${args.losses} share a buffer`);
-  const update = ctx.kernel({ name: kernel, code: crossEntropyForwardWgsl, constants: { WORKGROUP_SIZE } });
   for (let offset = 0; offset < vocab; offset += chunk) {
     const count = Math.min(chunk, vocab - offset);
     const logits = chunkView(args.logitsChunk, tokens, count);
     matmulForward(ctx, args.hidden, args.weight, logits, { wRows: { offset, count } });
-    const params = new Params().u32(tokens).u32(count).u32(offset).u32(offset === 0 ? 1 : 0);
-    ctx.dispatch(update, params, [logits, args.labels, args.stats], linearGrid(tokens, 1));
+    mergeChunkStats(ctx, logits, args.labels, args.stats, offset);
   }
+  finishCrossEntropy(ctx, args.stats, args.labels, args.losses, args.metrics, vocab, metricsIndex);
+}
+
+/**
+ * Merges one chunk of logits [T, count] (vocabulary columns offset .. offset+count) into stats [T, 3]; the first
+ * chunk (offset 0) overwrites them. Shared by every LM head (dense here, quantized in quantized-head-loss.ts).
+ */
+export function mergeChunkStats(ctx: GpuContext, logits: Tensor, labels: Tensor, stats: Tensor, offset: number): void {
+  const [tokens, count] = logits.shape;
+  // One workgroup per token reduces the chunk's row: few threads on a CPU implementation (row_threads.ts).
+  const constants = { WORKGROUP_SIZE: rowThreadsFor(ctx, WORKGROUP_SIZE) };
+  const update = ctx.kernel({ name: 'cross_entropy_forward', code: crossEntropyForwardWgsl, constants });
+  const params = new Params().u32(tokens).u32(count).u32(offset).u32(offset === 0 ? 1 : 0);
+  ctx.dispatch(update, params, [logits, labels, stats], linearGrid(tokens, 1));
+}
+
+/** losses [T] and metrics[i..i+2] (Σ losses, valid labels, labels ≥ V) from the merged stats of every chunk. */
+export function finishCrossEntropy(
+  ctx: GpuContext,
+  stats: Tensor,
+  labels: Tensor,
+  losses: Tensor,
+  metrics: Tensor,
+  vocab: number,
+  metricsIndex = 0,
+): void {
   const finish = ctx.kernel({
     name: 'cross_entropy_forward_finish',
     code: crossEntropyForwardFinishWgsl,
     constants: { WORKGROUP_SIZE },
   });
-  const params = new Params().u32(tokens).u32(vocab).u32(metricsIndex);
-  ctx.dispatch(finish, params, [args.stats, args.labels, args.losses, args.metrics], [1]);
+  const params = new Params().u32(labels.shape[0]).u32(vocab).u32(metricsIndex);
+  ctx.dispatch(finish, params, [stats, labels, losses, metrics], [1]);
 }
 
 /** dHidden (+)= dlogits·W, dWeight (+)= dlogitsᵀ·h, with dlogits = (softmax − onehot)·gradScale, over chunks. */

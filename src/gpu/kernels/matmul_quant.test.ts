@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { QUANT_FORMATS, quantByteSize, type QuantFormat } from '../../model/quant/formats';
-import { GpuContext } from '../context';
+import type { GpuContext } from '../context';
 import { assertClose, dot, finiteDifference, maxRelativeError, type Tolerance } from '../testing/compare';
-import { testContext } from '../testing/gpu';
+import { layoutContext, testContext } from '../testing/gpu';
 import { randomArray } from '../testing/random';
 import { matmulBackwardInputRef, matmulForwardRef } from './matmul.ref';
 import { matmulForward } from './matmul';
@@ -219,13 +219,7 @@ describe.each(FORMATS)('matmul with %s weights', (format) => {
  * residual, accumulate and a low-rank term against the CPU reference.
  */
 describe.each(['software', 'gpu'] as const)('the matrix-vector kernel in the %s layout', (layout) => {
-  let ctx: GpuContext | null = null;
-  async function context(): Promise<GpuContext> {
-    const shared = await testContext();
-    const gpu = { ...shared.report, isFallbackAdapter: false, vendor: 'test', architecture: 'test', description: 'a hardware GPU' };
-    ctx ??= layout === 'software' ? shared : new GpuContext(shared.device, gpu);
-    return ctx;
-  }
+  const context = () => layoutContext(layout);
 
   it('is the layout of that kind of device', async () => {
     const expected = layout === 'software' ? { threadsPerRow: 1, rowsPerGroup: 64 } : { threadsPerRow: 32, rowsPerGroup: 8 };

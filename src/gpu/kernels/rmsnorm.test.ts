@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertClose, dot, finiteDifference, maxRelativeError } from '../testing/compare';
-import { testContext } from '../testing/gpu';
+import { layoutContext } from '../testing/gpu';
 import { randomArray, randomInts } from '../testing/random';
 import { rmsnormBackward, rmsnormForward } from './rmsnorm';
 import { rmsnormBackwardRef, rmsnormForwardRef } from './rmsnorm.ref';
@@ -37,10 +37,10 @@ function probes(n: number, seed: number): number[] | undefined {
 }
 
 // Kernels under test: rmsnorm_forward and rmsnorm_backward (spliced with row_grid and workgroup_sum), and
-// rmsnorm_backward_dweight.
-describe('rmsnorm', () => {
+// rmsnorm_backward_dweight; in both thread layouts (row_threads.ts: 8 threads per row on SwiftShader, 32 on a GPU).
+describe.each(['software', 'gpu'] as const)('rmsnorm in the %s layout', (layout) => {
   it.each(SHAPES)('forward matches the CPU reference for T=%i C=%i', async (rows, channels) => {
-    const ctx = await testContext();
+    const ctx = await layoutContext(layout);
     const { x, w } = inputs(rows, channels, 1);
     const tx = ctx.tensor([rows, channels], 'f32', 'x', x);
     const tw = ctx.tensor([channels], 'f32', 'w', w);
@@ -54,7 +54,7 @@ describe('rmsnorm', () => {
   });
 
   it.each(SHAPES)('backward matches the reference and finite differences for T=%i C=%i', async (rows, channels) => {
-    const ctx = await testContext();
+    const ctx = await layoutContext(layout);
     const { x, w, dY } = inputs(rows, channels, 4);
     const tx = ctx.tensor([rows, channels], 'f32', 'x', x);
     const tw = ctx.tensor([channels], 'f32', 'w', w);
@@ -92,7 +92,7 @@ describe('rmsnorm', () => {
   });
 
   it('backward without dW (frozen weight) writes only dX', async () => {
-    const ctx = await testContext();
+    const ctx = await layoutContext(layout);
     const [rows, channels] = [3, 70];
     const { x, w, dY } = inputs(rows, channels, 11);
     const tx = ctx.tensor([rows, channels], 'f32', 'x', x);
@@ -110,7 +110,7 @@ describe('rmsnorm', () => {
   });
 
   it('refuses mismatched shapes and aliased outputs, naming the kernel', async () => {
-    const ctx = await testContext();
+    const ctx = await layoutContext(layout);
     const x = ctx.tensor([3, 8]);
     const w = ctx.tensor([8]);
     const rstd = ctx.tensor([3]);

@@ -14,6 +14,7 @@ import { GpuError, type GpuContext } from '../context';
 import { ceilDiv, linearGrid } from '../grid';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
+import { rowThreadsFor } from './row_threads';
 import { spliceWgsl } from './splice';
 
 // Both row kernels run one workgroup per row and reduce it with workgroup_sum.wgsl.
@@ -21,11 +22,11 @@ const FORWARD_WGSL = spliceWgsl(rmsnormForwardWgsl, rowGridWgsl, workgroupSumWgs
 const BACKWARD_WGSL = spliceWgsl(rmsnormBackwardWgsl, rowGridWgsl, workgroupSumWgsl);
 
 /**
- * Threads per row; a power of two for the tree reduction. 32 (one subgroup on most GPUs) keeps the reduction to
- * five barrier steps: with 256, SwiftShader took 20–30× longer on 256×576 (barriers are costly there), and rows of
- * a few thousand channels still give each thread a long enough strided loop.
+ * Threads per row on a GPU; a power of two for the tree reduction. 32 (one subgroup on most GPUs) keeps the
+ * reduction to five barrier steps, and rows of a few thousand channels still give each thread a long enough strided
+ * loop. A CPU implementation gets fewer (rowThreadsFor): with 256, SwiftShader took 20–30× longer on 256×576.
  */
-const WORKGROUP_SIZE = 32;
+const GPU_ROW_THREADS = 32;
 /** The dW reduction's workgroup: adjacent columns (coalesced reads) × lanes splitting the rows. */
 const TILE_COLUMNS = 32;
 const ROW_LANES = 8;
@@ -60,6 +61,7 @@ export function rmsnormForward(ctx: GpuContext, x: Tensor, w: Tensor, y: Tensor,
   expectShape(kernel, 'rstd', rstd, [rows]);
   expectDistinct(kernel, [x, w], [y, rstd]);
   if (!(eps >= 0)) throw new GpuError(`${kernel}: eps must be ≥ 0, got ${eps}`);
+  const WORKGROUP_SIZE = rowThreadsFor(ctx, GPU_ROW_THREADS);
   const pipeline = ctx.kernel({ name: kernel, code: FORWARD_WGSL, constants: { WORKGROUP_SIZE } });
   const params = new Params().u32(rows).u32(channels).f32(eps);
   ctx.dispatch(pipeline, params, [x, w, y, rstd], linearGrid(rows, 1));
@@ -97,7 +99,7 @@ export function rmsnormBackward(
   const dxKernel = ctx.kernel({
     name: kernel,
     code: BACKWARD_WGSL,
-    constants: { WORKGROUP_SIZE, ACCUMULATE: Number(accumulateDX) },
+    constants: { WORKGROUP_SIZE: rowThreadsFor(ctx, GPU_ROW_THREADS), ACCUMULATE: Number(accumulateDX) },
   });
   ctx.dispatch(dxKernel, new Params().u32(rows).u32(channels), [x, w, rstd, dY, dX], linearGrid(rows, 1));
   if (!dW) return;

@@ -7,16 +7,14 @@
  *   scratch: logitsChunk [maxTokens, chunk], stats [maxTokens, 3]
  */
 import crossEntropyBackwardWgsl from '../../shaders/cross_entropy_backward.wgsl?raw';
-import crossEntropyForwardWgsl from '../../shaders/cross_entropy_forward.wgsl?raw';
-import crossEntropyForwardFinishWgsl from '../../shaders/cross_entropy_forward_finish.wgsl?raw';
 import type { GpuContext } from '../context';
 import { linearGrid } from '../grid';
-import { crossEntropyChunkSize } from '../kernels/cross_entropy';
+import { crossEntropyChunkSize, finishCrossEntropy, mergeChunkStats } from '../kernels/cross_entropy';
 import { matmulBackwardInputQuant, matmulForwardQuant, type QuantizedWeight } from '../kernels/matmul_quant';
 import type { Tensor } from '../tensor';
 import { Params } from '../uniforms';
 
-// Must match the WORKGROUP_SIZE cross_entropy.ts compiles these shaders with (its pipelines are then shared).
+// Must match the WORKGROUP_SIZE cross_entropy.ts compiles cross_entropy_backward with (its pipeline is then shared).
 const WORKGROUP_SIZE = 256;
 
 export class QuantizedHeadCrossEntropy {
@@ -47,19 +45,12 @@ export class QuantizedHeadCrossEntropy {
     const { ctx } = this;
     const tokens = args.hidden.shape[0];
     const vocab = this.head.shape[0];
-    const update = ctx.kernel({ name: 'cross_entropy_forward', code: crossEntropyForwardWgsl, constants: { WORKGROUP_SIZE } });
     for (const { offset, count } of this.chunks()) {
       const logits = this.logitsChunk.view([tokens, count]);
       matmulForwardQuant(ctx, args.hidden, this.head, logits, { wRows: { offset, count } });
-      const params = new Params().u32(tokens).u32(count).u32(offset).u32(offset === 0 ? 1 : 0);
-      ctx.dispatch(update, params, [logits, args.labels, this.stats], linearGrid(tokens, 1));
+      mergeChunkStats(ctx, logits, args.labels, this.stats, offset);
     }
-    const finish = ctx.kernel({
-      name: 'cross_entropy_forward_finish',
-      code: crossEntropyForwardFinishWgsl,
-      constants: { WORKGROUP_SIZE },
-    });
-    ctx.dispatch(finish, new Params().u32(tokens).u32(vocab).u32(0), [this.stats, args.labels, args.losses, args.metrics], [1]);
+    finishCrossEntropy(ctx, this.stats, args.labels, args.losses, args.metrics, vocab);
   }
 
   /** dHidden [T, C] = Σ_chunks dlogits·W[rows], dlogits = (softmax − onehot)·gradScale; after `forward`. */
