@@ -5,6 +5,9 @@
 import type { GpuContext } from '../context';
 import { isSoftwareAdapter } from '../device';
 
+/** Threads per row on a CPU implementation of WebGPU; a power of two for the tree reductions. */
+const SOFTWARE_ROW_THREADS = 8;
+
 /**
  * A CPU implementation (SwiftShader) runs a workgroup's threads as SIMD lanes and splits the shader at every
  * barrier, so a row is cheapest with few threads and few reduction steps: RMSNorm forward on 256×64 took 5.06 ms
@@ -14,6 +17,3 @@ import { isSoftwareAdapter } from '../device';
 export function rowThreadsFor(ctx: GpuContext, gpuThreads: number): number {
   return isSoftwareAdapter(ctx.report) ? SOFTWARE_ROW_THREADS : gpuThreads;
 }
-
-/** Threads per row on a CPU implementation of WebGPU; a power of two for the tree reductions. */
-export const SOFTWARE_ROW_THREADS = 8;

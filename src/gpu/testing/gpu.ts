@@ -3,6 +3,7 @@
  * fails the test run; kernel tests are never skipped.
  */
 import { GpuContext } from '../context';
+import { isSoftwareAdapter } from '../device';
 import { acquireNodeDevice } from '../device-node';
 
 let shared: Promise<GpuContext> | null = null;
@@ -12,23 +13,28 @@ export function testContext(): Promise<GpuContext> {
   return shared;
 }
 
-/** The two kinds of device whose kernel layouts differ (isSoftwareAdapter): this rig's own, and a GPU's. */
+/** The two kinds of device whose kernel layouts differ (isSoftwareAdapter): a CPU implementation and a GPU. */
 export type DeviceLayout = 'software' | 'gpu';
 
-const gpuLayout = new Map<GpuContext, GpuContext>();
+/** What an adapter of each kind reports, as far as isSoftwareAdapter looks. */
+const LAYOUT_REPORTS = {
+  software: { isFallbackAdapter: true },
+  gpu: { isFallbackAdapter: false, vendor: 'test', architecture: 'test', description: 'a hardware GPU' },
+} as const;
+
+const layoutContexts = new Map<DeviceLayout, GpuContext>();
 
 /**
- * A context on the shared device whose adapter says what `layout` names: the shared one for 'software' (the rig
- * runs SwiftShader), or one that reports a hardware GPU, so the kernels choose a GPU's thread layouts and run them here.
+ * A context on the shared device whose adapter is of `layout`'s kind, so the kernels choose that kind's thread
+ * layouts and run them here: the shared context when its adapter is that kind already, else one that says it is.
  */
 export async function layoutContext(layout: DeviceLayout): Promise<GpuContext> {
   const shared = await testContext();
-  if (layout === 'software') return shared;
-  let ctx = gpuLayout.get(shared);
+  if (isSoftwareAdapter(shared.report) === (layout === 'software')) return shared;
+  let ctx = layoutContexts.get(layout);
   if (!ctx) {
-    const report = { ...shared.report, isFallbackAdapter: false, vendor: 'test', architecture: 'test', description: 'a hardware GPU' };
-    ctx = new GpuContext(shared.device, report);
-    gpuLayout.set(shared, ctx);
+    ctx = new GpuContext(shared.device, { ...shared.report, ...LAYOUT_REPORTS[layout] });
+    layoutContexts.set(layout, ctx);
   }
   return ctx;
 }
