@@ -4,6 +4,8 @@
  * no way to reach a GPU at all.
  */
 
+import { SWIFTSHADER_DAWN_FLAGS } from '../../src/gpu/device-node';
+
 /** Debian's chromium, never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -24,6 +26,8 @@ export const SWIFTSHADER_WEBGPU = [
   '--use-vulkan=swiftshader',
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
+  // The Dawn switches the engine's Node device takes on SwiftShader (fast pipeline creation; see device-node.ts).
+  ...SWIFTSHADER_DAWN_FLAGS.map((flag) => `--${flag}`),
 ];
 
 /**

@@ -8,6 +8,16 @@ import { acquireDevice, type AcquiredDevice, WebGPUUnavailableError } from './de
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+/**
+ * Dawn switches for SwiftShader (Node's `dawn.create` flags; Chromium takes the same with a leading `--`).
+ * SwiftShader's own zero-initialisation of workgroup memory (VK_KHR_zero_initialize_workgroup_memory) makes its
+ * compile time grow faster than the workgroup arrays: a matmul pipeline with 16 KiB of tiles took 1.9 s to create
+ * with it and 0.27 s with Tint writing the zeros in the shader instead, as Dawn does on drivers without the
+ * extension (one createComputePipeline each on a fresh device). Memory is zeroed either way; only who writes the
+ * zeros differs.
+ */
+export const SWIFTSHADER_DAWN_FLAGS = ['disable-dawn-features=use_vulkan_zero_initialize_workgroup_memory_extension'];
+
 async function loadDawn(): Promise<{ create: (flags: string[]) => GPU; globals: object }> {
   // Loaded lazily so a missing native module becomes a clear error, not an import crash.
   return (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU; globals: object };
@@ -24,13 +34,18 @@ function isSoftware(adapter: GPUAdapter): boolean {
 /** Dawn's GPU objects must outlive every device made from them: a collected instance takes its devices down. */
 const instances: GPU[] = [];
 
+function instance(dawn: { create: (flags: string[]) => GPU }, flags: string[]): GPU {
+  const gpu = dawn.create(flags);
+  instances.push(gpu);
+  return gpu;
+}
+
 export async function acquireNodeDevice(options: { limits?: 'adapter' | 'default' } = {}): Promise<AcquiredDevice> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, … as in a browser
   const explicitIcd = process.env.VK_ICD_FILENAMES;
   if (!explicitIcd) {
-    const gpu = dawn.create([]);
-    instances.push(gpu);
+    const gpu = instance(dawn, []);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (adapter && !isSoftware(adapter)) return acquireDevice(gpu, options);
     if (!existsSync(SWIFTSHADER_ICD)) {
@@ -43,8 +58,10 @@ export async function acquireNodeDevice(options: { limits?: 'adapter' | 'default
     }
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
-  const gpu = dawn.create([]);
-  instances.push(gpu);
+  // VK_ICD_FILENAMES may name any driver: ask it first, then make the instance with SwiftShader's flags if it is one.
+  const plain = instance(dawn, []);
+  const probe = await plain.requestAdapter({ powerPreference: 'high-performance' });
+  const gpu = probe && isSoftware(probe) ? instance(dawn, SWIFTSHADER_DAWN_FLAGS) : plain;
   const acquired = await acquireDevice(gpu, {
     ...options,
     notice: explicitIcd
