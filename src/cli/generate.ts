@@ -113,6 +113,7 @@ export async function runGenerate(argv: string[]): Promise<void> {
         const c = adapter.config;
         log(`webtune: adapter ${values.adapter} — r ${c.r}, alpha ${c.alpha}${c.useRslora ? ' (rsLoRA)' : ''}, ${c.targets.join(',')}`);
       }
+      await model.preparePipelines();
       let printed = '';
       const result = await generate(
         model,

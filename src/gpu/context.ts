@@ -39,6 +39,8 @@ export class GpuContext {
   /** Dispatches recorded since the context was made (for tests and benchmarks). */
   dispatches = 0;
   submits = 0;
+  /** The specializations asked for while a rehearsal runs (prepareKernels), by key; null otherwise. */
+  private rehearsal: Map<string, KernelSpec> | null = null;
   /** When set, every dispatch is timed on the GPU (benchmarks only; see kernel-profiler.ts). */
   profiler: KernelProfiler | null = null;
   readonly lost: Promise<GPUDeviceLostInfo>;
@@ -73,7 +75,35 @@ export class GpuContext {
   }
 
   kernel(spec: KernelSpec): Kernel {
-    return this.kernels.get(spec);
+    if (!this.rehearsal) return this.kernels.get(spec);
+    const key = this.kernels.keyOf(spec);
+    if (!this.kernels.has(key)) this.rehearsal.set(key, spec);
+    return {
+      name: spec.name,
+      key,
+      get pipeline(): GPUComputePipeline {
+        throw new GpuError(`kernel '${spec.name}': a rehearsal has no pipelines (it records no GPU work)`);
+      },
+    };
+  }
+
+  /**
+   * Creates every pipeline `work` would use, ahead of it and all at once (KernelRegistry.prepare). `work` is
+   * rehearsed first: the same host code runs, so the kernels and their specializations are the ones real work
+   * picks, but nothing reaches the GPU: no dispatch, copy, clear or write is recorded, and a read is refused.
+   * Tensors it allocates are real (zeroed, or holding their data), as the real work would find them. `work` is
+   * synchronous, so no other caller's work can run (and be dropped) while the rehearsal is on.
+   */
+  async prepareKernels(work: () => void): Promise<number> {
+    const specs = new Map<string, KernelSpec>();
+    this.rehearsal = specs;
+    try {
+      work();
+    } finally {
+      this.rehearsal = null;
+    }
+    await this.kernels.prepare(specs.values());
+    return specs.size;
   }
 
   /** A new tensor; contents are zero unless `data` is given. */
@@ -84,12 +114,22 @@ export class GpuContext {
     const bytes = shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[dtype];
     const buffer = this.arena.allocate(bytes, this.storageUsage, label);
     const tensor = new Tensor(buffer, shape, dtype, label);
-    if (data) this.write(tensor, data);
-    else if (buffer.size > 0) this.zero(tensor); // pooled buffers may hold old data
+    // A new tensor starts as it would outside a rehearsal: it may be kept and used by real work afterwards.
+    if (data) this.writeNow(tensor, data);
+    else if (buffer.size > 0) this.zeroNow(tensor); // pooled buffers may hold old data
     return tensor;
   }
 
   write(tensor: Tensor, data: ArrayBufferView): void {
+    if (!this.rehearsal) this.writeNow(tensor, data);
+  }
+
+  /** Records a clear of the tensor's memory to zero (only its own bytes when it is a view). */
+  zero(tensor: Tensor): void {
+    if (!this.rehearsal) this.zeroNow(tensor);
+  }
+
+  private writeNow(tensor: Tensor, data: ArrayBufferView): void {
     if (tensor.byteOffset + data.byteLength > tensor.buffer.size) {
       throw new RangeError(`write: ${data.byteLength} bytes do not fit ${tensor}`);
     }
@@ -105,8 +145,7 @@ export class GpuContext {
     }
   }
 
-  /** Records a clear of the tensor's memory to zero (only its own bytes when it is a view). */
-  zero(tensor: Tensor): void {
+  private zeroNow(tensor: Tensor): void {
     this.endPass();
     const size = tensor.byteOffset === 0 ? undefined : Math.ceil(tensor.byteSize / 4) * 4;
     this.ensureEncoder().clearBuffer(tensor.buffer, tensor.byteOffset, size);
@@ -127,7 +166,7 @@ export class GpuContext {
           `maxComputeWorkgroupsPerDimension (${maxGroups})`,
       );
     }
-    if (x === 0 || y === 0 || z === 0) return;
+    if (x === 0 || y === 0 || z === 0 || this.rehearsal) return;
     const entries: GPUBindGroupEntry[] = [];
     const keyParts: (string | number)[] = [kernel.key];
     let slot = 0;
@@ -174,6 +213,7 @@ export class GpuContext {
   copy(src: Binding, dst: Binding, bytes?: number, srcOffset = 0, dstOffset = 0): void {
     const s = src instanceof Tensor ? src.buffer : src;
     const d = dst instanceof Tensor ? dst.buffer : dst;
+    if (this.rehearsal) return;
     const n = bytes ?? (src instanceof Tensor ? src.byteSize : s.size);
     const srcBase = src instanceof Tensor ? src.byteOffset : 0;
     const dstBase = dst instanceof Tensor ? dst.byteOffset : 0;
@@ -202,6 +242,7 @@ export class GpuContext {
 
   /** Copies a tensor (or its first `count` elements) back to the host. The only way data leaves the GPU. */
   async read(tensor: Tensor, count = tensor.size): Promise<Float32Array | Uint32Array | Int32Array> {
+    if (this.rehearsal) throw new GpuError(`read of ${tensor}: a rehearsal reads nothing back (it records no GPU work)`);
     const bytes = Math.ceil((count * BYTES_PER_ELEMENT[tensor.dtype]) / 4) * 4;
     const staging = this.device.createBuffer({
       size: Math.max(4, bytes),

@@ -2,6 +2,11 @@
  * Kernel registry: each WGSL source is compiled once per specialization (its `override` constants), and
  * pipelines are cached by (kernel name, constants). A compile error names the kernel and carries the WGSL
  * compiler's messages with line numbers; it surfaces at the next `GpuContext.flush()`/`read()` or `ready()`.
+ *
+ * `get` creates a pipeline on first use, synchronously. `prepare` creates many ahead of use, all at once with
+ * createComputePipelineAsync, so that an implementation that compiles on several threads (Chrome's GPU process)
+ * does, and neither Start nor the first token waits on one compile after another (GpuContext.prepareKernels
+ * learns which specializations a piece of work needs).
  */
 
 export type OverrideConstants = Record<string, number>;
@@ -39,38 +44,69 @@ export class KernelRegistry {
 
   constructor(private readonly device: GPUDevice) {}
 
-  get(spec: KernelSpec): Kernel {
+  /** The cache key of a specialization: kernel, entry point and constants. */
+  keyOf(spec: KernelSpec): string {
     const constants = spec.constants ?? {};
     const constKey = Object.keys(constants)
       .sort()
       .map((k) => `${k}=${constants[k]}`)
       .join(',');
-    const key = `${spec.name}#${spec.entryPoint ?? 'main'}{${constKey}}`;
+    return `${spec.name}#${spec.entryPoint ?? 'main'}{${constKey}}`;
+  }
+
+  has(key: string): boolean {
+    return this.pipelines.has(key);
+  }
+
+  get(spec: KernelSpec): Kernel {
+    const key = this.keyOf(spec);
     const cached = this.pipelines.get(key);
     if (cached) return cached;
 
     // One error scope around module and pipeline creation, so a bad kernel is reported by name here and
     // never reaches the device's uncaptured-error handler (which would blame whatever is submitted next).
     this.device.pushErrorScope('validation');
-    let module = this.modules.get(spec.name);
-    if (!module) {
-      module = this.device.createShaderModule({ code: spec.code, label: spec.name });
-      this.modules.set(spec.name, module);
-      this.track(spec.name, module);
-    }
-    const pipeline = this.device.createComputePipeline({
-      label: key,
-      layout: 'auto',
-      compute: { module, entryPoint: spec.entryPoint ?? 'main', constants },
-    });
+    const pipeline = this.device.createComputePipeline(this.descriptor(spec, key));
     this.pending.push(
       this.device.popErrorScope().then((error) => {
         if (error && !this.failure) this.failure = new KernelCompileError(spec.name, [error.message]);
       }),
     );
-    const kernel: Kernel = { name: spec.name, key, pipeline };
-    this.pipelines.set(key, kernel);
-    return kernel;
+    return this.keep(spec, key, pipeline);
+  }
+
+  /**
+   * Creates the pipelines of `specs` that do not exist yet, all at once; resolves when every one exists, and
+   * throws the first compile error (by kernel name, as `get` reports it).
+   */
+  async prepare(specs: Iterable<KernelSpec>): Promise<void> {
+    const wanted = new Map<string, KernelSpec>();
+    for (const spec of specs) {
+      const key = this.keyOf(spec);
+      if (!this.pipelines.has(key)) wanted.set(key, spec);
+    }
+    const made = await Promise.allSettled(
+      [...wanted].map(async ([key, spec]) => {
+        this.device.pushErrorScope('validation');
+        const descriptor = this.descriptor(spec, key);
+        const error = await this.device.popErrorScope(); // a module that does not even parse
+        if (error) throw new KernelCompileError(spec.name, [error.message]);
+        try {
+          return { key, spec, pipeline: await this.device.createComputePipelineAsync(descriptor) };
+        } catch (err) {
+          throw new KernelCompileError(spec.name, [err instanceof Error ? err.message : String(err)]);
+        }
+      }),
+    );
+    for (const result of made) {
+      // A `get` of the same specialization while this one compiled made its own: keep that one.
+      if (result.status === 'fulfilled' && !this.pipelines.has(result.value.key)) {
+        this.keep(result.value.spec, result.value.key, result.value.pipeline);
+      }
+    }
+    await this.ready();
+    const failed = made.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
   /** Resolves when every kernel made so far has compiled; throws the first compile error. */
@@ -82,6 +118,22 @@ export class KernelRegistry {
 
   get size(): number {
     return this.pipelines.size;
+  }
+
+  private descriptor(spec: KernelSpec, key: string): GPUComputePipelineDescriptor {
+    let module = this.modules.get(spec.name);
+    if (!module) {
+      module = this.device.createShaderModule({ code: spec.code, label: spec.name });
+      this.modules.set(spec.name, module);
+      this.track(spec.name, module);
+    }
+    return { label: key, layout: 'auto', compute: { module, entryPoint: spec.entryPoint ?? 'main', constants: spec.constants ?? {} } };
+  }
+
+  private keep(spec: KernelSpec, key: string, pipeline: GPUComputePipeline): Kernel {
+    const kernel: Kernel = { name: spec.name, key, pipeline };
+    this.pipelines.set(key, kernel);
+    return kernel;
   }
 
   private track(name: string, module: GPUShaderModule): void {

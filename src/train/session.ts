@@ -236,6 +236,8 @@ async function trainOn(
       checkpointing: config.checkpointing,
       seed: config.seed,
     });
+    // Every pipeline a step needs, created now and at once, so the first step waits on no compile.
+    await trainer.preparePipelines();
     const loop = await runTrainingLoop({
       trainer: guardDeviceLoss(trainer, ctx.lost),
       batches: data,

@@ -33,6 +33,8 @@ export async function generateColumns(
       if (adapter) {
         uploaded = uploadLoraAdapter(ctx, adapter, session.files.config.ropeLayout);
         session.setAdapter(uploaded);
+        // The adapter's fused products, created at once before its first token.
+        await session.inference.preparePipelines();
       }
       const outcome = await session.generate(request.settings, signal, (progress) =>
         post({ kind: 'compare-token', requestId: request.id, column, progress }),

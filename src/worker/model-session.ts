@@ -58,6 +58,8 @@ export class ModelSession {
         invFreq: uploaded.invFreq,
         maxContext: PLAYGROUND_CONTEXT,
       });
+      // Every pipeline a generation needs, created now and at once, so the first token waits on none.
+      await model.preparePipelines();
       // Surfaces device errors (out of memory, validation) now rather than at the first generation.
       await ctx.sync();
       const summary = summarize(loaded, uploaded, model, performance.now() - startedAt);

@@ -156,6 +156,22 @@ export class LlamaModel {
     return (await this.ctx.read(this.act.logits)) as Float32Array;
   }
 
+  /**
+   * Creates every pipeline generation needs before the first token, all at once (GpuContext.prepareKernels),
+   * from a rehearsal of forward's own recording, so it asks for the kernels real chunks will; it changes nothing
+   * (no GPU work; the cache is untouched). The kernels' tiles follow the powers of two of a chunk's tokens and of
+   * the keys it sees, so the rehearsal runs a prefill of each power of two up to the chunk and a decoded token
+   * after each power of two of cached keys. With an adapter set, its fused products are the ones prepared.
+   * Returns how many pipelines it created.
+   */
+  async preparePipelines(): Promise<number> {
+    if (this.disposed) throw new RangeError('preparePipelines: the model was disposed');
+    return this.ctx.prepareKernels(() => {
+      for (let t = 1; t <= this.maxChunk; t *= 2) this.recordChunk(new Array<number>(t).fill(0), 0, true);
+      for (let keys = 2; keys <= this.contextLength; keys *= 2) this.recordChunk([0], keys - 1, true);
+    });
+  }
+
   /** Records the dispatches for T tokens at positions start..start+T-1. */
   private recordChunk(tokens: readonly number[], start: number, computeLogits: boolean): void {
     const { ctx, config: c, weights: w, act: a } = this;

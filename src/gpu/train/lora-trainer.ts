@@ -37,6 +37,18 @@ import type {
 
 const now = () => performance.now();
 
+const clipsGradients = (hp: OptimizerHyperparameters) => hp.maxGradNorm > 0 && Number.isFinite(hp.maxGradNorm);
+
+/** The update a rehearsal records: clipping on, since that is what a run does unless told otherwise. */
+const REHEARSED_UPDATE: OptimizerHyperparameters = {
+  learningRate: 1e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0,
+  maxGradNorm: 1,
+};
+
 export class LoraTrainer implements Trainer {
   readonly config: GpuModelConfig;
   private readonly adapters: ModelAdapters;
@@ -105,8 +117,7 @@ export class LoraTrainer implements Trainer {
     const inputs = this.fwd.blockInputs(t, this.dropout);
     this.dropout?.beginBatch(this.rng.nextU32());
     const t0 = now();
-    this.fwd.record(inputs, !this.options.checkpointing);
-    residualAccumulate(this.ctx, this.stepMetrics.view([3]), this.fwd.head.metrics.view([3]));
+    this.recordForward(inputs);
     if (profile) await this.ctx.sync();
     const t1 = now();
     this.recordBackward(inputs, 1 / stepTrainedTokens);
@@ -131,30 +142,16 @@ export class LoraTrainer implements Trainer {
     }
     const t0 = now();
     const grads = this.adapters.block.grads;
-    gradNormSquared(this.ctx, [grads], this.stepMetrics, { index: METRIC.normSq, partials: this.normPartials });
+    this.recordGradNorm();
     const m = (await this.ctx.read(this.stepMetrics)) as Float32Array;
     const loss = m[METRIC.lossSum] / m[METRIC.trained];
     const gradNorm = Math.sqrt(m[METRIC.normSq]);
     const finite = Number.isFinite(loss) && Number.isFinite(gradNorm);
-    const clip = hp.maxGradNorm > 0 && Number.isFinite(hp.maxGradNorm);
+    const clip = clipsGradients(hp);
     let clipScale = 1;
     if (finite) {
       this.adamSteps++;
-      const b = this.adapters.block;
-      adamwStep(this.ctx, {
-        params: [b.params],
-        grads: [b.grads],
-        m: [b.m],
-        v: [b.v],
-        lr: hp.learningRate,
-        beta1: hp.beta1,
-        beta2: hp.beta2,
-        eps: hp.eps,
-        weightDecay: hp.weightDecay,
-        step: this.adamSteps,
-        ...(clip ? { maxGradNorm: hp.maxGradNorm, normSq: this.stepMetrics, normSqIndex: METRIC.normSq } : {}),
-        zeroGrad: true,
-      });
+      this.recordUpdate(hp, this.adamSteps);
       // The shader's factor, recomputed on the host for the report.
       if (clip) clipScale = Math.min(1, Math.fround(hp.maxGradNorm) / (Math.sqrt(m[METRIC.normSq]) + 1e-6));
     } else {
@@ -178,6 +175,24 @@ export class LoraTrainer implements Trainer {
     this.pending = { batches: 0, trained: 0, declared: 0 };
     this.timings = { forwardMs: 0, backwardMs: 0, optimizerMs: 0 };
     return metrics;
+  }
+
+  /**
+   * Creates every pipeline training needs before the first step, all at once (GpuContext.prepareKernels), from a
+   * rehearsal of a micro-batch of maxTokens tokens, the update and an evaluation: the step's own recording code,
+   * so it asks for the kernels a step will, and it changes nothing (no GPU work, no random draw, no counter).
+   * Returns how many pipelines it created.
+   */
+  async preparePipelines(): Promise<number> {
+    this.live('preparePipelines');
+    return this.ctx.prepareKernels(() => {
+      const inputs = this.fwd.blockInputs(this.options.maxTokens, this.dropout);
+      this.recordForward(inputs);
+      this.recordBackward(inputs, 1);
+      this.recordGradNorm();
+      this.recordUpdate(REHEARSED_UPDATE, 1);
+      this.fwd.record(this.fwd.blockInputs(this.options.maxTokens, null), false);
+    });
   }
 
   async evaluate(batch: TokenBatch): Promise<EvalMetrics> {
@@ -270,6 +285,37 @@ export class LoraTrainer implements Trainer {
 
   private live(what: string): void {
     if (this.disposed) throw new TrainerSettingsError(`${what}: the trainer was disposed`);
+  }
+
+  /** The micro-batch's forward and loss, its loss sum and trained tokens added to the step's metrics. */
+  private recordForward(inputs: BlockInputs): void {
+    this.fwd.record(inputs, !this.options.checkpointing);
+    residualAccumulate(this.ctx, this.stepMetrics.view([3]), this.fwd.head.metrics.view([3]));
+  }
+
+  private recordGradNorm(): void {
+    const grads = this.adapters.block.grads;
+    gradNormSquared(this.ctx, [grads], this.stepMetrics, { index: METRIC.normSq, partials: this.normPartials });
+  }
+
+  /** AdamW on the parameter block (clipped by the recorded gradient norm when hp asks), zeroing the gradients. */
+  private recordUpdate(hp: OptimizerHyperparameters, step: number): void {
+    const b = this.adapters.block;
+    const clip = clipsGradients(hp);
+    adamwStep(this.ctx, {
+      params: [b.params],
+      grads: [b.grads],
+      m: [b.m],
+      v: [b.v],
+      lr: hp.learningRate,
+      beta1: hp.beta1,
+      beta2: hp.beta2,
+      eps: hp.eps,
+      weightDecay: hp.weightDecay,
+      step,
+      ...(clip ? { maxGradNorm: hp.maxGradNorm, normSq: this.stepMetrics, normSqIndex: METRIC.normSq } : {}),
+      zeroGrad: true,
+    });
   }
 
   /** Loss backward, then every block from the last, recomputing a block's forward first when checkpointing. */
