@@ -8,8 +8,8 @@
  *
  * Method per case: upload, build the trainer with `profile` on (it waits for the GPU between phases, so the
  * split is real wall time, and a step is a little slower than unprofiled), the pipelines created ahead
- * (preparePipelines, timed), one warm-up step, then timed optimizer steps of one micro-batch of 256 tokens (rank 8, all seven targets);
- * figures are medians. FLOPs counted are the useful ones: forward (2·T·Σ linear weights incl. the LM head, plus
+ * (preparePipelines, timed), one warm-up step, then timed optimizer steps of one micro-batch of 256 tokens
+ * (rank 8, all seven targets); figures are medians. FLOPs counted are the useful ones: forward (2·T·Σ linear weights incl. the LM head, plus
  * causal attention 2·T²·Hq·D per layer), backward through the frozen weights (the same again) and attention
  * (twice its forward), LoRA's own products; recomputation is not counted as useful work.
  *

@@ -211,9 +211,9 @@ export class GpuContext {
 
   /** Records a buffer-to-buffer copy. */
   copy(src: Binding, dst: Binding, bytes?: number, srcOffset = 0, dstOffset = 0): void {
+    if (this.rehearsal) return;
     const s = src instanceof Tensor ? src.buffer : src;
     const d = dst instanceof Tensor ? dst.buffer : dst;
-    if (this.rehearsal) return;
     const n = bytes ?? (src instanceof Tensor ? src.byteSize : s.size);
     const srcBase = src instanceof Tensor ? src.byteOffset : 0;
     const dstBase = dst instanceof Tensor ? dst.byteOffset : 0;

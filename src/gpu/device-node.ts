@@ -78,16 +78,17 @@ export async function acquireNodeDevice(options: { limits?: 'adapter' | 'default
     }
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   }
-  // VK_ICD_FILENAMES may name any driver: ask it first, then make the instance with SwiftShader's flags if it is one.
-  const plain = instance(dawn, []);
-  const probe = await plain.requestAdapter({ powerPreference: 'high-performance' });
-  const gpu = probe && isSoftware(probe) ? instance(dawn, SWIFTSHADER_DAWN_FLAGS) : plain;
+  // Without an explicit driver it is SwiftShader by now; an explicit one may be any driver, so ask it first.
+  const plain = explicitIcd ? instance(dawn, []) : null;
+  const probe = plain ? await plain.requestAdapter({ powerPreference: 'high-performance' }) : null;
+  const software = !plain || (probe !== null && isSoftware(probe));
+  const gpu = plain && !software ? plain : instance(dawn, SWIFTSHADER_DAWN_FLAGS);
   const acquired = await acquireDevice(gpu, {
     ...options,
     notice: explicitIcd
       ? undefined
       : `No Vulkan GPU found: using SwiftShader (${SWIFTSHADER_ICD}), a CPU implementation. Expect low speed.`,
   });
-  if (gpu !== plain) yieldToSwiftShader();
+  if (software) yieldToSwiftShader();
   return acquired;
 }
