@@ -6,7 +6,8 @@
  *
  * Method per model: upload, make the model, one untimed warm-up (prefill + a few decode steps: every pipeline is
  * compiled before timing starts), then timed runs of a prefill of a prompt followed by greedy single-token steps
- * (lengths below); the figures are medians over the runs. A step's time includes reading back its logits,
+ * (lengths below), the three weight formats of a model taking turns run after run (all three uploaded at once), so
+ * their ratios are measured side by side; the figures are medians over the runs. A step's time includes reading back its logits,
  * as generation must. Peak bytes are the context arena's peak: weights + KV cache + activations + uniforms.
  *
  * Run: npm run bench:inference. Lengths can be set with BENCH_{STORIES,SMOL}_{PROMPT_TOKENS,DECODE_TOKENS,RUNS},
@@ -62,7 +63,7 @@ function lengths(model: 'stories' | 'smol', software: boolean): Lengths {
     model === 'stories'
       ? { promptTokens: 128, decodeTokens: 16, runs: 3 }
       : software
-        ? { promptTokens: 16, decodeTokens: 4, runs: 1 }
+        ? { promptTokens: 16, decodeTokens: 8, runs: 3 }
         : { promptTokens: 64, decodeTokens: 16, runs: 3 };
   return {
     promptTokens: envInt(`${prefix}_PROMPT_TOKENS`, defaults.promptTokens),
@@ -130,7 +131,14 @@ async function timedRun(model: LlamaModel, prompt: number[], decode: number): Pr
   return { prefillMs: t1 - t0, decodeMs: performance.now() - t1 };
 }
 
-async function runCase(shared: GpuContext, c: Case): Promise<Result> {
+/** A case uploaded and warmed up, ready for timed runs; `result` sums them up, `dispose` frees its GPU memory. */
+interface PreparedCase {
+  run(): Promise<void>;
+  result(): Result;
+  dispose(): void;
+}
+
+async function prepareCase(shared: GpuContext, c: Case): Promise<PreparedCase> {
   // A context of its own on the shared device, so its arena counts this model alone.
   const ctx = new GpuContext(shared.device, shared.report);
   const progress = (what: string) => console.error(`    ${c.name} ${c.linearType}: ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -140,39 +148,67 @@ async function runCase(shared: GpuContext, c: Case): Promise<Result> {
   const { promptTokens, decodeTokens, runs: repeats } = c.lengths;
   const contextTokens = promptTokens + decodeTokens;
   const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: contextTokens });
-  try {
-    const prompt = promptIds(promptTokens, up.config.vocabSize, up.config.bosTokenId);
-    progress('uploaded');
-    await timedRun(model, prompt, WARMUP_DECODE_TOKENS);
-    progress('warmed up');
-    const runs: { prefillMs: number; decodeMs: number }[] = [];
-    for (let r = 0; r < repeats; r++) {
-      runs.push(await timedRun(model, prompt, decodeTokens));
-      progress(`run ${r + 1}: prefill ${runs[r].prefillMs.toFixed(0)} ms, decode ${runs[r].decodeMs.toFixed(0)} ms`);
-    }
-    const prefillMs = runs.map((r) => r.prefillMs);
-    const decodeMs = runs.map((r) => r.decodeMs);
-    return {
-      name: c.name,
-      source: c.source,
-      linearType: c.linearType,
-      parameters: parameterCount(up.config),
-      promptTokens,
-      decodeTokens,
-      runs: repeats,
-      contextTokens,
-      weightBytes: up.weightBytes,
-      activationBytes: model.activationBytes,
-      peakBytes: ctx.memory.peakBytes,
-      prefillTokensPerSecond: promptTokens / (median(prefillMs) / 1000),
-      decodeTokensPerSecond: decodeTokens / (median(decodeMs) / 1000),
-      prefillMs,
-      decodeMs,
-    };
-  } finally {
+  const dispose = () => {
     model.dispose();
     releaseModel(ctx, up);
     ctx.arena.trim();
+  };
+  const prompt = promptIds(promptTokens, up.config.vocabSize, up.config.bosTokenId);
+  try {
+    progress('uploaded');
+    await timedRun(model, prompt, WARMUP_DECODE_TOKENS);
+    progress('warmed up');
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  const runs: { prefillMs: number; decodeMs: number }[] = [];
+  return {
+    async run() {
+      const r = await timedRun(model, prompt, decodeTokens);
+      runs.push(r);
+      progress(`run ${runs.length}: prefill ${r.prefillMs.toFixed(0)} ms, decode ${r.decodeMs.toFixed(0)} ms`);
+    },
+    result() {
+      const prefillMs = runs.map((r) => r.prefillMs);
+      const decodeMs = runs.map((r) => r.decodeMs);
+      return {
+        name: c.name,
+        source: c.source,
+        linearType: c.linearType,
+        parameters: parameterCount(up.config),
+        promptTokens,
+        decodeTokens,
+        runs: repeats,
+        contextTokens,
+        weightBytes: up.weightBytes,
+        activationBytes: model.activationBytes,
+        peakBytes: ctx.memory.peakBytes,
+        prefillTokensPerSecond: promptTokens / (median(prefillMs) / 1000),
+        decodeTokensPerSecond: decodeTokens / (median(decodeMs) / 1000),
+        prefillMs,
+        decodeMs,
+      };
+    },
+    dispose,
+  };
+}
+
+/**
+ * The weight formats of one model, side by side: all uploaded and warmed up first, then timed run after run in
+ * turn (F32, Q8_0, Q4_0, F32, …), so load from other processes lands on every format alike.
+ */
+async function runModel(shared: GpuContext, cases: Case[]): Promise<Result[]> {
+  const prepared: PreparedCase[] = [];
+  try {
+    for (const c of cases) prepared.push(await prepareCase(shared, c));
+    const repeats = Math.max(...cases.map((c) => c.lengths.runs));
+    for (let r = 0; r < repeats; r++) {
+      for (let i = 0; i < cases.length; i++) if (r < cases[i].lengths.runs) await prepared[i].run();
+    }
+    return prepared.map((p) => p.result());
+  } finally {
+    for (const p of prepared) p.dispose();
   }
 }
 
@@ -248,7 +284,7 @@ async function main(): Promise<void> {
         features: report.features,
       },
       method: {
-        statistic: 'median over the timed runs',
+        statistic: 'median over the timed runs; the formats of a model take turns, run after run',
         warmup: `one untimed prefill + ${WARMUP_DECODE_TOKENS} decode step per model (every pipeline compiled)`,
         decoding: 'greedy (argmax on the host); each step includes reading back its [V] logits',
         prompt: 'BOS then fixed pseudo-random ids',
@@ -262,14 +298,16 @@ async function main(): Promise<void> {
     await mkdir(new URL('./', RESULTS), { recursive: true });
     await writeFile(RESULTS, `${JSON.stringify(json, null, 2)}\n`);
   };
-  for (const c of cases) {
+  for (const name of new Set(cases.map((c) => c.name))) {
     const t = Date.now();
-    const r = await runCase(shared, c);
-    results.push(r);
-    console.error(
-      `  ${c.name} ${c.linearType}: prefill ${rate(r.prefillTokensPerSecond)} tok/s, ` +
-        `decode ${rate(r.decodeTokensPerSecond)} tok/s, peak ${mib(r.peakBytes)} (${((Date.now() - t) / 1000).toFixed(0)} s)`,
-    );
+    for (const r of await runModel(shared, cases.filter((c) => c.name === name))) {
+      results.push(r);
+      console.error(
+        `  ${r.name} ${r.linearType}: prefill ${rate(r.prefillTokensPerSecond)} tok/s, ` +
+          `decode ${rate(r.decodeTokensPerSecond)} tok/s, peak ${mib(r.peakBytes)}`,
+      );
+    }
+    console.error(`  ${name}: ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await write(false);
   }
   await write(true);

@@ -11,7 +11,10 @@
 // Entry points: `main`, a 64×64-output tile per workgroup (8×8 threads, 8×8 outputs each: the register block of
 // matmul_register_block.wgsl, spliced in by the launcher with matmul_low_rank.wgsl), reading K in steps of TK;
 // `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading one W row, M ≤ 8
-// (two vec4s of partial sums per thread); the launcher picks the threads per row for the device.
+// (two vec4s of partial sums per thread); `matvec1` for a single row of X (a decoded token), each thread summing
+// ROWS_PER_THREAD adjacent W rows with the format's span dot w_dot (matvec_dot_<format>.wgsl, spliced in too: for
+// Q8_0 and Q4_0 a block's scale applied once to its sum) and every span of x loaded once for all its rows. The
+// launcher picks the threads per row and rows per thread for the device.
 
 const TILE = 64u; // outputs per workgroup along M and along N: 8 threads × 8 (fixed by main)
 const TILE_M = TILE;
@@ -20,6 +23,7 @@ const THREADS = 64u;
 override TK: u32 = 32u;
 override ROWS_PER_GROUP: u32 = 8u;
 override THREADS_PER_ROW: u32 = 32u;
+override ROWS_PER_THREAD: u32 = 1u; // matvec1 only, ≤ 4
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override ACCUMULATE: bool = false;
@@ -133,14 +137,7 @@ fn matvec(
       }
     }
   }
-  partial[lid] = acc;
-  for (var s = THREADS_PER_ROW / 2u; s > 0u; s /= 2u) {
-    workgroupBarrier();
-    if (lane < s) {
-      partial[lid][0] += partial[lid + s][0];
-      partial[lid][1] += partial[lid + s][1];
-    }
-  }
+  sum_lanes(lid, lane, acc);
   if (lane == 0u && col < params.n) {
     for (var m = 0u; m < params.m; m++) {
       var sum = partial[lid][m / 4u][m % 4u];
@@ -154,4 +151,81 @@ fn matvec(
       epilogue(m, col, sum);
     }
   }
+}
+
+// Adds the THREADS_PER_ROW threads' partial sums of one output column into partial[lid] of its first thread.
+fn sum_lanes(lid: u32, lane: u32, acc: array<vec4<f32>, 2>) {
+  partial[lid] = acc;
+  for (var s = THREADS_PER_ROW / 2u; s > 0u; s /= 2u) {
+    workgroupBarrier();
+    if (lane < s) {
+      partial[lid][0] += partial[lid + s][0];
+      partial[lid][1] += partial[lid + s][1];
+    }
+  }
+}
+
+@compute @workgroup_size(ROWS_PER_GROUP * THREADS_PER_ROW)
+fn matvec1(
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+) {
+  let lane = lid % THREADS_PER_ROW;
+  let col0 = ((wg.x + wg.y * groups.x) * ROWS_PER_GROUP + lid / THREADS_PER_ROW) * ROWS_PER_THREAD;
+  // One sum per W row of this thread, each row written out (no indexed arrays: SwiftShader keeps those in memory).
+  // Columns past the end read the last row again (never written).
+  var sums = vec4<f32>(0.0);
+  if (col0 < params.n) {
+    let last = params.n - 1u;
+    let r0 = params.row_offset + col0;
+    let r1 = params.row_offset + min(col0 + 1u, last);
+    let r2 = params.row_offset + min(col0 + 2u, last);
+    let r3 = params.row_offset + min(col0 + 3u, last);
+    let spans = params.k / 32u;
+    for (var g = lane; g < spans; g += THREADS_PER_ROW) {
+      let b = 8u * g;
+      let xs = array<vec4<f32>, 8>(x[b], x[b + 1u], x[b + 2u], x[b + 3u], x[b + 4u], x[b + 5u], x[b + 6u], x[b + 7u]);
+      let c = 32u * g;
+      sums.x += w_dot(r0, c, params.k, xs);
+      if (ROWS_PER_THREAD > 1u) { sums.y += w_dot(r1, c, params.k, xs); }
+      if (ROWS_PER_THREAD > 2u) { sums.z += w_dot(r2, c, params.k, xs); }
+      if (ROWS_PER_THREAD > 3u) { sums.w += w_dot(r3, c, params.k, xs); }
+    }
+    // A dense f32 W's K need only be a multiple of 8: the tail past the last whole span, eight values at a time.
+    for (var g = spans * 4u + lane; g < params.k / 8u; g += THREADS_PER_ROW) {
+      let xa = x[2u * g];
+      let xb = x[2u * g + 1u];
+      let c = 8u * g;
+      sums.x += w_dot8(r0, c, xa, xb);
+      if (ROWS_PER_THREAD > 1u) { sums.y += w_dot8(r1, c, xa, xb); }
+      if (ROWS_PER_THREAD > 2u) { sums.z += w_dot8(r2, c, xa, xb); }
+      if (ROWS_PER_THREAD > 3u) { sums.w += w_dot8(r3, c, xa, xb); }
+    }
+  }
+  sum_lanes(lid, lane, array<vec4<f32>, 2>(sums, vec4<f32>(0.0)));
+  if (lane != 0u) {
+    return;
+  }
+  for (var r = 0u; r < ROWS_PER_THREAD; r++) {
+    let col = col0 + r;
+    if (col >= params.n) {
+      break;
+    }
+    var sum = partial[lid][0][r];
+    if (HAS_LOW_RANK) {
+      var low = 0.0;
+      for (var t = 0u; t < params.rank; t++) {
+        low += low_rank_u(0u, t) * low_rank_v(col, t);
+      }
+      sum += params.low_rank_scale * low;
+    }
+    epilogue(0u, col, sum);
+  }
+}
+
+// Σ W[row, col + i]·x[col + i] over i < 8, x's two vec4s given.
+fn w_dot8(row: u32, col: u32, xa: vec4<f32>, xb: vec4<f32>) -> f32 {
+  let w = w_load8(row, col, params.k);
+  return dot(w[0], xa) + dot(w[1], xb);
 }

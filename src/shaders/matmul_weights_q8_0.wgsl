@@ -5,7 +5,7 @@
 // Contract with the kernels: bindings 2 and 3 hold the weight, and w_load8(row, col, k) returns
 // W[row, col .. col+7] (col a multiple of 8, k values per row) as two vec4s.
 
-@group(0) @binding(2) var<storage, read> wq: array<u32>;
+@group(0) @binding(2) var<storage, read> wq: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> ws: array<u32>;
 
 fn w_half(i: u32) -> f32 {
@@ -22,5 +22,7 @@ fn w_load8(row: u32, col: u32, k: u32) -> mat2x4<f32> {
   let block = row * (k / 32u) + col / 32u;
   let word = block * 8u + (col % 32u) / 4u;
   let d = w_half(block);
-  return mat2x4<f32>(d * w_int8x4(wq[word]), d * w_int8x4(wq[word + 1u]));
+  let v = wq[word / 4u];
+  let h = word % 4u;
+  return mat2x4<f32>(d * w_int8x4(v[h]), d * w_int8x4(v[h + 1u]));
 }

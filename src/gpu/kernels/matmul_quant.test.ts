@@ -213,16 +213,17 @@ describe.each(FORMATS)('matmul with %s weights', (format) => {
 });
 
 /**
- * The decode kernel (`matvec`, M ≤ 8) in both of its thread layouts: the one this device gets (SwiftShader: one
- * thread per row, no barrier) and the one a GPU gets (32 threads per row, summed in workgroup memory), taken here
- * by a context whose adapter says it is a GPU. Every format, and dense f32 through matmulForward, with bias,
- * residual, accumulate and a low-rank term against the CPU reference.
+ * The decode kernels in both of their thread layouts: the one this device gets (SwiftShader: one thread per row, no
+ * barrier; M = 1 in `matvec1`, four rows per thread) and the one a GPU gets (`matvec` for every M ≤ 8, 32 threads
+ * per row, summed in workgroup memory), taken here by a context whose adapter says it is a GPU.
+ * Every format, and dense f32 through matmulForward (K = 40: one 32-value span and an 8-value tail), N = 70 (not a
+ * multiple of the rows per thread), with bias, residual, accumulate and a low-rank term against the CPU reference.
  */
 describe.each(['software', 'gpu'] as const)('the matrix-vector kernel in the %s layout', (layout) => {
   const context = () => layoutContext(layout);
 
   it('is the layout of that kind of device', async () => {
-    const expected = layout === 'software' ? { threadsPerRow: 1, rowsPerGroup: 64 } : { threadsPerRow: 32, rowsPerGroup: 8 };
+    const expected = layout === 'software' ? { threadsPerRow: 1, rowsPerGroup: 32, rowsPerThread: 4 } : { threadsPerRow: 32, rowsPerGroup: 8, rowsPerThread: 0 };
     expect(matvecShapeFor(await context())).toEqual(expected);
   });
 

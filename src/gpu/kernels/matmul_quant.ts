@@ -23,6 +23,10 @@ import weightsQ4_0Wgsl from '../../shaders/matmul_weights_q4_0.wgsl?raw';
 import weightsQ4_KWgsl from '../../shaders/matmul_weights_q4_k.wgsl?raw';
 import weightsQ6_KWgsl from '../../shaders/matmul_weights_q6_k.wgsl?raw';
 import weightsQ8_0Wgsl from '../../shaders/matmul_weights_q8_0.wgsl?raw';
+import dotF32Wgsl from '../../shaders/matvec_dot_f32.wgsl?raw';
+import dotLoad8Wgsl from '../../shaders/matvec_dot_load8.wgsl?raw';
+import dotQ4_0Wgsl from '../../shaders/matvec_dot_q4_0.wgsl?raw';
+import dotQ8_0Wgsl from '../../shaders/matvec_dot_q8_0.wgsl?raw';
 import { QUANT_FORMATS, isQuantFormat, type QuantFormat } from '../../model/quant/formats';
 import { GPU_BLOCK_SPLIT, packGpuBlocks, scaleWords } from '../../model/quant/gpu-layout';
 import { GpuError, type GpuContext } from '../context';
@@ -41,20 +45,30 @@ const TILE_DEPTH = 32;
 /** Forward with at most this many rows of X uses the matrix-vector kernel (it keeps two vec4s of sums). */
 export const MATVEC_MAX_M = 8;
 
-/** How the matrix-vector (decode) kernel lays its threads: per output column (a row of W), and per workgroup. */
+/**
+ * How the matrix-vector (decode) kernels lay their threads: per output column (a row of W) and per workgroup; and
+ * whether a single row of X (one decoded token) takes `matvec1`, with W rows per thread.
+ */
 export interface MatvecShape {
   threadsPerRow: number;
   rowsPerGroup: number;
+  /** W rows per thread of matvec1; 0: M = 1 takes `matvec` like any M ≤ 8. */
+  rowsPerThread: number;
 }
 
 /**
- * On a GPU, 32 threads read a row of W side by side (coalesced) and sum in workgroup memory (5 barriers); not yet
- * measured on one. On a CPU implementation (SwiftShader), one thread per row and no barrier: it runs a workgroup's
- * threads as SIMD lanes and splits the shader at every barrier; measured (bench:inference, stories260K decode)
- * Q8_0 4.3 → 79.8 tok/s, F32 4.4 (32 × 8) → 94.5 tok/s, where 4 × 16 gave 48.8 and 8 × 8 30.8.
+ * On a GPU, 32 threads read a row of W side by side (coalesced) and sum in workgroup memory (5 barriers), for any
+ * M ≤ 8; not yet measured on one. On a CPU implementation (SwiftShader), one thread per row and no barrier: it
+ * runs a workgroup's threads as SIMD lanes and splits the shader at every barrier; measured (bench:inference,
+ * stories260K decode) Q8_0 4.3 → 79.8 tok/s, F32 4.4 (32 × 8) → 94.5 tok/s, where 4 × 16 gave 48.8 and 8 × 8
+ * 30.8. There a one-token product spent about 40% of its time loading x (measured by leaving the loads out), so
+ * matvec1 gives each thread 4 rows to share them: 10 layers of SmolLM2-135M's products took 78 ms against 124 at
+ * 1 row per thread, 96 at 2 (F32, medians of 31 runs); 32 threads per workgroup keep a 192-row product on 2 groups.
  */
 export function matvecShapeFor(ctx: GpuContext): MatvecShape {
-  return isSoftwareAdapter(ctx.report) ? { threadsPerRow: 1, rowsPerGroup: 64 } : { threadsPerRow: 32, rowsPerGroup: 8 };
+  return isSoftwareAdapter(ctx.report)
+    ? { threadsPerRow: 1, rowsPerGroup: 32, rowsPerThread: 4 }
+    : { threadsPerRow: 32, rowsPerGroup: 8, rowsPerThread: 0 };
 }
 
 const WEIGHTS_WGSL: Record<QuantFormat, string> = {
@@ -67,9 +81,28 @@ const WEIGHTS_WGSL: Record<QuantFormat, string> = {
   bf16: weightsBf16Wgsl,
 };
 
+/**
+ * The decode kernel's dot product over a span of a row (matvec_dot_<format>.wgsl): Q8_0 and Q4_0 take whole blocks
+ * and scale each block's sum once; the other formats go eight values at a time through their w_load8.
+ */
+const MATVEC_DOT_WGSL: Record<QuantFormat, string> = {
+  q8_0: dotQ8_0Wgsl,
+  q4_0: dotQ4_0Wgsl,
+  q4_k: dotLoad8Wgsl,
+  q6_k: dotLoad8Wgsl,
+  nf4: dotLoad8Wgsl,
+  f16: dotLoad8Wgsl,
+  bf16: dotLoad8Wgsl,
+};
+
 /** A quantized product's WGSL: its kernel, the format's weight decoder, and the register block with its LoRA term. */
 function quantWgsl(kernel: string, format: QuantFormat): string {
   return spliceWgsl(kernel, WEIGHTS_WGSL[format], registerBlockWgsl, lowRankWgsl);
+}
+
+/** The forward kernel's WGSL for a format: quantWgsl's pieces and the decode path's span dot. */
+function forwardWgsl(format: QuantFormat): string {
+  return spliceWgsl(quantWgsl(matmulForwardQuantWgsl, format), MATVEC_DOT_WGSL[format]);
 }
 
 /** The format's weight decoder (bindings 2 and 3, `w_load8`), for other kernels that read a stored weight. */
@@ -217,13 +250,12 @@ export function matmulForwardQuant(
   if (low) checkLowRank(kernelName, low, [m, low.u.shape[1]], [w.shape[0], low.u.shape[1]], options);
   if (low && options.wRows) throw new GpuError(`${kernelName}: a low-rank term cannot be combined with wRows`);
   if (m === 0) return;
-  const matvec = m <= MATVEC_MAX_M;
-  const kernel = forwardKernel(ctx, kernelName, quantWgsl(matmulForwardQuantWgsl, w.format), matvec, options);
-  forwardDispatches(ctx, kernel, matvec, x, partSlices(w, rows), y, rows.count, options);
+  const kernel = forwardKernel(ctx, kernelName, forwardWgsl(w.format), m, options);
+  forwardDispatches(ctx, kernel, x, partSlices(w, rows), y, rows.count, options);
 }
 
 /** The matrix-vector kernel over dense f32 weights (matmul_weights_f32.wgsl): the same decode kernel as the stored formats. */
-const F32_MATVEC_WGSL = spliceWgsl(matmulForwardQuantWgsl, weightsF32Wgsl, registerBlockWgsl, lowRankWgsl);
+const F32_MATVEC_WGSL = spliceWgsl(matmulForwardQuantWgsl, weightsF32Wgsl, registerBlockWgsl, lowRankWgsl, dotF32Wgsl);
 
 /**
  * matmulForward's decode path: y = scale·(x·W[rows]ᵀ) + bias[rows] + residual (+ y) for M ≤ MATVEC_MAX_M rows of x
@@ -231,10 +263,10 @@ const F32_MATVEC_WGSL = spliceWgsl(matmulForwardQuantWgsl, weightsF32Wgsl, regis
  * and calls it). A low-rank term's B is [N, r], one row per output column.
  */
 export function matvecForwardF32(ctx: GpuContext, x: Tensor, w: Tensor, y: Tensor, options: MatmulForwardOptions, rows: RowSlice): void {
-  const kernel = forwardKernel(ctx, 'matmul_forward_f32', F32_MATVEC_WGSL, true, options);
+  const kernel = forwardKernel(ctx, 'matmul_forward_f32', F32_MATVEC_WGSL, x.shape[0], options);
   // One part: W itself, bound as the weight and as its (unread) scales.
   const whole: ForwardSlice = { part: { q: w, s: w }, partRow: rows.offset, column: 0, count: rows.count, row: rows.offset };
-  forwardDispatches(ctx, kernel, true, x, [whole], y, rows.count, options);
+  forwardDispatches(ctx, kernel, x, [whole], y, rows.count, options);
 }
 
 /** Rows of one part of W for one dispatch: `count` rows from `partRow` in the part, written from y column `column`. */
@@ -248,14 +280,16 @@ interface ForwardSlice {
 }
 
 /** matmul_forward_quant.wgsl's pipeline: the matrix-vector entry point (laid out for the device) or the tiled one. */
-function forwardKernel(ctx: GpuContext, name: string, code: string, matvec: boolean, options: MatmulForwardOptions): Kernel {
+function forwardKernel(ctx: GpuContext, name: string, code: string, m: number, options: MatmulForwardOptions): Kernel {
   const shape = matvecShapeFor(ctx);
+  const matvec = { ROWS_PER_GROUP: shape.rowsPerGroup, THREADS_PER_ROW: shape.threadsPerRow };
+  const token = oneToken(shape, m);
   return ctx.kernel({
     name,
     code,
-    entryPoint: matvec ? 'matvec' : 'main',
+    entryPoint: token ? 'matvec1' : m <= MATVEC_MAX_M ? 'matvec' : 'main',
     constants: {
-      ...(matvec ? { ROWS_PER_GROUP: shape.rowsPerGroup, THREADS_PER_ROW: shape.threadsPerRow } : { TK: TILE_DEPTH }),
+      ...(token ? { ...matvec, ROWS_PER_THREAD: shape.rowsPerThread } : m <= MATVEC_MAX_M ? matvec : { TK: TILE_DEPTH }),
       HAS_BIAS: options.bias ? 1 : 0,
       HAS_RESIDUAL: options.residual ? 1 : 0,
       ACCUMULATE: options.accumulate ? 1 : 0,
@@ -264,11 +298,15 @@ function forwardKernel(ctx: GpuContext, name: string, code: string, matvec: bool
   });
 }
 
+/** Whether a product of M rows of X takes the one-token kernel matvec1 on this layout. */
+function oneToken(shape: MatvecShape, m: number): boolean {
+  return m === 1 && shape.rowsPerThread > 0;
+}
+
 /** One dispatch of the forward kernel per slice, each filling its columns of y (row length `yStride`). */
 function forwardDispatches(
   ctx: GpuContext,
   kernel: Kernel,
-  matvec: boolean,
   x: Tensor,
   slices: Iterable<ForwardSlice>,
   y: Tensor,
@@ -277,7 +315,9 @@ function forwardDispatches(
 ): void {
   const [m, k] = x.shape;
   const low = options.lowRank;
-  const rowsPerGroup = matvecShapeFor(ctx).rowsPerGroup;
+  const shape = matvecShapeFor(ctx);
+  // Output columns per workgroup: the tiled kernel's TILE, or the matrix-vector kernels' rows.
+  const columnsPerGroup = oneToken(shape, m) ? shape.rowsPerGroup * shape.rowsPerThread : shape.rowsPerGroup;
   for (const slice of slices) {
     const params = new Params()
       .u32(m)
@@ -295,7 +335,7 @@ function forwardDispatches(
       ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
       ...[low?.u ?? x, low?.b ?? x],
     ];
-    const grid = matvec ? linearGrid(slice.count, rowsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
+    const grid = m <= MATVEC_MAX_M ? linearGrid(slice.count, columnsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
     ctx.dispatch(kernel, params, bindings, grid);
   }
 }
