@@ -134,7 +134,7 @@ async function measuredPart() {
       });
       const batch = syntheticBatch(tokens, config.vocabSize);
       await trainer.accumulate(batch);
-      const step = await trainer.step({ learningRate: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
+      const step = await trainer.step({ learningRate: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, loraPlusRatio: 1 });
       const measured = ctx.memory.peakBytes - before;
       trainer.dispose();
       releaseModel(ctx, up);

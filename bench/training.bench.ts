@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       profile: true,
     });
     const batch = syntheticBatch(T, config.vocabSize);
-    const hp = { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 };
+    const hp = { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1, loraPlusRatio: 1 };
     const runStep = async (b: TokenBatch = batch) => {
       const t0 = performance.now();
       await trainer.accumulate(b, b.trainedTokens);

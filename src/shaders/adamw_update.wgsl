@@ -4,6 +4,8 @@
 //   m ← β1·m + (1−β1)·g,   v ← β2·v + (1−β2)·g²,   m̂ = m / (1−β1^t),   v̂ = v / (1−β2^t),
 //   p ← p − lr·(m̂ / (√v̂ + eps) + wd·p)
 // which is PyTorch's order: p ← p − lr·wd·p (the decay, on the old p), then the Adam step.
+// Two parameter groups, as PyTorch's param_groups with their own lr: elements from group2_start on step with
+// lr·group2_lr_ratio (decay included), LoRA+'s faster B; group2_start = n leaves one group.
 // Entry points: `main` (no clipping) and `main_clipped` (reads norm_sq[norm_index] on the GPU: no readback).
 // param, grad, m, v: [n]. norm_sq: [≥ norm_index + 1], the squared global gradient norm.
 
@@ -22,6 +24,8 @@ struct Params {
   bias_correction1: f32,
   bias_correction2: f32,
   max_grad_norm: f32,
+  group2_start: u32,
+  group2_lr_ratio: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -43,7 +47,8 @@ fn update(i: u32, grad_scale: f32) {
   let m_hat = m_i / params.bias_correction1;
   let v_hat = v_i / params.bias_correction2;
   let p = param[i];
-  param[i] = p - params.lr * (m_hat / (sqrt(v_hat) + params.eps) + params.weight_decay * p);
+  let lr = select(params.lr, params.lr * params.group2_lr_ratio, i >= params.group2_start);
+  param[i] = p - lr * (m_hat / (sqrt(v_hat) + params.eps) + params.weight_decay * p);
 }
 
 fn index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {

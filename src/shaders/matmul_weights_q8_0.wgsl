@@ -1,5 +1,5 @@
 // Q8_0 weights for the quantized matmul kernels (matmul_*_quant.wgsl), in the GPU layout of
-// src/model/quant/gpu-layout.ts: wq holds each 32-value block's int8 quants as 8 words, ws its f16 scale d,
+// src/model/quant/gpu-layout.ts: wq holds each 32-value block's int8 quants as 8 words (read as two vec4s), ws its f16 scale d,
 // two blocks per word. Value = d·q.
 //
 // Contract with the kernels: bindings 2 and 3 hold the weight, and w_load8(row, col, k) returns

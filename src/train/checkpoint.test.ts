@@ -22,6 +22,7 @@ function sample(): Checkpoint {
     },
     trainer: {
       step: 42,
+      layout: 'a-then-b',
       params,
       m: Float32Array.from({ length: 131 }, (_, i) => i * 1e-5),
       v: Float32Array.from({ length: 131 }, (_, i) => i * 1e-9),
@@ -43,6 +44,17 @@ describe('checkpoint file', () => {
       new Uint32Array(c.trainer.params.buffer),
     );
     expect(back).toEqual(c);
+  });
+
+  it('reads a checkpoint written before LoRA+ as the interleaved layout, with the settings it lacks at their defaults', () => {
+    const c = sample();
+    const { loraPlusRatio: _dropped, ...olderConfig } = c.config;
+    // As that version wrote it: no layout in the header, no loraPlusRatio in the config.
+    const older = { ...c, config: olderConfig as Checkpoint['config'], trainer: { ...c.trainer, layout: undefined as never } };
+    const back = decodeCheckpoint(bytesOf(older));
+    expect(back.trainer.layout).toBe('interleaved');
+    expect(back.config.loraPlusRatio).toBe(1);
+    expect(back.trainer.params).toEqual(c.trainer.params);
   });
 
   it('detects a flipped byte in the tensor data', () => {

@@ -10,8 +10,8 @@
  *   bytes 12..   JSON header (UTF-8), zero-padded to a multiple of 4
  *   then         f32 arrays params, m, v in that order (lengths in the header), then u32 FNV-1a of those bytes
  */
-import type { TrainerState } from '../gpu/train/types';
-import type { TrainingConfig } from './config';
+import type { ParameterLayout, TrainerState } from '../gpu/train/types';
+import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from './config';
 import type { EarlyStoppingState } from './early-stopping';
 import type { MetricsHistory } from './metrics';
 
@@ -36,7 +36,8 @@ export interface Checkpoint {
 }
 
 type Header = Omit<Checkpoint, 'trainer'> & {
-  trainer: { step: number; rngState: number[]; lengths: [number, number, number] };
+  /** layout: absent in checkpoints written before LoRA+, whose parameters were interleaved. */
+  trainer: { step: number; rngState: number[]; lengths: [number, number, number]; layout?: ParameterLayout };
 };
 
 export class CheckpointError extends Error {
@@ -57,8 +58,8 @@ function f32Bytes(a: Float32Array): Uint8Array {
 }
 
 export function encodeCheckpoint(c: Checkpoint): Uint8Array[] {
-  const { params, m, v, step, rngState } = c.trainer;
-  const header: Header = { ...c, trainer: { step, rngState, lengths: [params.length, m.length, v.length] } };
+  const { params, m, v, step, rngState, layout } = c.trainer;
+  const header: Header = { ...c, trainer: { step, rngState, layout, lengths: [params.length, m.length, v.length] } };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 4) * 4;
   const head = new Uint8Array(12 + padded);
@@ -103,10 +104,12 @@ export function decodeCheckpoint(bytes: Uint8Array, file = CHECKPOINT_FILE): Che
   const [np, nm] = lengths;
   const trainer: TrainerState = {
     step: header.trainer.step,
+    layout: header.trainer.layout ?? 'interleaved',
     rngState: header.trainer.rngState,
     params: floats.subarray(0, np),
     m: floats.subarray(np, np + nm),
     v: floats.subarray(np + nm),
   };
-  return { ...header, trainer };
+  // A setting added since the checkpoint was written takes its default, which is how that run trained.
+  return { ...header, config: { ...DEFAULT_TRAINING_CONFIG, ...header.config }, trainer };
 }

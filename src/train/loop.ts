@@ -195,6 +195,7 @@ export async function runTrainingLoop(o: LoopOptions): Promise<LoopResult> {
     eps: config.eps,
     weightDecay: config.weightDecay,
     maxGradNorm: config.maxGradNorm,
+    loraPlusRatio: config.loraPlusRatio,
   });
 
   while (step < totalSteps) {

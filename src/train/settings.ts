@@ -92,6 +92,17 @@ export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
   rank: { kind: 'number', flag: 'rank', arg: 'R', help: 'LoRA rank', label: 'Rank', hint: 'LoRA rank r.', range: integerFrom(1), default: 8 },
   alpha: { kind: 'number', flag: 'alpha', arg: 'A', help: 'LoRA alpha', label: 'Alpha', hint: 'Scale: alpha / r.', range: positive, default: 16 },
   rsLora: { kind: 'switch', flag: 'rslora', help: 'scale by alpha/√r instead of alpha/r', label: 'rsLoRA (alpha / √r)', hint: '', default: false, flagSets: true },
+  loraPlusRatio: {
+    kind: 'number',
+    flag: 'lora-plus-ratio',
+    arg: 'X',
+    help: "LoRA+: B's learning rate is X times A's (the paper suggests 16); 1 = plain LoRA",
+    label: 'LoRA+ ratio',
+    hint: "B learns this many times faster than A; 1 = plain LoRA.",
+    range: { integer: false, min: 1 },
+    note: '1 is plain LoRA',
+    default: 1,
+  },
   targets: {
     kind: 'list',
     flag: 'targets',

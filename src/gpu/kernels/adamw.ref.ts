@@ -18,6 +18,8 @@ export interface AdamWHyper {
   weightDecay: number;
   step: number;
   maxGradNorm?: number;
+  /** Elements from `start` on step with lr·lrRatio (a second parameter group). */
+  group2?: { start: number; lrRatio: number };
 }
 
 /** Updates `state` in place with one step for `grads`; returns the clip scale used (1 without clipping). */
@@ -32,10 +34,11 @@ export function adamwStepRef(state: AdamWState, grads: readonly ArrayLike<number
     const v = state.v[t];
     for (let i = 0; i < p.length; i++) {
       const gi = g[i] * scale;
-      p[i] -= h.lr * h.weightDecay * p[i];
+      const lr = h.group2 && i >= h.group2.start ? h.lr * h.group2.lrRatio : h.lr;
+      p[i] -= lr * h.weightDecay * p[i];
       m[i] = h.beta1 * m[i] + (1 - h.beta1) * gi;
       v[i] = h.beta2 * v[i] + (1 - h.beta2) * gi * gi;
-      p[i] -= (h.lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + h.eps);
+      p[i] -= (lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + h.eps);
     }
   });
   return scale;

@@ -5,7 +5,9 @@
  * from `normSq` (see grad_norm.ts), so a step never waits for a readback.
  *   params[i], grads[i], m[i], v[i]: f32, same size each; normSq: f32 [≥ normSqIndex + 1].
  * One dispatch per parameter tensor: four read-write buffers each, so two tensors would pass WebGPU's default
- * limit of 8 storage buffers. Keeping trainable parameters in few large tensors keeps the dispatch count low.
+ * limit of 8 storage buffers. Keeping trainable parameters in few large tensors keeps the dispatch count low; a
+ * tensor's tail may form a second group with its own learning rate (`group2`, as PyTorch's param_groups), so a
+ * block whose LoRA B matrices come last takes LoRA+ in the same dispatch.
  */
 import adamwUpdateWgsl from '../../shaders/adamw_update.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
@@ -36,6 +38,8 @@ export interface AdamWArgs {
   normSqIndex?: number;
   /** Write 0 into each gradient after reading it (replaces a separate clear before the next backward). */
   zeroGrad?: boolean;
+  /** Elements from `start` on (of every tensor) step with lr·lrRatio, weight decay included. */
+  group2?: { start: number; lrRatio: number };
 }
 
 function fail(message: string): never {
@@ -55,6 +59,11 @@ function checkHyper(a: AdamWArgs): void {
   if (!(a.eps > 0)) fail(`eps = ${a.eps} must be positive`);
   if (a.weightDecay < 0) fail(`weightDecay = ${a.weightDecay} is negative`);
   if (!Number.isInteger(a.step) || a.step < 1) fail(`step = ${a.step} must be an integer ≥ 1`);
+  if (a.group2) {
+    const { start, lrRatio } = a.group2;
+    if (!Number.isInteger(start) || start < 0) fail(`group2.start = ${start} must be an integer ≥ 0`);
+    if (!Number.isFinite(lrRatio) || lrRatio < 0) fail(`group2.lrRatio = ${lrRatio} must be a finite number ≥ 0`);
+  }
 }
 
 /** Updates every params[i] in place, and m[i], v[i] (and zeroes grads[i] when asked). */
@@ -109,7 +118,9 @@ export function adamwStep(ctx: GpuContext, a: AdamWArgs): void {
       .f32(a.weightDecay)
       .f32(bc1)
       .f32(bc2)
-      .f32(a.maxGradNorm ?? 0);
+      .f32(a.maxGradNorm ?? 0)
+      .u32(Math.min(a.group2?.start ?? size, size))
+      .f32(a.group2?.lrRatio ?? 1);
     const bindings = [a.params[i], a.grads[i], a.m[i], a.v[i]];
     if (clip) bindings.push(a.normSq!);
     ctx.dispatch(kernel, params, bindings, linearGrid(size, WORKGROUP_SIZE));

@@ -1,7 +1,8 @@
 /**
  * The adapters of a whole model: one LoraLinear per projection of every layer (an adapter where the settings
  * target it, the bare frozen layer elsewhere), their A/B matrices and gradients packed in one ParameterBlock so
- * the optimizer and the gradient norm are one dispatch each. Initialised as Hugging Face PEFT does it:
+ * the optimizer and the gradient norm are one dispatch each: every A first, then every B (PARAMETER_LAYOUT), so
+ * LoRA+ gives the Bs their learning rate in that same dispatch. Initialised as Hugging Face PEFT does it:
  * A ~ Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B = 0, so training starts from the base model.
  */
 import { LORA_TARGETS, loraScale, type LoraSettings, type LoraTarget } from '../../model/lora-targets';
@@ -11,7 +12,10 @@ import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
 import type { LinearLayer } from '../model/linear';
 import type { GpuLayerWeights, GpuModelWeights } from '../model/weights';
 import { SeededRandom } from './seeded-random';
-import type { AdapterMatrices } from './types';
+import type { AdapterMatrices, ParameterLayout } from './types';
+
+/** The order ModelAdapters packs its matrices in (types.ts). */
+export const PARAMETER_LAYOUT: ParameterLayout = 'a-then-b';
 
 export class TrainerSettingsError extends Error {
   constructor(message: string) {
@@ -55,10 +59,25 @@ export function checkLoraSettings(settings: LoraSettings, weights: GpuModelWeigh
   }
 }
 
+/** A [r, in] and B [out, r] of every adapted projection, layer by layer, in the settings' target order. */
+function projectionShapes(weights: GpuModelWeights, settings: LoraSettings) {
+  const r = settings.rank;
+  return weights.layers.flatMap((layer, i) =>
+    settings.targets.map((target) => {
+      const { inFeatures, outFeatures } = baseLinear(layer, target);
+      return { layer: i, target, a: [r, inFeatures] as const, b: [outFeatures, r] as const };
+    }),
+  );
+}
+
 export class ModelAdapters {
   readonly block = new ParameterBlock();
   readonly layers: LayerProjections[];
+  /** Float offset of the first B in the block: the Bs are the block's tail (LoRA+'s second learning rate). */
+  readonly bStart: number;
   private readonly slots: AdapterSlots[] = [];
+  /** The same matrices in the layout before LoRA+ (each layer's A then B), to read older checkpoints. */
+  private readonly interleaved: ParameterBlock;
 
   constructor(
     ctx: GpuContext,
@@ -66,15 +85,18 @@ export class ModelAdapters {
     readonly settings: LoraSettings,
   ) {
     checkLoraSettings(settings, weights);
-    const r = settings.rank;
-    weights.layers.forEach((layer, i) => {
-      for (const target of settings.targets) {
-        const { inFeatures, outFeatures } = baseLinear(layer, target);
-        const a = this.block.add(`l${i}.${target}.A`, [r, inFeatures]);
-        const b = this.block.add(`l${i}.${target}.B`, [outFeatures, r]);
-        this.slots.push({ layer: i, target, a, b });
-      }
+    const shapes = projectionShapes(weights, settings);
+    const as = shapes.map((s) => this.block.add(`l${s.layer}.${s.target}.A`, s.a));
+    this.bStart = this.block.length;
+    shapes.forEach((s, i) => {
+      const b = this.block.add(`l${s.layer}.${s.target}.B`, s.b);
+      this.slots.push({ layer: s.layer, target: s.target, a: as[i], b });
     });
+    this.interleaved = new ParameterBlock();
+    for (const s of shapes) {
+      this.interleaved.add(`l${s.layer}.${s.target}.A`, s.a);
+      this.interleaved.add(`l${s.layer}.${s.target}.B`, s.b);
+    }
     this.block.allocate(ctx, 'lora');
     const scale = loraScale(settings);
     this.layers = weights.layers.map((layer, i) => {
@@ -149,6 +171,11 @@ export class ModelAdapters {
       values.set(s.b.name, Float32Array.from(m.b));
     }
     return this.block.pack(values);
+  }
+
+  /** A block buffer copy in the interleaved layout (a checkpoint from before LoRA+), reordered into this block's. */
+  fromInterleaved(copy: Float32Array): Float32Array {
+    return this.block.pack(this.interleaved.unpack(copy));
   }
 
   /** Bytes of parameters, gradients and both AdamW moments. */

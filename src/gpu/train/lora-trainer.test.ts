@@ -205,7 +205,7 @@ describe('LoRA trainer', () => {
     const state = await trainer.adapterWeights();
     const other = new LoraTrainer(ctx, up, trainerOptions({ rank: 3, maxTokens: 6 }));
     expect(() => other.setAdapterWeights(state)).toThrow(/layer 0 'q' have 64\/64 values, expected A \[3×32\] and B \[32×3\]/);
-    const s = { step: 1, params: new Float32Array(5), m: new Float32Array(5), v: new Float32Array(5), rngState: [1, 2, 3, 4] };
+    const s = { step: 1, layout: 'a-then-b' as const, params: new Float32Array(5), m: new Float32Array(5), v: new Float32Array(5), rngState: [1, 2, 3, 4] };
     expect(() => other.importState(s)).toThrow(/importState: params has 5 values but this trainer's adapters take/);
     for (const t of [trainer, fresh, other]) t.dispose();
     await expect(trainer.evaluate(ok)).rejects.toThrow(/evaluate: the trainer was disposed/);

@@ -19,7 +19,7 @@ import { blockBackward, blockForward, type BlockInputs } from '../model/transfor
 import type { GpuModelConfig } from '../model/weights';
 import type { Tensor } from '../tensor';
 import { AdapterDropout } from './adapter-dropout';
-import { ModelAdapters, TrainerSettingsError } from './lora-adapters';
+import { ModelAdapters, PARAMETER_LAYOUT, TrainerSettingsError } from './lora-adapters';
 import { checkHyperparameters } from './optimizer-check';
 import { METRIC, PackedForward, type TrainableModel } from './packed-forward';
 import { SeededRandom } from './seeded-random';
@@ -47,6 +47,7 @@ const REHEARSED_UPDATE: OptimizerHyperparameters = {
   eps: 1e-8,
   weightDecay: 0,
   maxGradNorm: 1,
+  loraPlusRatio: 1,
 };
 
 export class LoraTrainer implements Trainer {
@@ -233,6 +234,7 @@ export class LoraTrainer implements Trainer {
     const b = this.adapters.block;
     return {
       step: this.adamSteps,
+      layout: PARAMETER_LAYOUT,
       params: await this.ctx.readF32(b.params),
       m: await this.ctx.readF32(b.m),
       v: await this.ctx.readF32(b.v),
@@ -252,10 +254,15 @@ export class LoraTrainer implements Trainer {
       }
     }
     if (!Number.isInteger(state.step) || state.step < 0) throw new TrainerSettingsError(`importState: bad step ${state.step}`);
+    if (state.layout !== PARAMETER_LAYOUT && state.layout !== 'interleaved') {
+      throw new TrainerSettingsError(`importState: unknown parameter layout '${String(state.layout)}'`);
+    }
+    // A checkpoint of the layout before LoRA+ holds the same matrices in another order: reordered by name.
+    const ordered = (arr: Float32Array) => (state.layout === PARAMETER_LAYOUT ? arr : this.adapters.fromInterleaved(arr));
     this.rng = SeededRandom.fromState(state.rngState);
-    this.ctx.write(b.params, state.params);
-    this.ctx.write(b.m, state.m);
-    this.ctx.write(b.v, state.v);
+    this.ctx.write(b.params, ordered(state.params));
+    this.ctx.write(b.m, ordered(state.m));
+    this.ctx.write(b.v, ordered(state.v));
     this.ctx.zero(b.grads);
     this.ctx.zero(this.stepMetrics);
     this.adamSteps = state.step;
@@ -313,6 +320,8 @@ export class LoraTrainer implements Trainer {
       eps: hp.eps,
       weightDecay: hp.weightDecay,
       step,
+      // LoRA+: every B lies after every A in the block, one tail with its own learning rate.
+      ...(hp.loraPlusRatio !== 1 ? { group2: { start: this.adapters.bStart, lrRatio: hp.loraPlusRatio } } : {}),
       ...(clip ? { maxGradNorm: hp.maxGradNorm, normSq: this.stepMetrics, normSqIndex: METRIC.normSq } : {}),
       zeroGrad: true,
     });

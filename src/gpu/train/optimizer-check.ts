@@ -16,4 +16,7 @@ export function checkHyperparameters(hp: OptimizerHyperparameters): void {
     fail(`weight decay must be a finite number ≥ 0, got ${hp.weightDecay}`);
   }
   if (!(hp.maxGradNorm >= 0)) fail(`maxGradNorm must be ≥ 0 (0 or Infinity: no clipping), got ${hp.maxGradNorm}`);
+  if (!Number.isFinite(hp.loraPlusRatio) || hp.loraPlusRatio < 1) {
+    fail(`the LoRA+ ratio must be a finite number ≥ 1 (1: plain LoRA), got ${hp.loraPlusRatio}`);
+  }
 }

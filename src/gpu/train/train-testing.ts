@@ -65,6 +65,7 @@ export const ADAMW: OptimizerHyperparameters = {
   eps: 1e-8,
   weightDecay: 0,
   maxGradNorm: 1,
+  loraPlusRatio: 1,
 };
 
 /** Float64 copies of the trainer's adapters for the CPU reference, grouped by layer. */

@@ -59,6 +59,11 @@ export interface OptimizerHyperparameters {
   weightDecay: number;
   /** Global gradient-norm clipping threshold; 0 or Infinity = no clipping. */
   maxGradNorm: number;
+  /**
+   * LoRA+ (Hayou et al. 2024, PEFT's create_loraplus_optimizer): the B matrices step with learningRate times
+   * this ratio (weight decay included); 1 = plain LoRA, one learning rate for A and B.
+   */
+  loraPlusRatio: number;
 }
 
 /** What one optimizer step (after its micro-batches) reports; read back from one small metrics buffer. */
@@ -83,10 +88,19 @@ export interface EvalMetrics {
   trainedTokens: number;
 }
 
+/**
+ * How the parameter block orders its matrices: 'a-then-b' (every A, layer by layer, then every B, so the Bs are
+ * one tail the optimizer can give its own learning rate); 'interleaved', each layer's A then B, was the layout
+ * before LoRA+ and is what a checkpoint without a layout holds.
+ */
+export type ParameterLayout = 'a-then-b' | 'interleaved';
+
 /** Host copies of the adapter and optimizer state, for checkpoints and resume (bit-exact round trip). */
 export interface TrainerState {
   /** AdamW steps taken (bias correction uses it). */
   step: number;
+  /** The order of the matrices in params, m and v. */
+  layout: ParameterLayout;
   /** Flat f32 copies of the parameter block's buffers (same layout as on the GPU). */
   params: Float32Array;
   m: Float32Array;

@@ -86,7 +86,7 @@ export class BigramTrainer implements Trainable {
   }
 
   async exportState(): Promise<TrainerState> {
-    return { step: this.t, params: this.params.slice(), m: this.m.slice(), v: this.v.slice(), rngState: [] };
+    return { step: this.t, layout: 'a-then-b', params: this.params.slice(), m: this.m.slice(), v: this.v.slice(), rngState: [] };
   }
 
   importState(s: TrainerState): void {

@@ -35,7 +35,7 @@ function Targets() {
 
 /** The Advanced section's groups, in order: a heading, its fields in a grid, its switches, then what follows. */
 const ADVANCED: readonly { title: string; fields: readonly TrainSettingField[]; switches: readonly SwitchKey[]; after?: ReactNode }[] = [
-  { title: 'LoRA', fields: ['alpha', 'dropout', 'quant'], switches: ['rsLora', 'checkpointing'], after: <Targets /> },
+  { title: 'LoRA', fields: ['alpha', 'dropout', 'loraPlusRatio', 'quant'], switches: ['rsLora', 'checkpointing'], after: <Targets /> },
   {
     title: 'Optimizer and schedule',
     fields: ['schedule', 'warmupSteps', 'minLrRatio', 'weightDecay', 'maxGradNorm', 'gradAccum', 'beta1', 'beta2', 'eps'],
