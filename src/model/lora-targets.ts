@@ -21,3 +21,15 @@ export interface LoraSettings {
 export function loraScale(s: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora'>): number {
   return s.rsLora ? s.alpha / Math.sqrt(s.rank) : s.alpha / s.rank;
 }
+
+/**
+ * What an IA³ adapter is, apart from its vectors: the projections it scales, and which of them are PEFT's
+ * "feed-forward modules", scaled on their input rather than their output.
+ */
+export interface Ia3Settings {
+  targets: readonly LoraTarget[];
+  feedforward: readonly LoraTarget[];
+}
+
+/** PEFT's default IA³ placement for Llama-family models: keys and values on their output, down on its input. */
+export const IA3_DEFAULT: Ia3Settings = { targets: ['k', 'v', 'down'], feedforward: ['down'] };

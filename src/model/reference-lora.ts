@@ -1,7 +1,7 @@
 /**
  * The CPU reference of a LoRA training step's objective: the Llama-family forward pass over a packed,
  * padding-free batch (several sequences end to end, each with its own RoPE positions and its own causal window),
- * with LoRA adapters on any of q, k, v, o, gate, up, down, and the causal-LM loss summed over the trained targets
+ * with LoRA adapters or IA³ vectors on any of q, k, v, o, gate, up, down, and the causal-LM loss summed over the trained targets
  * (targets < 0 are ignored). Everything in float64, so central finite differences of `referenceLoraLoss` are the
  * ground truth the GPU's hand-written backward is checked against. Dense f32 base weights in nn.Linear layout
  * ([out, in]); quantized checkpoints are dequantized before they get here.
@@ -19,7 +19,16 @@ export interface HostLoraAdapter {
   scale: number;
 }
 
-export type HostLayerAdapters = Partial<Record<LoraTarget, HostLoraAdapter>>;
+/**
+ * One IA³ vector (Liu et al. 2022, as PEFT's IA3 Linear applies it): y = (x·Wᵀ + b) ⊙ l on the output side,
+ * y = (x ⊙ l)·Wᵀ + b on the input side (PEFT's feed-forward modules).
+ */
+export interface HostIa3Adapter {
+  l: ArrayLike<number>; // [out] or [in]
+  side: 'output' | 'input';
+}
+
+export type HostLayerAdapters = Partial<Record<LoraTarget, HostLoraAdapter | HostIa3Adapter>>;
 
 /** The fields of a TokenBatch (src/data/batch-types.ts) the reference reads. */
 export interface PackedBatch {
@@ -43,8 +52,14 @@ function adaptedLinear(
   out: number,
   inp: number,
   bias: Float32Array | undefined,
-  lora: HostLoraAdapter | undefined,
+  adapter: HostLoraAdapter | HostIa3Adapter | undefined,
 ): Float64Array {
+  if (adapter && 'l' in adapter) {
+    const { l, side } = adapter;
+    if (side === 'input') return linear(x.map((v, i) => v * l[i % inp]), t, w, out, inp, bias);
+    return linear(x, t, w, out, inp, bias).map((v, i) => v * l[i % out]);
+  }
+  const lora = adapter;
   const y = linear(x, t, w, out, inp, bias);
   if (!lora) return y;
   const rank = lora.rank;

@@ -50,7 +50,32 @@ function trainable(lora: LoraWeights): lora is LoraMatrices {
   return 'dA' in lora && 'dB' in lora;
 }
 
-export class LoraLinear {
+/**
+ * A frozen linear layer with whatever a PEFT method adds to it (LoRA's low-rank pair, IA³'s scaling vector), as
+ * the transformer block drives it: forward keeps `saved` ([T, savedWidth]) for backward, backward gets a scratch
+ * ([T, scratchWidth]). One object serves inference and training.
+ */
+export interface AdaptedLinear {
+  readonly base: LinearLayer;
+  /** Floats per token the forward keeps for the backward (0: none). */
+  readonly savedWidth: number;
+  /** Floats per token of backward scratch (0: none). */
+  readonly scratchWidth: number;
+  /** Whether LoRA dropout applies to this projection's adapter input. */
+  readonly dropsInput: boolean;
+  forward(ctx: GpuContext, x: Tensor, y: Tensor, saved: Tensor | null, options?: { residual?: Tensor; adapterInput?: Tensor }): void;
+  backward(
+    ctx: GpuContext,
+    x: Tensor,
+    saved: Tensor | null,
+    dy: Tensor,
+    dx: Tensor,
+    scratch: Tensor | null,
+    options?: { accumulateDx?: boolean; dropout?: AdapterInputMask },
+  ): void;
+}
+
+export class LoraLinear implements AdaptedLinear {
   constructor(
     readonly base: LinearLayer,
     /** The attached adapter, or null for the bare frozen layer. */
@@ -59,6 +84,19 @@ export class LoraLinear {
 
   get rank(): number {
     return this.lora ? this.lora.a.shape[0] : 0;
+  }
+
+  /** u = x·Aᵀ [T, r] is kept; du [T, r] is the backward's scratch. */
+  get savedWidth(): number {
+    return this.rank;
+  }
+
+  get scratchWidth(): number {
+    return this.rank;
+  }
+
+  get dropsInput(): boolean {
+    return this.lora !== null;
   }
 
   /** y [T, out] = base(x [T, in]) (+ residual) + scale·(x·Aᵀ)·Bᵀ; u [T, r] = x·Aᵀ is kept for backward. */
@@ -115,14 +153,17 @@ export class LoraLinear {
   }
 }
 
-/** One layer's projections, each a LoraLinear (adapter or not). */
-export type LayerProjections = Record<LoraTarget, LoraLinear>;
+/** One layer's projections, each an AdaptedLinear (a LoraLinear, with an adapter or not, or an IA³ layer). */
+export type LayerProjections = Record<LoraTarget, AdaptedLinear>;
+
+/** One layer's projections as LoraLinears, whose adapter inference attaches and removes. */
+export type LoraProjections = Record<LoraTarget, LoraLinear>;
 
 /** Wraps every projection of a layer, attaching `adapters[target]` where given. */
 export function layerProjections(
   layer: GpuLayerWeights,
   adapters: Partial<Record<LoraTarget, LoraWeights>> = {},
-): LayerProjections {
+): LoraProjections {
   const entries = LORA_TARGETS.map((target) => [target, new LoraLinear(layer[target], adapters[target] ?? null)] as const);
-  return Object.fromEntries(entries) as LayerProjections;
+  return Object.fromEntries(entries) as LoraProjections;
 }

@@ -8,7 +8,7 @@ import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
 import { HostEmbedding } from './host-embedding';
 import { rmsnormForward } from '../kernels/rmsnorm';
-import { layerProjections, type InferenceAdapter } from '../lora/lora-linear';
+import { layerProjections, type InferenceAdapter, type LoraProjections } from '../lora/lora-linear';
 import type { Tensor } from '../tensor';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
@@ -51,7 +51,7 @@ export class LlamaModel {
   private readonly valueCache: Tensor[];
   private readonly invFreq: Tensor; // [D/2]
   /** Every layer's projections, carrying the adapter's matrices where it adapts them. */
-  private readonly blocks: Block[];
+  private readonly blocks: (Block & { projections: LoraProjections })[];
   /** x·Aᵀ of the adapted projection being run, [T·r] flat (viewed as [T, r]); allocated with the adapter. */
   private loraScratch: Tensor | null = null;
   private disposed = false;

@@ -62,16 +62,16 @@ function blockScope(b: BlockInputs, block: Block) {
   return { ctx, c, t, p: block.projections, w: block.weights, rows };
 }
 
-/** x·Aᵀ [T, r] of an adapted projection (null when the projection has no adapter). */
+/** What an adapted projection keeps for its backward, [T, savedWidth] (LoRA's x·Aᵀ); null when it keeps nothing. */
 function uOf(a: LayerActivations, block: Block, target: LoraTarget, tokens: number): Tensor | null {
   const u = a.u[target];
-  const rank = block.projections[target].rank;
-  return u && rank > 0 ? u.view([tokens, rank]) : null;
+  const width = block.projections[target].savedWidth;
+  return u && width > 0 ? u.view([tokens, width]) : null;
 }
 
 /** The adapter input of one projection: x itself, or a dropped-out copy when dropout is on. */
 function adapterInput(b: BlockInputs, block: Block, target: LoraTarget, x: Tensor): Tensor | undefined {
-  if (!b.dropout || !block.projections[target].lora) return undefined;
+  if (!b.dropout || !block.projections[target].dropsInput) return undefined;
   return b.dropout.apply(x, block.index, target);
 }
 
@@ -148,11 +148,15 @@ export function blockBackward(b: BlockInputs, block: Block, a: LayerActivations,
   const { ctx, c, t, p, w, rows: r } = blockScope(b, block);
   const dX = r(g.dX);
   const dN = r(g.dN);
-  const du = g.du ? r(g.du) : null;
+  // Each projection's scratch (LoRA's du, IA³'s scaled-side gradient) is used up within its own backward.
+  const scratch = (target: LoraTarget) => {
+    const width = p[target].scratchWidth;
+    return g.du && width > 0 ? g.du.view([t, width]) : null;
+  };
   const lin = (target: LoraTarget, input: Tensor, dy: Tensor, dx: Tensor, accumulateDx: boolean) =>
-    p[target].backward(ctx, input, uOf(a, block, target, t), dy, dx, du, {
+    p[target].backward(ctx, input, uOf(a, block, target, t), dy, dx, scratch(target), {
       accumulateDx,
-      dropout: b.dropout && p[target].lora ? b.dropout.site(block.index, target) : undefined,
+      dropout: b.dropout && p[target].dropsInput ? b.dropout.site(block.index, target) : undefined,
     });
 
   // MLP: out = xMid + down(silu(gate)·up), gate/up = n2·W.

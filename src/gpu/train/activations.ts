@@ -9,13 +9,33 @@ import type { GpuContext } from '../context';
 import type { Tensor } from '../tensor';
 import { planLayerActivations, type GradientScratch, type LayerActivations } from '../model/block-activations';
 import type { GpuModelConfig } from '../model/weights';
-import type { LoraTarget } from '../../model/lora-targets';
+import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
+import type { LayerProjections } from '../lora/lora-linear';
 
-export interface ActivationPlan {
+/** What the adapted projections keep and need: floats per token kept per projection, and backward scratch. */
+export interface AdapterBuffers {
+  /** Per adapted projection, floats per token its forward keeps for its backward (LoRA's u: r). */
+  saved: Partial<Record<LoraTarget, number>>;
+  /** Floats per token of the backward's scratch, the widest any projection needs (LoRA's du: r). */
+  scratchWidth: number;
+}
+
+/** The widest each projection's buffers must be across the layers. */
+export function adapterBuffers(layers: readonly LayerProjections[]): AdapterBuffers {
+  const saved: Partial<Record<LoraTarget, number>> = {};
+  let scratchWidth = 0;
+  for (const layer of layers) {
+    for (const target of LORA_TARGETS) {
+      const p = layer[target];
+      if (p.savedWidth > 0) saved[target] = Math.max(saved[target] ?? 0, p.savedWidth);
+      scratchWidth = Math.max(scratchWidth, p.scratchWidth);
+    }
+  }
+  return { saved, scratchWidth };
+}
+
+export interface ActivationPlan extends AdapterBuffers {
   maxTokens: number;
-  rank: number;
-  /** Projections that carry an adapter (their u buffers are kept). */
-  adapted: readonly LoraTarget[];
   checkpointing: boolean;
   /** Evaluation: no backward will run, so nothing is kept per layer and no gradient scratch is made. */
   forwardOnly?: boolean;
@@ -46,10 +66,12 @@ export class TrainingActivations {
     const f32 = (shape: number[], label: string) => this.track(ctx.tensor(shape, 'f32', label));
     const qk = c.qkNorm;
     const forwardOnly = plan.forwardOnly ?? false;
-    // Forward only, every adapted projection's x·Aᵀ is consumed at once, so they share one buffer.
-    const sharedU = forwardOnly && plan.adapted.length ? f32([t, plan.rank], 'u') : null;
+    // Forward only, what every adapted projection keeps is consumed at once, so they share one buffer.
+    const adapted = Object.entries(plan.saved) as [LoraTarget, number][];
+    const widest = Math.max(0, ...adapted.map(([, w]) => w));
+    const sharedU = forwardOnly && adapted.length ? f32([t, widest], 'u') : null;
     const uBuffers = (i: number) =>
-      Object.fromEntries(plan.adapted.map((p) => [p, sharedU ?? f32([t, plan.rank], `l${i}.u_${p}`)]));
+      Object.fromEntries(adapted.map(([p, width]) => [p, sharedU ?? f32([t, width], `l${i}.u_${p}`)]));
     const slot = (i: number): LayerActivations =>
       planLayerActivations(f32, c, t, `l${i}`, uBuffers(i), { sharedNorms: forwardOnly });
     if (forwardOnly) {
@@ -78,7 +100,7 @@ export class TrainingActivations {
           dGate: f32([t, c.intermediateSize], 'dGate'),
           dUp: f32([t, c.intermediateSize], 'dUp'),
           dAct: f32([t, c.intermediateSize], 'dAct'),
-          du: plan.adapted.length ? f32([t, plan.rank], 'du') : null,
+          du: plan.scratchWidth > 0 ? f32([t, plan.scratchWidth], 'du') : null,
           attnStats: f32([c.numHeads, t, 2], 'attnStats'),
         };
     this.final = {

@@ -3,7 +3,7 @@
  * differences of the float64 CPU reference loss (src/model/reference-lora.ts), on sampled entries of every adapted
  * A and B and on random directions through all of them (a check of the whole gradient vector).
  */
-import { referenceLoraLoss, type HostLayerAdapters } from '../../model/reference-lora';
+import { referenceLoraLoss, type HostLayerAdapters, type HostLoraAdapter } from '../../model/reference-lora';
 import type { HostWeights } from '../../model/reference-forward';
 import type { ModelConfig } from '../../model/config';
 import type { TokenBatch } from '../../data/batch-types';
@@ -61,7 +61,7 @@ export async function checkGradients(
   const gs: number[] = [];
   const fds: number[] = [];
   for (const m of weights) {
-    const ad = adapters[m.layer][m.target]!;
+    const ad = adapters[m.layer][m.target] as HostLoraAdapter;
     for (const which of ['a', 'b'] as const) {
       const values = ad[which] as Float64Array;
       const g = gradOf(m.layer, m.target)[which];
@@ -116,7 +116,7 @@ export async function checkGradients(
     const shifted = (sign: number) => {
       const ads = hostAdapters(weights, scale, config.numLayers);
       for (const { m, da, db } of dirs) {
-        const ad = ads[m.layer][m.target]!;
+        const ad = ads[m.layer][m.target] as HostLoraAdapter;
         const a = ad.a as Float64Array;
         const b = ad.b as Float64Array;
         da.forEach((d, i) => (a[i] += sign * h * d));

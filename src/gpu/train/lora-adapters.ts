@@ -7,7 +7,7 @@
  */
 import { LORA_TARGETS, loraScale, type LoraSettings, type LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
-import { layerProjections, type InferenceAdapter, type LayerProjections, type LoraMatrices } from '../lora/lora-linear';
+import { layerProjections, type InferenceAdapter, type LoraMatrices, type LoraProjections } from '../lora/lora-linear';
 import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
 import type { LinearLayer } from '../model/linear';
 import type { GpuLayerWeights, GpuModelWeights } from '../model/weights';
@@ -72,7 +72,7 @@ function projectionShapes(weights: GpuModelWeights, settings: LoraSettings) {
 
 export class ModelAdapters {
   readonly block = new ParameterBlock();
-  readonly layers: LayerProjections[];
+  readonly layers: LoraProjections[];
   /** Float offset of the first B in the block: the Bs are the block's tail (LoRA+'s second learning rate). */
   readonly bStart: number;
   private readonly slots: AdapterSlots[] = [];

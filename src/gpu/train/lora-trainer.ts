@@ -1,6 +1,6 @@
 /**
- * LoRA / QLoRA training of a Llama-family model on the GPU: a frozen base (dense f32 or quantized weights read by
- * the fused dequant kernels) with trainable adapters, llm.c's four functions in WebGPU: forward, backward (both in
+ * LoRA / QLoRA (or IA³, with `options.ia3`) training of a Llama-family model on the GPU: a frozen base (dense f32 or
+ * quantized weights read by the fused dequant kernels) with trainable adapters, llm.c's four functions in WebGPU: forward, backward (both in
  * `accumulate`), zero_grad and update (both in `step`). Everything — adapters, gradients, AdamW moments,
  * activations for `maxTokens`, loss scratch — is allocated once, here; a step records dispatches, submits, and
  * reads back one metrics buffer. Base weights are only ever bound as inputs: no kernel writes them.
@@ -19,9 +19,11 @@ import { blockBackward, blockForward, type BlockInputs } from '../model/transfor
 import type { GpuModelConfig } from '../model/weights';
 import type { Tensor } from '../tensor';
 import { AdapterDropout } from './adapter-dropout';
+import { Ia3Adapters, type Ia3VectorCopy } from './ia3-adapters';
 import { ModelAdapters, PARAMETER_LAYOUT, TrainerSettingsError } from './lora-adapters';
 import { checkHyperparameters } from './optimizer-check';
 import { METRIC, PackedForward, type TrainableModel } from './packed-forward';
+import { adapterBuffers } from './activations';
 import { SeededRandom } from './seeded-random';
 import type {
   AdapterMatrices,
@@ -52,7 +54,7 @@ const REHEARSED_UPDATE: OptimizerHyperparameters = {
 
 export class LoraTrainer implements Trainer {
   readonly config: GpuModelConfig;
-  private readonly adapters: ModelAdapters;
+  private readonly adapters: ModelAdapters | Ia3Adapters;
   /** Embedding → blocks → loss over the planned activations (the same layer code as inference). */
   private readonly fwd: PackedForward;
   private readonly dropout: AdapterDropout | null;
@@ -76,12 +78,12 @@ export class LoraTrainer implements Trainer {
       throw new TrainerSettingsError(`maxTokens must be an integer ≥ 1, got ${maxTokens}`);
     }
     if (!(dropout >= 0 && dropout < 1)) throw new TrainerSettingsError(`LoRA dropout must be in [0, 1), got ${dropout}`);
+    if (options.ia3 && dropout > 0) throw new TrainerSettingsError(`LoRA dropout (${dropout}) does not apply to IA³, which has no adapter input`);
     if (!Number.isSafeInteger(seed)) throw new TrainerSettingsError(`the trainer seed must be an integer, got ${seed}`);
-    this.adapters = new ModelAdapters(ctx, model.weights, options.lora);
+    this.adapters = options.ia3 ? new Ia3Adapters(ctx, model.weights, options.ia3) : new ModelAdapters(ctx, model.weights, options.lora);
     this.fwd = new PackedForward(ctx, model, this.adapters.layers, {
       maxTokens,
-      rank: options.lora.rank,
-      adapted: options.lora.targets,
+      ...adapterBuffers(this.adapters.layers),
       checkpointing: options.checkpointing,
     });
     const maxIn = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
@@ -89,7 +91,8 @@ export class LoraTrainer implements Trainer {
     this.stepMetrics = ctx.tensor([4], 'f32', 'train.stepMetrics');
     this.normPartials = ctx.tensor([gradNormPartials([this.adapters.block.grads])], 'f32', 'train.normPartials');
     this.rng = SeededRandom.fromSeed(seed);
-    ctx.write(this.adapters.block.params, this.adapters.initialParams(this.rng.nextU32()));
+    const seedOfA = this.rng.nextU32(); // drawn for IA³ too, so the dropout stream is the same either way
+    ctx.write(this.adapters.block.params, this.adapters instanceof Ia3Adapters ? this.adapters.initialParams() : this.adapters.initialParams(seedOfA));
   }
 
   /** The adapters' output scale: alpha/r, or alpha/√r with rsLoRA. */
@@ -206,24 +209,46 @@ export class LoraTrainer implements Trainer {
    * no copy, so it follows every step. Valid until the trainer is disposed.
    */
   adapterView(): InferenceAdapter {
-    this.live('adapterView');
-    return this.adapters.view();
+    return this.lora('adapterView').view();
   }
 
   /** Host copies of the LoRA gradients accumulated since the last step (tests and diagnostics). */
   async adapterGradients(): Promise<AdapterMatrices[]> {
-    this.live('adapterGradients');
-    return this.adapters.matrices(await this.ctx.readF32(this.adapters.block.grads));
+    const lora = this.lora('adapterGradients');
+    return lora.matrices(await this.ctx.readF32(lora.block.grads));
   }
 
   async adapterWeights(): Promise<AdapterMatrices[]> {
-    this.live('adapterWeights');
-    return this.adapters.matrices(await this.ctx.readF32(this.adapters.block.params));
+    const lora = this.lora('adapterWeights');
+    return lora.matrices(await this.ctx.readF32(lora.block.params));
   }
 
   setAdapterWeights(matrices: readonly AdapterMatrices[]): void {
-    this.live('setAdapterWeights');
-    this.ctx.write(this.adapters.block.params, this.adapters.pack(matrices));
+    const lora = this.lora('setAdapterWeights');
+    this.ctx.write(lora.block.params, lora.pack(matrices));
+  }
+
+  /** Host copies of the IA³ vectors (or, with `gradients`, of their gradients accumulated since the last step). */
+  async ia3Vectors(gradients = false): Promise<Ia3VectorCopy[]> {
+    const ia3 = this.ia3('ia3Vectors');
+    return ia3.vectors(await this.ctx.readF32(gradients ? ia3.block.grads : ia3.block.params));
+  }
+
+  setIa3Vectors(vectors: readonly Ia3VectorCopy[]): void {
+    const ia3 = this.ia3('setIa3Vectors');
+    this.ctx.write(ia3.block.params, ia3.pack(vectors));
+  }
+
+  private lora(what: string): ModelAdapters {
+    this.live(what);
+    if (!(this.adapters instanceof ModelAdapters)) throw new TrainerSettingsError(`${what}: this trainer trains IA³ vectors, not LoRA matrices`);
+    return this.adapters;
+  }
+
+  private ia3(what: string): Ia3Adapters {
+    this.live(what);
+    if (!(this.adapters instanceof Ia3Adapters)) throw new TrainerSettingsError(`${what}: this trainer trains LoRA matrices, not IA³ vectors`);
+    return this.adapters;
   }
 
   async exportState(): Promise<TrainerState> {
@@ -258,7 +283,7 @@ export class LoraTrainer implements Trainer {
       throw new TrainerSettingsError(`importState: unknown parameter layout '${String(state.layout)}'`);
     }
     // A checkpoint of the layout before LoRA+ holds the same matrices in another order: reordered by name.
-    const ordered = (arr: Float32Array) => (state.layout === PARAMETER_LAYOUT ? arr : this.adapters.fromInterleaved(arr));
+    const ordered = (arr: Float32Array) => (state.layout === PARAMETER_LAYOUT ? arr : this.lora('importState').fromInterleaved(arr));
     this.rng = SeededRandom.fromState(state.rngState);
     this.ctx.write(b.params, ordered(state.params));
     this.ctx.write(b.m, ordered(state.m));

@@ -8,6 +8,7 @@ import type { TokenBatch } from '../../data/batch-types';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
 import { layerProjections, type InferenceAdapter } from '../lora/lora-linear';
+import { adapterBuffers } from './activations';
 import { PackedForward, type TrainableModel } from './packed-forward';
 import { TrainerSettingsError } from './lora-adapters';
 import type { EvalMetrics } from './types';
@@ -36,10 +37,8 @@ export class LossEvaluator {
     if (adapter && adapter.layers.length !== layers.length) {
       throw new TrainerSettingsError(`LossEvaluator: the adapter has ${adapter.layers.length} layers, the model ${layers.length}`);
     }
-    const adapted = LORA_TARGETS.filter((t) => adapter?.layers.some((l) => l[t]));
-    const rank = Math.max(0, ...(adapter?.layers.flatMap((l) => adapted.map((t) => l[t]?.a.shape[0] ?? 0)) ?? []));
     const projections = layers.map((layer, i) => layerProjections(layer, adapter?.layers[i]));
-    this.fwd = new PackedForward(ctx, model, projections, { maxTokens, rank, adapted, checkpointing: false, forwardOnly: true });
+    this.fwd = new PackedForward(ctx, model, projections, { maxTokens, ...adapterBuffers(projections), checkpointing: false, forwardOnly: true });
   }
 
   /** Σ loss and trained tokens of one batch (T ≤ maxTokens). */

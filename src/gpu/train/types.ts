@@ -4,10 +4,12 @@
  * host copies of state back. Implemented by the LoRA trainer in this folder.
  */
 import type { TokenBatch } from '../../data/batch-types';
-import type { LoraSettings, LoraTarget } from '../../model/lora-targets';
+import type { Ia3Settings, LoraSettings, LoraTarget } from '../../model/lora-targets';
 
 export interface TrainerOptions {
   lora: LoraSettings;
+  /** Train IA³ vectors instead of LoRA matrices (`lora` is then unused). */
+  ia3?: Ia3Settings;
   /** LoRA dropout probability on the adapter's input (0 = off). */
   dropout: number;
   /** Largest number of token slots one micro-batch holds (activations are planned for it once). */
