@@ -8,7 +8,9 @@
  */
 import type { AdapterMatrices } from '../gpu/train/types';
 import type { ModelConfig } from '../model/config';
-import { LORA_TARGETS, type LoraSettings } from '../model/lora-targets';
+import type { Ia3VectorCopy } from '../gpu/train/types';
+import { LORA_TARGETS, type Ia3Settings, type LoraSettings, type LoraTarget } from '../model/lora-targets';
+import { validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { baseShapeOf, createLoraAdapter, type LoraAdapter } from './lora-weights';
 
 /**
@@ -46,4 +48,30 @@ export function adapterFromTrainer(
       pair.b.set(trained.b);
     },
   );
+}
+
+/** The trainer's IA³ vectors (`LoraTrainer.ia3Vectors`) as an adapter, each size checked against the base. */
+export function ia3AdapterFromTrainer(
+  settings: Ia3Settings,
+  base: { config: ModelConfig; name: string },
+  vectors: readonly Pick<Ia3VectorCopy, 'layer' | 'target' | 'l'>[],
+): Ia3Adapter {
+  const targets = LORA_TARGETS.filter((t) => settings.targets.includes(t));
+  const byKey = new Map(vectors.map((v) => [`${v.layer}.${v.target}`, v.l]));
+  const layers = Array.from({ length: base.config.numLayers }, (_, layer) => {
+    const out: Partial<Record<LoraTarget, Float32Array>> = {};
+    for (const t of targets) {
+      const l = byKey.get(`${layer}.${t}`);
+      if (!l) throw new RangeError(`ia3AdapterFromTrainer: the trainer has no IA³ vector for layer ${layer} '${t}'`);
+      out[t] = Float32Array.from(l);
+    }
+    return out;
+  });
+  const adapter: Ia3Adapter = {
+    config: { targets, feedforward: LORA_TARGETS.filter((t) => settings.feedforward.includes(t)), baseModel: base.name, base: baseShapeOf(base.config) },
+    layers,
+    rowLayout: base.config.ropeLayout,
+  };
+  validateIa3Adapter(adapter);
+  return adapter;
 }

@@ -1,12 +1,13 @@
 /**
- * A host LoRA adapter put on the GPU for inference: per layer and target, A [r, in] and B [out, r] as f32 tensors
+ * A host LoRA adapter (or IA³ adapter) put on the GPU for inference: per layer and target, A [r, in] and B [out, r] as f32 tensors
  * the model's LoRA layers add unmerged (LlamaModel.setAdapter, LossEvaluator). The adapter must already be in the
  * base's q/k row layout (importers do that when given the base; `adaptToBase` otherwise).
  */
 import type { GpuContext } from '../gpu/context';
 import type { InferenceAdapter } from '../gpu/lora/lora-linear';
 import type { Tensor } from '../gpu/tensor';
-import type { RopeLayout } from '../model/config';
+import type { ModelConfig, RopeLayout } from '../model/config';
+import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { adapterScale, type LoraAdapter, validateLoraAdapter } from './lora-weights';
 
 export interface GpuLoraAdapter {
@@ -48,4 +49,37 @@ export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLay
 export function releaseLoraAdapter(ctx: GpuContext, uploaded: GpuLoraAdapter): void {
   for (const t of uploaded.tensors) ctx.release(t);
   uploaded.tensors.length = 0;
+}
+
+/** Uploads every IA³ vector, in the base's q/k row layout (converted here when the adapter's differs). */
+export function uploadIa3Adapter(ctx: GpuContext, adapter: Ia3Adapter, base: Pick<ModelConfig, 'ropeLayout' | 'numHeads' | 'numKvHeads'>): GpuLoraAdapter {
+  validateIa3Adapter(adapter);
+  const onBase = ia3WithRowLayout(adapter, base.ropeLayout, base);
+  const tensors: Tensor[] = [];
+  const layers = onBase.layers.map((layer, l) => {
+    const out: InferenceAdapter['layers'][number] = {};
+    for (const t of onBase.config.targets) {
+      const v = ctx.tensor([layer[t]!.length], 'f32', `ia3.${l}.${t}`, layer[t]!);
+      tensors.push(v);
+      out[t] = { l: v, side: ia3Side(onBase.config, t) };
+    }
+    return out;
+  });
+  return { inference: { layers }, tensors, bytes: tensors.reduce((s, x) => s + x.byteSize, 0) };
+}
+
+/** A LoRA or IA³ adapter, as the CLI's generate and eval take either. */
+export type AnyAdapter = LoraAdapter | Ia3Adapter;
+
+export function isIa3Adapter(a: AnyAdapter): a is Ia3Adapter {
+  return 'feedforward' in a.config;
+}
+
+/** Uploads either kind (a LoRA adapter must already be in the base's q/k layout; IA³ vectors are converted). */
+export function uploadAnyAdapter(
+  ctx: GpuContext,
+  adapter: AnyAdapter,
+  base: Pick<ModelConfig, 'ropeLayout' | 'numHeads' | 'numKvHeads'>,
+): GpuLoraAdapter {
+  return isIa3Adapter(adapter) ? uploadIa3Adapter(ctx, adapter, base) : uploadLoraAdapter(ctx, adapter, base.ropeLayout);
 }

@@ -4,9 +4,11 @@
  */
 import { ModelFormatError } from '../model/errors';
 import { topLevelFiles } from '../model/hf/folder';
-import type { ByteSource } from '../model/source';
+import { readJson, type ByteSource } from '../model/source';
 import { importGgufLora } from './gguf-lora';
+import type { Ia3Adapter } from './ia3-weights';
 import type { LoraAdapter } from './lora-weights';
+import { importPeftIa3 } from './peft-ia3';
 import { type AdapterImportOptions, importPeft, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
 
 export type AdapterFormat = 'peft' | 'gguf';
@@ -33,4 +35,21 @@ export async function importAdapter(
   const found = detectAdapterFormat(files, label);
   if (found.format === 'gguf') return { adapter: await importGgufLora(found.gguf!, options), format: 'gguf' };
   return { adapter: await importPeft(files, options), format: 'peft' };
+}
+
+/**
+ * Reads a LoRA adapter or, for a PEFT folder whose peft_type is IA3, an IA³ one (the CLI's generate and eval;
+ * the studio's library keeps LoRA only and calls importAdapter).
+ */
+export async function importAnyAdapter(
+  files: ReadonlyMap<string, ByteSource>,
+  label: string,
+  options: AdapterImportOptions = {},
+): Promise<{ adapter: LoraAdapter | Ia3Adapter; format: AdapterFormat }> {
+  const found = detectAdapterFormat(files, label);
+  if (found.format === 'peft') {
+    const config = await readJson(topLevelFiles(files).get(PEFT_CONFIG_FILE)!);
+    if ((config as { peft_type?: unknown } | null)?.peft_type === 'IA3') return { adapter: await importPeftIa3(files, options), format: 'peft' };
+  }
+  return importAdapter(files, label, options);
 }

@@ -1,21 +1,21 @@
 /**
- * Node (CLI): an adapter from a path — a PEFT folder, its adapter_model.safetensors (adapter_config.json is read
- * from beside it), a folder holding one adapter .gguf, or a GGUF LoRA file.
+ * Node (CLI): an adapter from a path — a PEFT folder (LoRA or IA³), its adapter_model.safetensors
+ * (adapter_config.json is read from beside it), a folder holding one adapter .gguf, or a GGUF LoRA file.
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ModelFormatError } from '../model/errors';
 import type { ByteSource } from '../model/source';
 import { closeSources, fileSource, folderSources } from '../model/source-node';
-import { type AdapterFormat, importAdapter } from './import';
-import type { LoraAdapter } from './lora-weights';
+import type { AnyAdapter } from './gpu-adapter';
+import { type AdapterFormat, importAnyAdapter } from './import';
 import type { AdapterImportOptions } from './peft';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
 
 export async function loadAdapterFromPath(
   path: string,
   options: AdapterImportOptions = {},
-): Promise<{ adapter: LoraAdapter; format: AdapterFormat }> {
+): Promise<{ adapter: AnyAdapter; format: AdapterFormat }> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new Error(`${path}: no such adapter file or folder`);
   const files = new Map<string, ByteSource>();
@@ -34,7 +34,7 @@ export async function loadAdapterFromPath(
     } else {
       throw new ModelFormatError(basename(path), `is not a LoRA adapter (expected a PEFT folder, ${PEFT_WEIGHTS_FILE} or a .gguf)`);
     }
-    return await importAdapter(files, basename(path), options);
+    return await importAnyAdapter(files, basename(path), options);
   } finally {
     await closeSources(files.values());
   }

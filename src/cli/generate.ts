@@ -8,7 +8,7 @@ import { acquireNodeDevice } from '../gpu/device-node';
 import { LlamaModel } from '../gpu/model/llama';
 import { uploadModel } from '../gpu/model/upload';
 import { generate } from '../generate/generate';
-import { uploadLoraAdapter } from '../adapters/gpu-adapter';
+import { isIa3Adapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
 import { loadAdapterFromPath } from '../adapters/load-node';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
@@ -109,9 +109,14 @@ export async function runGenerate(argv: string[]): Promise<void> {
         maxContext: contextCap,
       });
       if (adapter) {
-        model.setAdapter(uploadLoraAdapter(ctx, adapter, config.ropeLayout).inference);
-        const c = adapter.config;
-        log(`webtune: adapter ${values.adapter} — r ${c.r}, alpha ${c.alpha}${c.useRslora ? ' (rsLoRA)' : ''}, ${c.targets.join(',')}`);
+        model.setAdapter(uploadAnyAdapter(ctx, adapter, config).inference);
+        if (isIa3Adapter(adapter)) {
+          const c = adapter.config;
+          log(`webtune: adapter ${values.adapter} — IA³ on ${c.targets.join(',')}${c.feedforward.length ? ` (${c.feedforward.join(',')} on the input)` : ''}`);
+        } else {
+          const c = adapter.config;
+          log(`webtune: adapter ${values.adapter} — r ${c.r}, alpha ${c.alpha}${c.useRslora ? ' (rsLoRA)' : ''}, ${c.targets.join(',')}`);
+        }
       }
       await model.preparePipelines();
       let printed = '';

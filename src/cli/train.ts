@@ -4,7 +4,7 @@
  * best.wtck, and the adapter as adapter_config.json + adapter_model.safetensors (PEFT) and adapter.gguf.
  */
 import { parseArgs } from 'node:util';
-import { writeAdapterFolder } from '../adapters/save-node';
+import { writeAdapterFolder, writeIa3AdapterFolder } from '../adapters/save-node';
 import { type DatasetReadSettings, DEFAULT_READ_SETTINGS } from '../data/types';
 import { openDatasetFile } from '../data/load-node';
 import { nodeDataOpener } from '../data/stream/remote/node';
@@ -134,7 +134,9 @@ export async function runTrain(argv: string[]): Promise<void> {
       openData: nodeDataOpener(args.data), // read and tokenized in a worker thread, off the GPU's
     });
     progress.end();
-    const files = await writeAdapterFolder(args.outDir, result.adapter);
+    const files = result.adapter
+      ? await writeAdapterFolder(args.outDir, result.adapter)
+      : await writeIa3AdapterFolder(args.outDir, result.ia3!, loaded.config);
     const { loop } = result;
     if (loop.stopReason === 'paused' || loop.stopReason === 'aborted') {
       log(`webtune: stopped at step ${loop.steps}/${loop.totalSteps}; checkpoint in ${args.outDir}. Run the same command with --resume to continue.`);

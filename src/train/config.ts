@@ -9,10 +9,11 @@ import type { ModelConfig } from '../model/config';
 import type { LoraTarget } from '../model/lora-targets';
 import type { ScheduleKind } from './schedule';
 import { issueText, KEY_WORDS } from './setting-words';
-import { SETTING_KEYS, SETTINGS, type SettingIssue, type SettingKey, settingProblem } from './settings';
+import { LORA_ONLY_SETTINGS, SETTING_KEYS, SETTINGS, type SettingIssue, type SettingKey, settingProblem, type TrainingMethod } from './settings';
 
 /** AdamW's settings (learningRate, betas, eps, weightDecay, maxGradNorm) are the optimizer's own hyperparameters. */
 export interface TrainingConfig extends OptimizerHyperparameters {
+  method: TrainingMethod;
   // LoRA
   rank: number;
   alpha: number;
@@ -93,6 +94,12 @@ export function configIssues(c: TrainingConfig): SettingIssue[] {
     if (problem) issues.push({ setting, problem });
   }
   if ((c.maxSteps === null) === (c.epochs === null)) issues.push({ setting: 'maxSteps', problem: { kind: 'one-of', other: 'epochs' } });
+  if (c.method === 'ia3') {
+    // IA³ has no rank, pair, scale or adapter input: a LoRA setting moved from its default would be ignored silently.
+    for (const setting of LORA_ONLY_SETTINGS) {
+      if (JSON.stringify(c[setting]) !== JSON.stringify(SETTINGS[setting].default)) issues.push({ setting, problem: { kind: 'not-for-method', method: 'ia3' } });
+    }
+  }
   return issues;
 }
 
@@ -119,6 +126,7 @@ export function targetShapes(m: ModelConfig): Record<LoraTarget, { out: number; 
 
 /** A rank above a targeted layer's smaller dimension adds nothing a full update could not, and wastes memory. */
 export function rankIssues(c: TrainingConfig, m: ModelConfig): SettingIssue[] {
+  if (c.method !== 'lora') return [];
   const shapes = targetShapes(m);
   for (const target of c.targets) {
     const { out, in: inp } = shapes[target] ?? { out: Infinity, in: Infinity };

@@ -4,8 +4,8 @@
  * tokens count). Compare's evaluation measures its columns with `adapterMeanLoss` too.
  */
 import { adaptToBase } from '../adapters/fit';
-import { releaseLoraAdapter, uploadLoraAdapter } from '../adapters/gpu-adapter';
-import type { LoraAdapter } from '../adapters/lora-weights';
+import { type AnyAdapter, isIa3Adapter, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { ia3OnBase } from '../adapters/peft-ia3';
 import type { TokenBatch } from '../data/batch-types';
 import { fixedOrderBatches } from '../data/batches';
 import type { ParseResult } from '../data/parse/parse';
@@ -21,7 +21,7 @@ export interface EvaluationInput {
   model: LoadedModel;
   dataset: ParseResult;
   datasetName: string;
-  adapter?: LoraAdapter | null;
+  adapter?: AnyAdapter | null;
   seqLen: number;
   batchSize: number;
   trainOnInputs: boolean;
@@ -49,7 +49,8 @@ export async function evaluateDataset(input: EvaluationInput): Promise<Evaluatio
   });
   const shape = { microBatchSize: input.batchSize, seqLen: input.seqLen, packing: false };
   const batches = fixedOrderBatches(prepared.train, shape);
-  const adapter = input.adapter ? adaptToBase(input.adapter, model.config, model.name) : null;
+  const given = input.adapter ?? null;
+  const adapter = !given ? null : isIa3Adapter(given) ? ia3OnBase(given, model.config, model.name) : adaptToBase(given, model.config, model.name);
   const uploaded = await uploadModel(ctx, model.weights, { quantize: input.quant });
   try {
     const maxTokens = input.batchSize * input.seqLen;
@@ -67,11 +68,11 @@ export async function evaluateDataset(input: EvaluationInput): Promise<Evaluatio
 export async function adapterMeanLoss(
   ctx: GpuContext,
   uploaded: UploadedModel,
-  adapter: LoraAdapter | null,
+  adapter: AnyAdapter | null,
   batches: readonly TokenBatch[],
   options: { maxTokens: number; signal?: AbortSignal; onBatch?: (done: number) => void },
 ): Promise<MeanLoss | null> {
-  const gpuAdapter = adapter ? uploadLoraAdapter(ctx, adapter, uploaded.config.ropeLayout) : null;
+  const gpuAdapter = adapter ? uploadAnyAdapter(ctx, adapter, uploaded.config) : null;
   let evaluator: LossEvaluator | null = null;
   try {
     evaluator = new LossEvaluator(ctx, uploaded, { maxTokens: options.maxTokens, adapter: gpuAdapter?.inference ?? null });

@@ -64,8 +64,8 @@ describe('training session on stories260K', () => {
     expect(b.length).toBe(6);
     for (let i = 0; i < 6; i++) expect(Math.abs(a[i] - b[i]) / a[i], `step ${i + 1}`).toBeLessThan(1e-5);
     expect(resumed.finalValLoss).toBeCloseTo(straight.finalValLoss!, 5);
-    const pa = straight.adapter.layers[2].q!.b;
-    const pb = resumed.adapter.layers[2].q!.b;
+    const pa = straight.adapter!.layers[2].q!.b;
+    const pb = resumed.adapter!.layers[2].q!.b;
     let maxDiff = 0;
     for (let i = 0; i < pa.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pa[i] - pb[i]));
     expect(maxDiff).toBeLessThan(1e-6);

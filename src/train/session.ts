@@ -5,8 +5,10 @@
  * asked) and reads back the adapter — the best one by validation loss when keep-best is on. No file system here:
  * files go through a RunStorage.
  */
-import { adapterFromTrainer } from '../adapters/from-trainer';
+import { adapterFromTrainer, ia3AdapterFromTrainer } from '../adapters/from-trainer';
+import type { Ia3Adapter } from '../adapters/ia3-weights';
 import type { LoraAdapter } from '../adapters/lora-weights';
+import { IA3_DEFAULT } from '../model/lora-targets';
 import { fixedOrderBatches } from '../data/batches';
 import type { PreparedDataset } from '../data/prepare';
 import type { SplitOptions } from '../data/split';
@@ -75,7 +77,9 @@ export interface TrainingSessionInput {
 
 export interface TrainingSessionResult {
   loop: LoopResult;
-  adapter: LoraAdapter;
+  /** The LoRA adapter; null for an IA³ run, whose vectors are in `ia3`. */
+  adapter: LoraAdapter | null;
+  ia3: Ia3Adapter | null;
   /** The step whose adapter was exported (the best validation, or the last step). */
   adapterStep: number;
   /** Of the whole file when it fit in one window, else of the first window (`streamed`). */
@@ -231,6 +235,7 @@ async function trainOn(
     const lora = { rank: config.rank, alpha: config.alpha, rsLora: config.rsLora, targets: config.targets };
     trainer = new LoraTrainer(ctx, uploaded, {
       lora,
+      ...(config.method === 'ia3' ? { ia3: IA3_DEFAULT } : {}),
       dropout: config.dropout,
       maxTokens,
       checkpointing: config.checkpointing,
@@ -262,15 +267,14 @@ async function trainOn(
         adapterStep = loop.best.step;
       }
     }
-    const adapter = adapterFromTrainer(
-      { ...lora, dropout: config.dropout },
-      { config: model.config, name: model.name },
-      await trainer.adapterWeights(),
-    );
+    const base = { config: model.config, name: model.name };
+    const adapter = config.method === 'lora' ? adapterFromTrainer({ ...lora, dropout: config.dropout }, base, await trainer.adapterWeights()) : null;
+    const ia3 = config.method === 'ia3' ? ia3AdapterFromTrainer(IA3_DEFAULT, base, await trainer.ia3Vectors()) : null;
     const lastVal = loop.history.validations.at(-1);
     return {
       loop,
       adapter,
+      ia3,
       adapterStep,
       data: {
         rows: first.rows,

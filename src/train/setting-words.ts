@@ -67,6 +67,8 @@ export function problemText(issue: SettingIssue, w: SettingWords): string {
       return `${p.value} is larger than the '${p.target}' projection's dimensions (${p.out}×${p.in})`;
     case 'beyond-window':
       return `${p.value} tokens is longer than the model's sliding attention window (${p.window})`;
+    case 'not-for-method':
+      return `a LoRA setting, which ${p.method === 'ia3' ? 'IA³' : p.method} does not have (leave it at its default)`;
   }
 }
 

@@ -10,7 +10,7 @@ import { configWith, NUMBER_BOUNDS } from './testing/setting-bounds';
  * extra is a type error), and the test checks the table against it.
  */
 const EVERY_KEY: Record<keyof TrainingConfig, true> = {
-  rank: true, alpha: true, rsLora: true, loraPlusRatio: true, targets: true, dropout: true, learningRate: true, beta1: true, beta2: true,
+  method: true, rank: true, alpha: true, rsLora: true, loraPlusRatio: true, targets: true, dropout: true, learningRate: true, beta1: true, beta2: true,
   eps: true, weightDecay: true, maxGradNorm: true, schedule: true, warmupSteps: true, minLrRatio: true,
   batchSize: true, gradAccum: true, seqLen: true, overLength: true, pack: true, trainOnInputs: true, maxSteps: true,
   epochs: true, shuffleWindow: true, valSplit: true, evalEvery: true, saveEvery: true, patience: true, keepBest: true, seed: true,

@@ -87,8 +87,25 @@ const unitInterval: NumberRange = { integer: false, min: 0, max: 1, maxOpen: tru
 const positive: NumberRange = { integer: false, min: 0, minOpen: true };
 const nonNegative: NumberRange = { integer: false, min: 0 };
 
+/** What a run trains: LoRA's low-rank pairs, or IA³'s scaling vectors (PEFT's Llama placement). */
+export type TrainingMethod = 'lora' | 'ia3';
+const METHOD_LABELS: Record<TrainingMethod, string> = { lora: 'LoRA', ia3: 'IA³' };
+
+/** The settings that only LoRA has: IA³ refuses them away from their defaults. */
+export const LORA_ONLY_SETTINGS = ['rank', 'alpha', 'rsLora', 'loraPlusRatio', 'targets', 'dropout'] as const satisfies readonly SettingKey[];
+
 /** In TrainingConfig's order, which is the order of --help and of the checks. */
 export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
+  method: {
+    kind: 'choice',
+    flag: 'method',
+    arg: 'M',
+    help: "what to train: lora (low-rank pairs on --targets) or ia3 (scaling vectors on k, v and down's input, PEFT's placement)",
+    label: 'Method',
+    hint: 'LoRA learns low-rank updates; IA³ learns one scale per feature of k, v and the MLP (far fewer parameters).',
+    choices: METHOD_LABELS,
+    default: 'lora',
+  },
   rank: { kind: 'number', flag: 'rank', arg: 'R', help: 'LoRA rank', label: 'Rank', hint: 'LoRA rank r.', range: integerFrom(1), default: 8 },
   alpha: { kind: 'number', flag: 'alpha', arg: 'A', help: 'LoRA alpha', label: 'Alpha', hint: 'Scale: alpha / r.', range: positive, default: 16 },
   rsLora: { kind: 'switch', flag: 'rslora', help: 'scale by alpha/√r instead of alpha/r', label: 'rsLoRA (alpha / √r)', hint: '', default: false, flagSets: true },
@@ -319,7 +336,9 @@ export type SettingProblem =
   /** Exactly one of this setting and `other` must be set (steps or epochs). */
   | { kind: 'one-of'; other: SettingKey }
   | { kind: 'rank-above-projection'; value: number; target: LoraTarget; out: number; in: number }
-  | { kind: 'beyond-window'; value: number; window: number };
+  | { kind: 'beyond-window'; value: number; window: number }
+  /** A setting of another method, set away from its default (LoRA's dropout for IA³). */
+  | { kind: 'not-for-method'; method: TrainingMethod };
 
 /** A value that would work instead: `setting` at most `atMost`. */
 export interface SettingAdvice {

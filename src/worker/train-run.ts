@@ -272,7 +272,11 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     const stopReason = loop.stopReason === 'aborted' && run.action === 'pause' ? 'paused' : loop.stopReason;
     let adapterId: string | null = null;
     let adapterProblem: string | null = null;
-    if (stopReason !== 'paused' && loop.steps > 0) {
+    if (stopReason !== 'paused' && loop.steps > 0 && !result.adapter) {
+      // The studio offers LoRA only; an IA³ run (the CLI's --method ia3) has no library record kind yet.
+      adapterProblem = 'The library keeps LoRA adapters only: this run trained IA³ vectors.';
+    } else if (stopReason !== 'paused' && loop.steps > 0 && result.adapter) {
+      const trained = result.adapter;
       try {
         const record = await addAdapter(
           {
@@ -287,7 +291,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
             source: 'trained',
             runId,
           },
-          result.adapter,
+          trained,
         );
         adapterId = record.id;
       } catch (error) {

@@ -12,6 +12,7 @@ import { matmulBackwardInput, matmulBackwardWeight, matmulForward, type LowRankT
 import { linearBackwardInput, linearForward, type LinearLayer } from '../model/linear';
 import type { GpuLayerWeights } from '../model/weights';
 import type { Tensor } from '../tensor';
+import type { Ia3Vector } from './ia3-linear';
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 
 /** One projection's adapter: y += scale·(x·Aᵀ)·Bᵀ. B's q/k rows are in the base's RoPE layout. */
@@ -27,9 +28,17 @@ export interface LoraMatrices extends LoraWeights {
   dB: Tensor; // [out, r]
 }
 
-/** Per layer, the adapted projections of a whole model (others run as the frozen base). Owned by its maker. */
+/**
+ * Per layer, the adapted projections of a whole model (others run as the frozen base): a LoRA pair or an IA³
+ * vector each. Owned by its maker.
+ */
 export interface InferenceAdapter {
-  layers: Partial<Record<LoraTarget, LoraWeights>>[];
+  layers: Partial<Record<LoraTarget, LoraWeights | Ia3Vector>>[];
+}
+
+/** Whether an adapted projection's weights are an IA³ vector (else a LoRA pair). */
+export function isIa3(w: LoraWeights | Ia3Vector): w is Ia3Vector {
+  return 'l' in w;
 }
 
 /**

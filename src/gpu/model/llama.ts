@@ -8,7 +8,8 @@ import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
 import { HostEmbedding } from './host-embedding';
 import { rmsnormForward } from '../kernels/rmsnorm';
-import { layerProjections, type InferenceAdapter, type LoraProjections } from '../lora/lora-linear';
+import { isIa3, type InferenceAdapter } from '../lora/lora-linear';
+import { adaptedProjections } from '../lora/projections';
 import type { Tensor } from '../tensor';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
@@ -50,9 +51,12 @@ export class LlamaModel {
   private readonly keyCache: Tensor[]; // per layer [maxContext, Hkv, D]
   private readonly valueCache: Tensor[];
   private readonly invFreq: Tensor; // [D/2]
-  /** Every layer's projections, carrying the adapter's matrices where it adapts them. */
-  private readonly blocks: (Block & { projections: LoraProjections })[];
-  /** x·Aᵀ of the adapted projection being run, [T·r] flat (viewed as [T, r]); allocated with the adapter. */
+  /** Every layer's projections, carrying the adapter's matrices or vectors where it adapts them. */
+  private readonly blocks: Block[];
+  /**
+   * What the adapted projection being run keeps (LoRA's x·Aᵀ [T, r], IA³'s unscaled product or scaled input),
+   * [T·width] flat; allocated with the adapter, shared by every projection (each uses it up at once).
+   */
   private loraScratch: Tensor | null = null;
   private disposed = false;
 
@@ -83,7 +87,7 @@ export class LlamaModel {
       lastRstd: f32([1], 'lastRstd'),
       logits: f32([1, c.vocabSize], 'logits'),
     };
-    this.blocks = weights.layers.map((w, index) => ({ index, weights: w, projections: layerProjections(w) }));
+    this.blocks = weights.layers.map((w, index) => ({ index, weights: w, projections: adaptedProjections(w) }));
     const cacheShape = [this.contextLength, c.numKvHeads, c.headDim];
     this.keyCache = weights.layers.map((_, i) => f32(cacheShape, `kcache.${i}`));
     this.valueCache = weights.layers.map((_, i) => f32(cacheShape, `vcache.${i}`));
@@ -93,34 +97,43 @@ export class LlamaModel {
   }
 
   /**
-   * Applies a LoRA adapter unmerged (works on quantized bases too, whose weights cannot absorb B·A), or removes it
-   * with null. The KV cache holds keys/values of the previous adapter, so the next forward should start at 0.
+   * Applies a LoRA adapter or IA³ vectors unmerged (works on quantized bases too, whose weights cannot absorb
+   * B·A), or removes it with null. The KV cache holds keys/values of the previous adapter, so the next forward
+   * should start at 0.
    */
   setAdapter(adapter: InferenceAdapter | null): void {
     if (this.disposed) throw new RangeError('setAdapter: the model was disposed');
-    const maxRank = adapter ? this.checkAdapter(adapter) : 0;
     // Checked first, so a refused adapter leaves the current one in place.
+    if (adapter) this.checkAdapter(adapter);
+    this.blocks.forEach((block, i) => Object.assign(block.projections, adaptedProjections(block.weights, adapter?.layers[i])));
+    const width = Math.max(0, ...this.blocks.flatMap((b) => LORA_TARGETS.map((t) => b.projections[t].savedWidth)));
     if (this.loraScratch) this.ctx.release(this.loraScratch);
-    this.loraScratch = maxRank > 0 ? this.ctx.tensor([this.maxChunk * maxRank], 'f32', 'lora.u') : null;
-    // Each projection's x·Aᵀ is consumed by its own product at once, so all of them share the scratch.
+    this.loraScratch = width > 0 ? this.ctx.tensor([this.maxChunk * width], 'f32', 'adapter.saved') : null;
+    // Each projection's saved tensor is consumed by its own product at once, so all of them share the scratch.
     const u = this.loraScratch;
     this.act.layer.u = u ? Object.fromEntries(LORA_TARGETS.map((target) => [target, u])) : {};
-    this.blocks.forEach((block, i) => {
-      for (const target of LORA_TARGETS) block.projections[target].lora = adapter?.layers[i][target] ?? null;
-    });
   }
 
-  /** Every pair's sizes against its projection; returns the largest rank. */
-  private checkAdapter(adapter: InferenceAdapter): number {
+  /** Every pair's and vector's sizes against its projection. */
+  private checkAdapter(adapter: InferenceAdapter): void {
     if (adapter.layers.length !== this.weights.layers.length) {
       throw new RangeError(`setAdapter: the adapter has ${adapter.layers.length} layers, the model ${this.weights.layers.length}`);
     }
-    let maxRank = 0;
     adapter.layers.forEach((loras, i) => {
       for (const name of LORA_TARGETS) {
         const lora = loras[name];
         if (!lora) continue;
         const base = this.weights.layers[i][name];
+        if (isIa3(lora)) {
+          const width = lora.side === 'output' ? base.outFeatures : base.inFeatures;
+          if (lora.l.size !== width) {
+            throw new RangeError(
+              `setAdapter: layer ${i} '${name}' has an IA³ vector of ${lora.l.size} values on its ${lora.side}, ` +
+                `but the projection's ${lora.side} has ${width} features`,
+            );
+          }
+          continue;
+        }
         const [r, inA] = lora.a.shape;
         const [outB, rB] = lora.b.shape;
         if (inA !== base.inFeatures || outB !== base.outFeatures || rB !== r) {
@@ -129,10 +142,8 @@ export class LlamaModel {
               `but the projection is [${base.outFeatures}, ${base.inFeatures}] (A must be [r, in], B [out, r])`,
           );
         }
-        maxRank = Math.max(maxRank, r);
       }
     });
-    return maxRank;
   }
 
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {

@@ -9,6 +9,7 @@ import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { readHfFolder } from '../../model/hf/folder';
 import { testContext } from '../testing/gpu';
 import { LlamaModel } from '../model/llama';
+import { isIa3 } from '../lora/lora-linear';
 import { releaseModel, uploadModel } from '../model/upload';
 import { randomizeB } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';
@@ -38,7 +39,7 @@ describe('LoraTrainer.adapterView', () => {
       return logits;
     };
     const view = trainer.adapterView();
-    const buffers = new Set(view.layers.flatMap((l) => Object.values(l).flatMap((m) => [m!.a.buffer, m!.b.buffer])));
+    const buffers = new Set(view.layers.flatMap((l) => Object.values(l).flatMap((m) => (isIa3(m!) ? [m.l.buffer] : [m!.a.buffer, m!.b.buffer]))));
     expect(buffers.size).toBe(1); // every matrix is a view into the trainer's one parameter buffer: no copy
     const viaView = async () => {
       model.setAdapter(trainer.adapterView());

@@ -7,18 +7,12 @@
 import { LORA_TARGETS, type Ia3Settings, type LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
 import { Ia3Linear } from '../lora/ia3-linear';
-import { LoraLinear, type AdaptedLinear, type LayerProjections } from '../lora/lora-linear';
+import { LoraLinear, type AdaptedLinear, type InferenceAdapter, type LayerProjections } from '../lora/lora-linear';
 import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
 import type { GpuModelWeights } from '../model/weights';
 import { TrainerSettingsError } from './lora-adapters';
+import type { Ia3VectorCopy } from './types';
 
-/** One projection's IA³ vector as a host copy: [out] on the output side, [in] on a feed-forward module's input. */
-export interface Ia3VectorCopy {
-  layer: number;
-  target: LoraTarget;
-  side: 'output' | 'input';
-  l: Float32Array;
-}
 
 export function checkIa3Settings(settings: Ia3Settings): void {
   const { targets, feedforward } = settings;
@@ -61,6 +55,13 @@ export class Ia3Adapters {
       });
       return Object.fromEntries(entries) as LayerProjections;
     });
+  }
+
+  /** The vectors for inference (LlamaModel.setAdapter): views of the parameter block, following every step. */
+  view(): InferenceAdapter {
+    const layers: InferenceAdapter['layers'] = this.layers.map(() => ({}));
+    for (const s of this.slots) layers[s.layer][s.target] = { l: this.block.view('params', s.slot), side: s.side };
+    return { layers };
   }
 
   /** PEFT's initialisation as a host copy of the parameter buffer: every vector all ones (padding stays 0). */

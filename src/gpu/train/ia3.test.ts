@@ -15,8 +15,9 @@ import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
 import { finiteDifference } from '../testing/compare';
 import { testContext } from '../testing/gpu';
 import { mulberry32 } from '../testing/random';
+import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
-import type { Ia3VectorCopy } from './ia3-adapters';
+import type { Ia3VectorCopy } from './types';
 import { LoraTrainer } from './lora-trainer';
 import { ADAMW, STORIES_HF, packSequences, storiesWeights, trainerOptions } from './train-testing';
 
@@ -64,6 +65,40 @@ describe('IA³', () => {
     const diff = Math.sqrt(gs.reduce((s, g, i) => s + (g - fds[i]) ** 2, 0));
     expect(norm).toBeGreaterThan(0);
     expect(diff / norm).toBeLessThan(1e-3);
+    trainer.dispose();
+    releaseModel(ctx, up);
+  }, 600_000);
+
+  it('applies the vectors in inference (LlamaModel, prefill and decode) as the float64 reference does', async () => {
+    const ctx = await testContext();
+    const { weights } = await readHfFolder(fixtureHfFolder(syntheticConfig({ numLayers: 2 }), { seed: 7 }), 'ia3-infer');
+    const up = await uploadModel(ctx, weights);
+    const host = await readHostWeights(weights.config, weights);
+    const ia3 = { targets: ['k', 'v', 'o', 'down'] as const, feedforward: ['down'] as const };
+    const trainer = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: 12, ia3 }));
+    const next = mulberry32(11);
+    const vectors = (await trainer.ia3Vectors()).map((v) => ({ ...v, l: Float32Array.from(v.l, () => 0.5 + next()) }));
+    trainer.setIa3Vectors(vectors);
+    const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: 16 });
+    model.setAdapter(trainer.adapterView());
+    const tokens = [1, 5, 9, 60, 33, 7];
+    // −log p(next | prefix) from the model's last logits, against the reference's loss of that one target.
+    const nll = (logits: Float32Array, target: number) => {
+      const max = Math.max(...logits);
+      return max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0)) - logits[target];
+    };
+    const referenceNll = (prefix: number[], target: number) => {
+      const batch = packSequences([[...prefix, target]], prefix.slice(0, -1).map((_, i) => i));
+      return referenceLoraLoss(weights.config, host, hostIa3(vectors, weights.config.numLayers), batch, up.invFreq).lossSum;
+    };
+    const prefill = await model.forward(tokens.slice(0, 5), 0);
+    expect(nll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
+    const decoded = await model.forward([tokens[5]], 5);
+    expect(nll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
+    model.setAdapter(null); // and back to the base, whose loss differs
+    const bare = await model.forward(tokens.slice(0, 5), 0);
+    expect(Math.abs(nll(bare, tokens[5]) - nll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);
   }, 600_000);

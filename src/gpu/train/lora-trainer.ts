@@ -19,7 +19,7 @@ import { blockBackward, blockForward, type BlockInputs } from '../model/transfor
 import type { GpuModelConfig } from '../model/weights';
 import type { Tensor } from '../tensor';
 import { AdapterDropout } from './adapter-dropout';
-import { Ia3Adapters, type Ia3VectorCopy } from './ia3-adapters';
+import { Ia3Adapters } from './ia3-adapters';
 import { ModelAdapters, PARAMETER_LAYOUT, TrainerSettingsError } from './lora-adapters';
 import { checkHyperparameters } from './optimizer-check';
 import { METRIC, PackedForward, type TrainableModel } from './packed-forward';
@@ -28,6 +28,7 @@ import { SeededRandom } from './seeded-random';
 import type {
   AdapterMatrices,
   EvalMetrics,
+  Ia3VectorCopy,
   OptimizerHyperparameters,
   PhaseTimings,
   StepMetrics,
@@ -209,7 +210,8 @@ export class LoraTrainer implements Trainer {
    * no copy, so it follows every step. Valid until the trainer is disposed.
    */
   adapterView(): InferenceAdapter {
-    return this.lora('adapterView').view();
+    this.live('adapterView');
+    return this.adapters.view();
   }
 
   /** Host copies of the LoRA gradients accumulated since the last step (tests and diagnostics). */

@@ -7,7 +7,8 @@
 import type { TokenBatch } from '../../data/batch-types';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
-import { layerProjections, type InferenceAdapter } from '../lora/lora-linear';
+import type { InferenceAdapter } from '../lora/lora-linear';
+import { adaptedProjections } from '../lora/projections';
 import { adapterBuffers } from './activations';
 import { PackedForward, type TrainableModel } from './packed-forward';
 import { TrainerSettingsError } from './lora-adapters';
@@ -37,7 +38,7 @@ export class LossEvaluator {
     if (adapter && adapter.layers.length !== layers.length) {
       throw new TrainerSettingsError(`LossEvaluator: the adapter has ${adapter.layers.length} layers, the model ${layers.length}`);
     }
-    const projections = layers.map((layer, i) => layerProjections(layer, adapter?.layers[i]));
+    const projections = layers.map((layer, i) => adaptedProjections(layer, adapter?.layers[i]));
     this.fwd = new PackedForward(ctx, model, projections, { maxTokens, ...adapterBuffers(projections), checkpointing: false, forwardOnly: true });
   }
 

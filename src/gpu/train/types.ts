@@ -43,6 +43,14 @@ export interface AdapterMatrices {
   b: Float32Array; // [out, r]
 }
 
+/** One projection's IA³ vector as a host copy: [out] on the output side, [in] on a feed-forward module's input. */
+export interface Ia3VectorCopy {
+  layer: number;
+  target: LoraTarget;
+  side: 'output' | 'input';
+  l: Float32Array;
+}
+
 /** Bytes the trainer holds on the GPU, and the allocator's peak (whole context, weights included). */
 export interface TrainerMemory {
   /** Adapter parameters, gradients, AdamW moments, activations and loss scratch. */

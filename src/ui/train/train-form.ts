@@ -53,6 +53,7 @@ function tableDefaults(): TrainForm {
   return {
     ...(numbers as Record<TrainNumberField, string>),
     preset: 'quick',
+    method: c.method,
     rsLora: c.rsLora,
     targets: [...c.targets],
     schedule: c.schedule,

@@ -1,0 +1,184 @@
+/**
+ * Hugging Face PEFT's IA³ adapters: `adapter_config.json` with peft_type "IA3", target_modules and
+ * feedforward_modules, and `adapter_model.safetensors` with one `ia3_l` per module —
+ * `base_model.model.model.layers.N.self_attn.k_proj.ia3_l` of shape [out, 1], or [1, in] for a feed-forward
+ * module (PEFT's IA3Layer.update_layer), F32 here. As for LoRA (peft.ts): HF row order for q/k, the keys PEFT
+ * itself writes, sorted, and the base fingerprint in the safetensors metadata.
+ */
+import type { ModelConfig } from '../model/config';
+import { floatBytesToF32 } from '../model/dtype';
+import { ModelFormatError } from '../model/errors';
+import { topLevelFiles } from '../model/hf/folder';
+import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
+import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensors/reader';
+import { encodeSafetensors } from '../model/safetensors/writer';
+import { type ByteSource, readJson } from '../model/source';
+import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
+import { baseShapeOf, type LoraBaseShape } from './lora-weights';
+import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, peftModuleName } from './peft';
+
+const BASE_METADATA_KEY = 'webtune.base';
+const MODULE_PATH: Record<LoraTarget, string> = {
+  q: 'self_attn.q_proj',
+  k: 'self_attn.k_proj',
+  v: 'self_attn.v_proj',
+  o: 'self_attn.o_proj',
+  gate: 'mlp.gate_proj',
+  up: 'mlp.up_proj',
+  down: 'mlp.down_proj',
+};
+const TARGET_BY_MODULE = new Map(LORA_TARGETS.map((t) => [peftModuleName(t), t]));
+const TENSOR_NAME = /^base_model\.model\.model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.ia3_l$/;
+
+export function peftIa3TensorName(layer: number, target: LoraTarget): string {
+  return `base_model.model.model.layers.${layer}.${MODULE_PATH[target]}.ia3_l`;
+}
+
+/** adapter_config.json as PEFT writes it for IA³ on a causal LM. */
+export function peftIa3Config(adapter: Ia3Adapter): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    auto_mapping: null,
+    base_model_name_or_path: adapter.config.baseModel,
+    fan_in_fan_out: false,
+    feedforward_modules: adapter.config.feedforward.map(peftModuleName),
+    inference_mode: true,
+    init_ia3_weights: true,
+    modules_to_save: null,
+    peft_type: 'IA3',
+    revision: null,
+    target_modules: adapter.config.targets.map(peftModuleName),
+    task_type: 'CAUSAL_LM',
+  };
+  return Object.fromEntries(Object.entries(json).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Both files of the adapter folder, as parts for `new Blob(parts)`; q/k vectors in HF row order. */
+export function exportPeftIa3(
+  adapter: Ia3Adapter,
+  heads: { numHeads: number; numKvHeads: number },
+): Record<typeof PEFT_CONFIG_FILE | typeof PEFT_WEIGHTS_FILE, Uint8Array[]> {
+  validateIa3Adapter(adapter);
+  const hf = ia3WithRowLayout(adapter, 'half', heads);
+  const tensors = hf.layers.flatMap((layer, l) =>
+    hf.config.targets.map((t) => {
+      const v = layer[t]!;
+      const shape = ia3Side(hf.config, t) === 'input' ? [1, v.length] : [v.length, 1];
+      return { name: peftIa3TensorName(l, t), dtype: 'F32' as const, shape, data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) };
+    }),
+  );
+  return {
+    [PEFT_CONFIG_FILE]: [new TextEncoder().encode(`${JSON.stringify(peftIa3Config(hf), null, 2)}\n`)],
+    [PEFT_WEIGHTS_FILE]: encodeSafetensors(tensors, { format: 'pt', [BASE_METADATA_KEY]: JSON.stringify(hf.config.base) }),
+  };
+}
+
+/** The module list of target_modules or feedforward_modules, refused by name where webtune has no such module. */
+function moduleList(c: Record<string, unknown>, key: string, file: string): LoraTarget[] {
+  const v = c[key];
+  if (!Array.isArray(v)) throw new ModelFormatError(file, `'${key}' is ${JSON.stringify(v)}, expected a list of module names`);
+  const set = new Set<LoraTarget>();
+  for (const entry of v) {
+    const t = typeof entry === 'string' ? TARGET_BY_MODULE.get(entry.split('.').pop()!) : undefined;
+    if (!t) throw new ModelFormatError(file, `${key} entry ${JSON.stringify(entry)} is not supported (${LORA_TARGETS.map(peftModuleName).join(', ')})`);
+    set.add(t);
+  }
+  return LORA_TARGETS.filter((t) => set.has(t));
+}
+
+/**
+ * A PEFT IA³ folder (file name → source). With `base`, the adapter is checked against it and its q/k vectors put
+ * in the base's row layout.
+ */
+export async function importPeftIa3(
+  files: ReadonlyMap<string, ByteSource>,
+  options: { base?: { config: ModelConfig; name: string } } = {},
+): Promise<Ia3Adapter> {
+  const top = topLevelFiles(files);
+  const configSource = top.get(PEFT_CONFIG_FILE);
+  const weightsSource = top.get(PEFT_WEIGHTS_FILE);
+  if (!configSource) throw new ModelFormatError('adapter folder', `${PEFT_CONFIG_FILE} is missing`);
+  if (!weightsSource) throw new ModelFormatError('adapter folder', `${PEFT_WEIGHTS_FILE} is missing`);
+  const json = await readJson(configSource);
+  const cfgFile = configSource.name;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(cfgFile, 'is not a JSON object');
+  const c = json as Record<string, unknown>;
+  if (c.peft_type !== 'IA3') throw new ModelFormatError(cfgFile, `peft_type ${JSON.stringify(c.peft_type)} is not IA3`);
+  if (c.fan_in_fan_out === true) throw new ModelFormatError(cfgFile, "'fan_in_fan_out' is true: a transposed (Conv1D) layout is not supported");
+  if (Array.isArray(c.modules_to_save) && c.modules_to_save.length > 0) {
+    throw new ModelFormatError(cfgFile, `'modules_to_save' is ${JSON.stringify(c.modules_to_save)}: saving whole modules is not supported`);
+  }
+  const targets = moduleList(c, 'target_modules', cfgFile);
+  const feedforward = c.feedforward_modules === undefined || c.feedforward_modules === null ? [] : moduleList(c, 'feedforward_modules', cfgFile);
+  for (const f of feedforward) {
+    if (!targets.includes(f)) throw new ModelFormatError(cfgFile, `feedforward module '${peftModuleName(f)}' is not among target_modules`);
+  }
+  const baseModel = typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : '';
+
+  const file = await readSafetensors(weightsSource);
+  const fail = (problem: string): never => {
+    throw new ModelFormatError(weightsSource.name, problem);
+  };
+  const found = new Map<number, Map<LoraTarget, Float32Array>>();
+  for (const info of file.tensors) {
+    const m = TENSOR_NAME.exec(info.name);
+    const target = m ? TARGET_BY_MODULE.get(m[2]) : undefined;
+    if (!m || !target) fail(`tensor '${info.name}' is not the ia3_l of a q/k/v/o/gate/up/down projection (webtune supports no other)`);
+    if (!targets.includes(target!)) fail(`tensor '${info.name}' is for a module not in target_modules`);
+    const side = feedforward.includes(target!) ? 'input' : 'output';
+    const [rows, cols] = info.shape.length === 2 ? info.shape : [0, 0];
+    if (side === 'input' ? rows !== 1 : cols !== 1) {
+      fail(`tensor '${info.name}' has shape [${info.shape.join(', ')}], expected ${side === 'input' ? '[1, in] (a feed-forward module)' : '[out, 1]'}`);
+    }
+    const byTarget = found.get(Number(m![1])) ?? found.set(Number(m![1]), new Map()).get(Number(m![1]))!;
+    if (byTarget.has(target!)) fail(`tensor '${info.name}' appears twice`);
+    byTarget.set(target!, floatBytesToF32((await readSafetensorsTensorBytes(file, info)).slice(), info.dtype));
+  }
+  const numLayers = found.size === 0 ? 0 : Math.max(...found.keys()) + 1;
+  const recorded = parseBase(file.metadata[BASE_METADATA_KEY], weightsSource.name);
+  const base: LoraBaseShape = recorded ?? {
+    architecture: null,
+    hiddenSize: null,
+    intermediateSize: null,
+    numHeads: null,
+    numKvHeads: null,
+    headDim: null,
+    vocabSize: null,
+    numLayers,
+  };
+  const layers = Array.from({ length: base.numLayers }, (_, l) => {
+    const byTarget = found.get(l);
+    const layer: Partial<Record<LoraTarget, Float32Array>> = {};
+    for (const t of targets) {
+      const v = byTarget?.get(t);
+      if (!v) fail(`tensor '${peftIa3TensorName(l, t)}' is missing`);
+      layer[t] = v;
+    }
+    return layer;
+  });
+  if (numLayers > base.numLayers) fail(`tensors reach layer ${numLayers - 1}, but the adapter's base has ${base.numLayers} layers`);
+  const adapter: Ia3Adapter = { config: { targets, feedforward, baseModel, base }, layers, rowLayout: 'half' };
+  validateIa3Adapter(adapter);
+  if (!options.base) return adapter;
+  return ia3OnBase(adapter, options.base.config, options.base.name);
+}
+
+/** Checks an adapter against a loaded base (layers and every vector's size) and puts q/k vectors in its layout. */
+export function ia3OnBase(adapter: Ia3Adapter, config: ModelConfig, name: string): Ia3Adapter {
+  const fitted: Ia3Adapter = { ...adapter, config: { ...adapter.config, base: baseShapeOf(config) } };
+  if (adapter.layers.length !== config.numLayers) {
+    throw new RangeError(`IA³ adapter for '${adapter.config.baseModel}' has ${adapter.layers.length} layers; base '${name}' has ${config.numLayers}`);
+  }
+  validateIa3Adapter(fitted);
+  return ia3WithRowLayout(fitted, config.ropeLayout, config);
+}
+
+function parseBase(text: string | undefined, file: string): LoraBaseShape | null {
+  if (text === undefined) return null;
+  try {
+    const v = JSON.parse(text) as LoraBaseShape;
+    if (!Number.isSafeInteger(v.numLayers) || v.numLayers < 1) throw new Error('no layer count');
+    return v;
+  } catch (error) {
+    throw new ModelFormatError(file, `metadata '${BASE_METADATA_KEY}' is not a base fingerprint (${(error as Error).message})`);
+  }
+}
