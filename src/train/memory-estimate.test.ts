@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { LORA_TARGETS } from '../model/lora-targets';
+import { IA3_DEFAULT, LORA_TARGETS } from '../model/lora-targets';
 import { releaseModel, uploadModel } from '../gpu/model/upload';
 import { LoraTrainer } from '../gpu/train/lora-trainer';
 import { testContext } from '../gpu/testing/gpu';
@@ -87,5 +87,29 @@ describe('estimate vs the engine allocator (stories260K)', () => {
         expect(e.totalBytes / measured, `${quant} checkpointing=${checkpointing}`).toBeLessThan(1.15);
       }
     }
+  });
+
+  it('for IA³, counts its vectors and what its projections keep, within 15% of what the trainer allocates', async () => {
+    const ctx = await testContext();
+    const loaded = await loadModelFromPath('../shared/models/stories260K/hf');
+    const estimate = (method: 'lora' | 'ia3') =>
+      estimateTrainingMemory({ ...input(loaded.config, { maxTokens: 96, method }), maxBindingBytes: ctx.maxBindingBytes });
+    ctx.arena.trim();
+    const before = ctx.memory.reservedBytes;
+    ctx.arena.resetPeak();
+    const up = await uploadModel(ctx, loaded.weights);
+    const lora = { rank: 8, alpha: 16, rsLora: false, targets: [...LORA_TARGETS] };
+    const trainer = new LoraTrainer(ctx, up, { lora, ia3: IA3_DEFAULT, dropout: 0, maxTokens: 96, checkpointing: false, seed: 1 });
+    const measured = ctx.memory.peakBytes - before;
+    const adapterBytes = trainer.memory().adapterBytes;
+    trainer.dispose();
+    releaseModel(ctx, up);
+    const e = estimate('ia3');
+    expect(e.totalBytes / measured).toBeGreaterThan(0.95);
+    expect(e.totalBytes / measured).toBeLessThan(1.15);
+    // k and v (32 values each) and down's input (172), each padded to 64 floats, 5 layers, × params, grads, m, v.
+    expect(e.adapterBytes).toBe(adapterBytes);
+    expect(e.adapterBytes).toBe(5 * (64 + 64 + 192) * 4 * 4);
+    expect(e.adapterBytes).toBeLessThan(estimate('lora').adapterBytes / 20);
   });
 });

@@ -12,7 +12,8 @@ import type { TrainingConfig } from './config';
 import { QUANT_FORMATS } from '../model/quant/formats';
 import { GPU_BLOCK_SPLIT, scaleWords } from '../model/quant/gpu-layout';
 import type { BaseStorage, WeightStorage } from '../model/quant/storage';
-import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
+import { IA3_DEFAULT, LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
+import type { TrainingMethod } from './settings';
 import { targetShapes } from './config';
 
 export type { WeightStorage } from '../model/quant/storage';
@@ -26,6 +27,8 @@ export interface MemoryEstimateInput {
   storage: BaseStorage;
   rank: number;
   targets: readonly LoraTarget[];
+  /** 'ia3': PEFT's IA³ placement (IA3_DEFAULT) instead of LoRA pairs; rank and targets are then unused. Default 'lora'. */
+  method?: TrainingMethod;
   /** Token slots of one micro-batch (micro-batch size × sequence length). */
   maxTokens: number;
   checkpointing: boolean;
@@ -35,7 +38,8 @@ export interface MemoryEstimateInput {
 }
 
 /** The settings of a run that its estimate depends on (the base's storage aside). */
-export type EstimatedRun = Pick<TrainingConfig, 'rank' | 'targets' | 'batchSize' | 'seqLen' | 'checkpointing' | 'dropout'>;
+export type EstimatedRun = Pick<TrainingConfig, 'rank' | 'targets' | 'batchSize' | 'seqLen' | 'checkpointing' | 'dropout'> &
+  Partial<Pick<TrainingConfig, 'method'>>;
 
 /** The estimate's input for a run's settings on a model whose weights sit as `storage`. */
 export function runEstimateInput(config: ModelConfig, storage: BaseStorage, run: EstimatedRun, maxBindingBytes?: number): MemoryEstimateInput {
@@ -44,6 +48,7 @@ export function runEstimateInput(config: ModelConfig, storage: BaseStorage, run:
     storage,
     rank: run.rank,
     targets: run.targets,
+    method: run.method ?? 'lora',
     maxTokens: run.batchSize * run.seqLen,
     checkpointing: run.checkpointing,
     dropout: run.dropout > 0,
@@ -130,12 +135,21 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     }
   }
 
-  // Adapters: one parameter block (each matrix aligned to 64 floats), times params, grads, m, v.
+  // What each adapted projection keeps per token for its backward, and the backward's scratch (transformer-block.ts):
+  // LoRA's u and du [T, r]; IA³'s unscaled output or scaled input, and the gradient on its scaled side.
+  const ia3 = input.method === 'ia3';
+  const adapted = ia3 ? IA3_DEFAULT.targets : input.targets;
+  const ia3Width = (t: LoraTarget) => (IA3_DEFAULT.feedforward.includes(t) ? shapes[t].in : shapes[t].out);
+  const savedWidth = (t: LoraTarget) => (ia3 ? ia3Width(t) : r);
+  const scratchWidth = adapted.length ? Math.max(...adapted.map(savedWidth)) : 0;
+
+  // Adapters: one parameter block (each matrix or vector aligned to 64 floats), times params, grads, m, v.
+  const pad = (n: number) => Math.ceil(n / 64) * 64;
   let blockFloats = 0;
   for (let i = 0; i < c.numLayers; i++) {
-    for (const target of input.targets) {
+    for (const target of adapted) {
       const s = shapes[target];
-      blockFloats += Math.ceil((r * s.in) / 64) * 64 + Math.ceil((s.out * r) / 64) * 64;
+      blockFloats += ia3 ? pad(ia3Width(target)) : pad(r * s.in) + pad(s.out * r);
     }
   }
   const a = new Tally();
@@ -165,7 +179,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     f('gate', T * F);
     f('up', T * F);
     f('act', T * F);
-    for (const target of input.targets) f(`u_${target}`, T * r);
+    for (const target of adapted) f(`u_${target}`, T * savedWidth(target));
   }
   for (let i = 0; i <= c.numLayers; i++) act.add(`x${i}`, T * C * 4);
   const g = (label: string, n: number) => act.add(label, n * 4);
@@ -182,7 +196,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   g('dGate', T * F);
   g('dUp', T * F);
   g('dAct', T * F);
-  if (input.targets.length) g('du', T * r);
+  if (scratchWidth > 0) g('du', T * scratchWidth);
   g('attnStats', c.numHeads * T * 2);
   g('final.rstd', T);
   g('final.normed', T * C);
