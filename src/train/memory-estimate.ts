@@ -179,7 +179,8 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     f('gate', T * F);
     f('up', T * F);
     f('act', T * F);
-    for (const target of adapted) f(`u_${target}`, T * savedWidth(target));
+    // IA³'s scaled inputs are only the forward's scratch: one buffer for every layer, counted below.
+    for (const target of adapted) if (!(ia3 && IA3_DEFAULT.feedforward.includes(target))) f(`u_${target}`, T * savedWidth(target));
   }
   for (let i = 0; i <= c.numLayers; i++) act.add(`x${i}`, T * C * 4);
   const g = (label: string, n: number) => act.add(label, n * 4);
@@ -197,6 +198,8 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   g('dUp', T * F);
   g('dAct', T * F);
   if (scratchWidth > 0) g('du', T * scratchWidth);
+  const transientWidth = ia3 ? Math.max(0, ...IA3_DEFAULT.feedforward.map(ia3Width)) : 0;
+  if (transientWidth > 0) g('u_transient', T * transientWidth);
   g('attnStats', c.numHeads * T * 2);
   g('final.rstd', T);
   g('final.normed', T * C);

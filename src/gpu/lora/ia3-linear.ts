@@ -3,7 +3,8 @@
  * scales the output (attention's k and v), y = (x ⊙ l)·Wᵀ + b when it scales the input (the MLP's down
  * projection, PEFT's feed-forward modules). l starts at ones, so training starts from the base model.
  * Scaling the output keeps the unscaled product [T, out] for the backward (dl needs it); scaling the input writes
- * x ⊙ l into the same buffer ([T, in]) for the product to read (the backward reads the block's own x instead).
+ * x ⊙ l into that buffer ([T, in]) only for the product to read (the backward reads the block's own x instead),
+ * so training shares one such buffer across layers.
  */
 import type { GpuContext } from '../context';
 import { columnScaleBackward, columnScaleForward } from '../kernels/column_scale';
@@ -35,6 +36,11 @@ export class Ia3Linear implements AdaptedLinear {
   /** The unscaled product [T, out] on the output side; the scaled input [T, in] on the input side. */
   get savedWidth(): number {
     return this.ia3.side === 'output' ? this.base.outFeatures : this.base.inFeatures;
+  }
+
+  /** The backward reads the unscaled product; the scaled input is only the forward's product input. */
+  get keepsSaved(): boolean {
+    return this.ia3.side === 'output';
   }
 
   /** The gradient at the scaled side: dy ⊙ l [T, out], or dy·W [T, in]. */

@@ -66,8 +66,10 @@ function trainable(lora: LoraWeights): lora is LoraMatrices {
  */
 export interface AdaptedLinear {
   readonly base: LinearLayer;
-  /** Floats per token the forward keeps for the backward (0: none). */
+  /** Floats per token the forward writes into its `saved` buffer (0: none). */
   readonly savedWidth: number;
+  /** Whether the backward reads `saved` (else it is the forward's scratch, which layers may share). */
+  readonly keepsSaved: boolean;
   /** Floats per token of backward scratch (0: none). */
   readonly scratchWidth: number;
   /** Whether LoRA dropout applies to this projection's adapter input. */
@@ -103,6 +105,8 @@ export class LoraLinear implements AdaptedLinear {
   get scratchWidth(): number {
     return this.rank;
   }
+
+  readonly keepsSaved = true;
 
   get dropsInput(): boolean {
     return this.lora !== null;

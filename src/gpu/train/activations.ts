@@ -16,6 +16,8 @@ import type { LayerProjections } from '../lora/lora-linear';
 export interface AdapterBuffers {
   /** Per adapted projection, floats per token its forward keeps for its backward (LoRA's u: r). */
   saved: Partial<Record<LoraTarget, number>>;
+  /** Per adapted projection whose forward only needs scratch (IA³'s scaled input): one buffer all layers share. */
+  transient: Partial<Record<LoraTarget, number>>;
   /** Floats per token of the backward's scratch, the widest any projection needs (LoRA's du: r). */
   scratchWidth: number;
 }
@@ -23,15 +25,17 @@ export interface AdapterBuffers {
 /** The widest each projection's buffers must be across the layers. */
 export function adapterBuffers(layers: readonly LayerProjections[]): AdapterBuffers {
   const saved: Partial<Record<LoraTarget, number>> = {};
+  const transient: Partial<Record<LoraTarget, number>> = {};
   let scratchWidth = 0;
   for (const layer of layers) {
     for (const target of LORA_TARGETS) {
       const p = layer[target];
-      if (p.savedWidth > 0) saved[target] = Math.max(saved[target] ?? 0, p.savedWidth);
+      const into = p.keepsSaved ? saved : transient;
+      if (p.savedWidth > 0) into[target] = Math.max(into[target] ?? 0, p.savedWidth);
       scratchWidth = Math.max(scratchWidth, p.scratchWidth);
     }
   }
-  return { saved, scratchWidth };
+  return { saved, transient, scratchWidth };
 }
 
 export interface ActivationPlan extends AdapterBuffers {
@@ -66,12 +70,18 @@ export class TrainingActivations {
     const f32 = (shape: number[], label: string) => this.track(ctx.tensor(shape, 'f32', label));
     const qk = c.qkNorm;
     const forwardOnly = plan.forwardOnly ?? false;
-    // Forward only, what every adapted projection keeps is consumed at once, so they share one buffer.
+    // Forward only, what every adapted projection keeps is consumed at once, so they share one buffer; so does, in
+    // training too, what a projection writes only for its own forward (IA³'s scaled input).
     const adapted = Object.entries(plan.saved) as [LoraTarget, number][];
-    const widest = Math.max(0, ...adapted.map(([, w]) => w));
-    const sharedU = forwardOnly && adapted.length ? f32([t, widest], 'u') : null;
+    const transient = Object.entries(plan.transient) as [LoraTarget, number][];
+    const widest = (entries: [LoraTarget, number][]) => Math.max(0, ...entries.map(([, w]) => w));
+    const sharedU = forwardOnly && (adapted.length || transient.length) ? f32([t, widest([...adapted, ...transient])], 'u') : null;
+    const sharedScratch = sharedU ?? (transient.length ? f32([t, widest(transient)], 'u_transient') : null);
     const uBuffers = (i: number) =>
-      Object.fromEntries(adapted.map(([p, width]) => [p, sharedU ?? f32([t, width], `l${i}.u_${p}`)]));
+      Object.fromEntries([
+        ...adapted.map(([p, width]) => [p, sharedU ?? f32([t, width], `l${i}.u_${p}`)]),
+        ...transient.map(([p]) => [p, sharedScratch!]),
+      ]);
     const slot = (i: number): LayerActivations =>
       planLayerActivations(f32, c, t, `l${i}`, uBuffers(i), { sharedNorms: forwardOnly });
     if (forwardOnly) {
