@@ -255,3 +255,52 @@ test('a CSV mapped in the Datasets view trains with that mapping and split', asy
   await page.getByRole('button', { name: 'Stop and keep the adapter' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('Stopped', { timeout: FIRST_STEP_TIMEOUT });
 });
+
+test('a Quick IA³ run lands in the library as IA³ and generates in Compare beside a LoRA adapter', async ({ page }) => {
+  test.setTimeout(2 * (FIRST_STEP_TIMEOUT + 120_000) + 240_000);
+  const panel = (name: string) => page.getByRole('region', { name, exact: true });
+  const statusOf = (region: ReturnType<typeof panel>) => region.locator('.panel-head').getByRole('status');
+  for (const method of ['IA³', 'LoRA']) {
+    await openTrain(page);
+    await page.getByLabel('Method').selectOption({ label: method });
+    // IA³ has no rank: the form shows none.
+    await expect(page.getByLabel('Rank', { exact: true })).toHaveCount(method === 'IA³' ? 0 : 1);
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => stepOf(page), { timeout: FIRST_STEP_TIMEOUT, intervals: [1000] }).toBeGreaterThanOrEqual(3);
+    await page.getByRole('button', { name: 'Stop and keep the adapter' }).click();
+    await expect(page.getByTestId('train-status')).toHaveText('Stopped', { timeout: 120_000 });
+    await expect(page.getByTestId('train-outcome')).toContainText('is in the library');
+  }
+  const methods = await page.evaluate(
+    () =>
+      new Promise<string[]>((done, fail) => {
+        const open = indexedDB.open('webtune-adapters');
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('adapters').objectStore('adapters').getAll();
+          all.onsuccess = () => done(all.result.map((r: { method: string }) => r.method).sort());
+          all.onerror = () => fail(all.error);
+        };
+      }),
+  );
+  expect(methods).toEqual(['IA³', 'LoRA']);
+
+  await page.goto('/#playground');
+  const model = panel('Model');
+  await model.getByRole('button', { name: 'Load stories260K (GGUF file)' }).click();
+  await expect(statusOf(model)).toHaveText('Loaded', { timeout: 240_000 });
+  await page.goto('/#compare');
+  await expect(page.getByTestId('compare-base')).toHaveText('stories260K.gguf');
+  const adapters = page.getByRole('checkbox', { name: /IA³|LoRA/ });
+  await expect(adapters).toHaveCount(2);
+  for (const box of await adapters.all()) await box.check();
+  await page.getByLabel('Comparison prompt').fill('Once upon a time');
+  await page.getByRole('checkbox', { name: 'Greedy' }).check();
+  await page.getByLabel('Max tokens').fill('16');
+  await page.getByLabel('Comparison prompt').press('Control+Enter');
+  const outputs = panel('Outputs');
+  await expect(statusOf(outputs)).toHaveText('Done', { timeout: 240_000 });
+  const columns = outputs.getByTestId('column-rate');
+  await expect(columns).toHaveCount(3);
+  for (let i = 0; i < 3; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s$/);
+});

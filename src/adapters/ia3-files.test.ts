@@ -23,6 +23,7 @@ import { bytesSource, concatBytes, type ByteSource } from '../model/source';
 import { closeSources, fileSource, folderSources } from '../model/source-node';
 import type { ModelWeights } from '../model/tensor-map';
 import { ia3AdapterFromTrainer } from './from-trainer';
+import { mergeIa3IntoHostWeights } from './merge';
 import { releaseLoraAdapter, uploadIa3Adapter } from './gpu-adapter';
 import type { Ia3Adapter } from './ia3-weights';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
@@ -145,6 +146,18 @@ describe('IA³ in PEFT files', () => {
     // Without the permutation the k vector would scale the wrong rows.
     const unpermuted = await greedyEngine(gguf, { ...(await importPeftIa3(files)), rowLayout: 'interleaved' });
     expect(Math.max(...unpermuted.logits.map((x, i) => Math.abs(x - onHf.logits[i])))).toBeGreaterThan(1e-3);
+  }, 600_000);
+
+  it("merged into the weights (PEFT's IA3 merge), the plain model gives the unmerged adapter's logits, on either base", async () => {
+    const adapter = randomIa3(hf.config, 5);
+    const files = filesOf(exportPeftIa3(adapter, hf.config));
+    for (const b of [hf, { ...gguf, host: await readHostWeights(gguf.config, gguf.weights) }]) {
+      const fitted = await importPeftIa3(files, { base: { config: b.config, name: 'base' } });
+      const unmerged = await greedyEngine(b, fitted);
+      const merged = referenceForward(b.config, mergeIa3IntoHostWeights(b.host, fitted), PROMPT);
+      const last = merged.subarray((PROMPT.length - 1) * b.config.vocabSize, PROMPT.length * b.config.vocabSize);
+      assertClose(unmerged.logits, last, { atol: 2e-4, rtol: 1e-3 }, `merged vs unmerged (${b.config.ropeLayout})`);
+    }
   }, 600_000);
 
   it('refuses what it cannot read, naming the file and the field', async () => {

@@ -4,6 +4,7 @@
  * depend on r's summation order in f32.
  */
 import type { HostLayerWeights, HostWeights } from '../model/reference-forward';
+import { ia3Side, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { adapterScale, type LoraAdapter, type LoraPair, validateLoraAdapter } from './lora-weights';
 
 /** W += scale·B·A in place; returns `weight`. `dims` gives W's shape; r is A's row count. */
@@ -60,6 +61,36 @@ export function mergeAdapterIntoHostWeights(host: HostWeights, adapter: LoraAdap
     for (const t of adapter.config.targets) {
       const field = HOST_FIELDS[t];
       merged[field] = mergePairIntoDense(hostLayer[field].slice(), adapter.layers[l][t]!, scale);
+    }
+    return merged;
+  });
+  return { ...host, layers };
+}
+
+const HOST_BIASES = { q: 'bq', k: 'bk', v: 'bv' } as const;
+
+/**
+ * IA³ folded into the base's dense host weights, as PEFT's IA3 merge does: an output-side vector scales W's rows
+ * (and the projection's bias), a feed-forward module's vector scales W's columns. The adapter's q/k vectors must
+ * be in the base's layout (`ia3OnBase`).
+ */
+export function mergeIa3IntoHostWeights(host: HostWeights, adapter: Ia3Adapter): HostWeights {
+  validateIa3Adapter(adapter);
+  if (adapter.layers.length !== host.layers.length) {
+    throw new RangeError(`mergeIa3IntoHostWeights: the adapter has ${adapter.layers.length} layers, the base ${host.layers.length}`);
+  }
+  const layers = host.layers.map((hostLayer, l) => {
+    const merged: HostLayerWeights = { ...hostLayer };
+    for (const t of adapter.config.targets) {
+      const field = HOST_FIELDS[t];
+      const w = hostLayer[field];
+      const v = adapter.layers[l][t]!;
+      const cols = w.length / (ia3Side(adapter.config, t) === 'input' ? 1 : v.length);
+      merged[field] =
+        ia3Side(adapter.config, t) === 'input' ? w.map((x, i) => x * v[i % v.length]) : w.map((x, i) => x * v[Math.floor(i / cols)]);
+      const biasField = t in HOST_BIASES ? HOST_BIASES[t as keyof typeof HOST_BIASES] : null;
+      const bias = biasField ? hostLayer[biasField] : undefined;
+      if (biasField && bias && ia3Side(adapter.config, t) === 'output') merged[biasField] = bias.map((x, i) => x * v[i]);
     }
     return merged;
   });

@@ -14,6 +14,7 @@ import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensor
 import { encodeSafetensors } from '../model/safetensors/writer';
 import { type ByteSource, readJson } from '../model/source';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
+import { AdapterMismatchError } from './fit';
 import { baseShapeOf, type LoraBaseShape } from './lora-weights';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, peftModuleName } from './peft';
 
@@ -166,9 +167,13 @@ export async function importPeftIa3(
 export function ia3OnBase(adapter: Ia3Adapter, config: ModelConfig, name: string): Ia3Adapter {
   const fitted: Ia3Adapter = { ...adapter, config: { ...adapter.config, base: baseShapeOf(config) } };
   if (adapter.layers.length !== config.numLayers) {
-    throw new RangeError(`IA³ adapter for '${adapter.config.baseModel}' has ${adapter.layers.length} layers; base '${name}' has ${config.numLayers}`);
+    throw new AdapterMismatchError(`IA³ adapter for '${adapter.config.baseModel}' has ${adapter.layers.length} layers; base '${name}' has ${config.numLayers}`);
   }
-  validateIa3Adapter(fitted);
+  try {
+    validateIa3Adapter(fitted);
+  } catch (error) {
+    throw new AdapterMismatchError(`does not fit base '${name}': ${(error as Error).message}`);
+  }
   return ia3WithRowLayout(fitted, config.ropeLayout, config);
 }
 

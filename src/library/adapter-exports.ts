@@ -26,6 +26,9 @@ export async function peftZip(record: AdapterRecord): Promise<Blob> {
  * adapter's own record of its base, else from the loaded base when it agrees with what is recorded.
  */
 export async function ggufLora(record: AdapterRecord, loaded: LoadedBase | null): Promise<Blob> {
+  if (record.method.startsWith('IA³')) {
+    throw new Error(`'${record.name}' is an IA³ adapter: llama.cpp loads no IA³ adapter file. Export PEFT, or a merged model.`);
+  }
   const adapter = await loadAdapter(record.id);
   const completed = completeBaseFacts(adapter.config.base, loaded?.shape ?? null);
   if (!completed.ok) {

@@ -7,8 +7,11 @@
  * Writes are ordered so a failure never leaves half an entry listed: files first, then the record; delete removes
  * the record first, then the files.
  */
+import { type AnyAdapter, isIa3Adapter } from '../adapters/gpu-adapter';
+import { importAnyAdapter } from '../adapters/import';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { exportPeft, importPeft } from '../adapters/peft';
+import { exportPeftIa3 } from '../adapters/peft-ia3';
 import { blobSource, type ByteSource } from '../model/source';
 import { recordStore } from './record-store';
 
@@ -71,10 +74,11 @@ function newId(): string {
   return `a-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Stores the adapter's PEFT files, then lists it. Returns the new record. */
-export async function addAdapter(meta: NewAdapterRecord, adapter: LoraAdapter): Promise<AdapterRecord> {
+/** Stores the adapter's PEFT files (LoRA or IA³), then lists it. Returns the new record. */
+export async function addAdapter(meta: NewAdapterRecord, adapter: AnyAdapter): Promise<AdapterRecord> {
   const id = newId();
-  const files = exportPeft(adapter);
+  const { base } = adapter.config;
+  const files = isIa3Adapter(adapter) ? exportPeftIa3(adapter, { numHeads: base.numHeads ?? 0, numKvHeads: base.numKvHeads ?? 0 }) : exportPeft(adapter);
   let bytes = 0;
   try {
     const dir = await adapterDir(id, true);
@@ -119,6 +123,11 @@ export async function adapterFiles(id: string): Promise<Map<string, ByteSource>>
 /** The adapter's weights; with `base`, checked to fit it and put in its q/k row layout (see importPeft). */
 export async function loadAdapter(id: string, options: Parameters<typeof importPeft>[1] = {}): Promise<LoraAdapter> {
   return importPeft(await adapterFiles(id), options);
+}
+
+/** A LoRA or IA³ adapter of the library (Compare takes either), fitted to `base` when given. */
+export async function loadAnyAdapter(id: string, options: Parameters<typeof importPeft>[1] = {}): Promise<AnyAdapter> {
+  return (await importAnyAdapter(await adapterFiles(id), id, options)).adapter;
 }
 
 export async function renameAdapter(id: string, name: string): Promise<AdapterRecord> {

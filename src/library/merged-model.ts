@@ -5,8 +5,8 @@
  * the studio trains.
  */
 import { permuteRowsToHalf } from '../adapters/rope-permute';
-import type { LoraAdapter } from '../adapters/lora-weights';
-import { mergeAdapterIntoHostWeights } from '../adapters/merge';
+import { type AnyAdapter, isIa3Adapter } from '../adapters/gpu-adapter';
+import { mergeAdapterIntoHostWeights, mergeIa3IntoHostWeights } from '../adapters/merge';
 import { configToHfJson } from '../model/config-export';
 import type { ModelConfig } from '../model/config';
 import { readHostWeights } from '../model/host-weights';
@@ -39,10 +39,11 @@ const LAYER_FIELDS: [LayerRole, keyof HostLayerWeights][] = [
 export async function mergedModelSafetensors(
   config: ModelConfig,
   weights: ModelWeights,
-  adapter: LoraAdapter,
+  adapter: AnyAdapter,
   info: { baseName: string; adapterName: string },
 ): Promise<Uint8Array[]> {
-  const merged = mergeAdapterIntoHostWeights(await readHostWeights(config, weights), adapter);
+  const host = await readHostWeights(config, weights);
+  const merged = isIa3Adapter(adapter) ? mergeIa3IntoHostWeights(host, adapter) : mergeAdapterIntoHostWeights(host, adapter);
   const tensors: SafetensorsWriteTensor[] = [];
   const add = (role: LayerRole | GlobalRole, values: Float32Array, shape: number[], layer?: number) => {
     const name = fileTensorName('hf', role, layer)!;

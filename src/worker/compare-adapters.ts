@@ -4,8 +4,8 @@
  * comparison never stops half-way on a setup mistake.
  */
 import { AdapterMismatchError } from '../adapters/fit';
-import type { LoraAdapter } from '../adapters/lora-weights';
-import { getAdapterRecord, loadAdapter } from '../library/adapter-library';
+import type { AnyAdapter } from '../adapters/gpu-adapter';
+import { getAdapterRecord, loadAnyAdapter } from '../library/adapter-library';
 import { ModelFormatError } from '../model/errors';
 import type { CompareColumn, CompareProblem } from './compare-protocol';
 import type { ModelSession } from './model-session';
@@ -19,9 +19,9 @@ export class CompareSetupError extends Error {
 }
 
 /** Each column's adapter in the base's q/k row layout (null for the base column), in column order. */
-export async function fitColumnAdapters(columns: readonly CompareColumn[], session: ModelSession): Promise<(LoraAdapter | null)[]> {
+export async function fitColumnAdapters(columns: readonly CompareColumn[], session: ModelSession): Promise<(AnyAdapter | null)[]> {
   const base = { config: session.files.config, name: session.summary.name };
-  const fitted: (LoraAdapter | null)[] = [];
+  const fitted: (AnyAdapter | null)[] = [];
   for (const column of columns) {
     if (column.adapterId === null) {
       fitted.push(null);
@@ -33,7 +33,7 @@ export async function fitColumnAdapters(columns: readonly CompareColumn[], sessi
       throw new CompareSetupError({ kind: 'adapter-missing', message: `Adapter '${name}' is no longer in the library.` });
     }
     try {
-      fitted.push(await loadAdapter(column.adapterId, { base }));
+      fitted.push(await loadAnyAdapter(column.adapterId, { base }));
     } catch (error) {
       if (error instanceof AdapterMismatchError) {
         throw new CompareSetupError({ kind: 'adapter-mismatch', message: `Adapter '${name}': ${error.message}.` });

@@ -4,7 +4,7 @@
  * model's loss, the training forward with only trained tokens counted. Here the examples are the dataset's seeded
  * validation split, progress is reported per batch, and a cancel stops between batches.
  */
-import type { LoraAdapter } from '../adapters/lora-weights';
+import type { AnyAdapter } from '../adapters/gpu-adapter';
 import { DatasetError, fixedOrderBatches, type ParseResult, prepareDataset } from '../data';
 import type { GpuContext } from '../gpu/context';
 import { adapterMeanLoss } from '../train/evaluate';
@@ -22,7 +22,7 @@ export interface EvalProgress {
 export async function evaluateColumns(
   ctx: GpuContext,
   session: ModelSession,
-  adapters: readonly (LoraAdapter | null)[],
+  adapters: readonly (AnyAdapter | null)[],
   parsed: ParseResult,
   datasetName: string,
   settings: CompareEvalSettings,

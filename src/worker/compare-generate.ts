@@ -3,8 +3,7 @@
  * in turn, each with the same settings (so the same seed and sampling). Columns run one after another on the one
  * device; the caller holds the worker's GPU lock for the whole run so no Playground generation interleaves.
  */
-import { releaseLoraAdapter, uploadLoraAdapter } from '../adapters/gpu-adapter';
-import type { LoraAdapter } from '../adapters/lora-weights';
+import { type AnyAdapter, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
 import type { GpuContext } from '../gpu/context';
 import type { ColumnOutcome } from './compare-protocol';
 import type { ModelSession } from './model-session';
@@ -14,7 +13,7 @@ import type { EngineEvent, RequestMessage } from './protocol';
 export async function generateColumns(
   ctx: GpuContext,
   session: ModelSession,
-  adapters: readonly (LoraAdapter | null)[],
+  adapters: readonly (AnyAdapter | null)[],
   request: RequestMessage<'compare-generate'>,
   signal: AbortSignal,
   post: (event: EngineEvent) => void,
@@ -31,7 +30,7 @@ export async function generateColumns(
     let uploaded = null;
     try {
       if (adapter) {
-        uploaded = uploadLoraAdapter(ctx, adapter, session.files.config.ropeLayout);
+        uploaded = uploadAnyAdapter(ctx, adapter, session.files.config);
         session.setAdapter(uploaded);
         // The adapter's fused products, created at once before its first token.
         await session.inference.preparePipelines();

@@ -3,7 +3,7 @@
  * against the loaded base, and merged-model exports from the base's weights. Each fails with a LibraryProblem.
  */
 import { AdapterMismatchError } from '../adapters/fit';
-import { addAdapter, getAdapterRecord, loadAdapter } from '../library/adapter-library';
+import { addAdapter, getAdapterRecord, loadAnyAdapter } from '../library/adapter-library';
 import { AdapterUploadError, readUploadedAdapter } from '../library/adapter-upload';
 import { mergedModelSafetensors } from '../library/merged-model';
 import { ModelFormatError } from '../model/errors';
@@ -47,7 +47,7 @@ async function mergeFromLibrary(adapterId: string, services: WorkerServices): Pr
   if (!record) refuse({ kind: 'not-found', message: 'This adapter is no longer in the library.' });
   const { config, weights } = session.files;
   const name = session.summary.name;
-  const adapter = await loadAdapter(record.id, { base: { config, name } });
+  const adapter = await loadAnyAdapter(record.id, { base: { config, name } });
   const parts = await mergedModelSafetensors(config, weights, adapter, { baseName: name, adapterName: record.name });
   return new Blob(parts as Uint8Array<ArrayBuffer>[]);
 }

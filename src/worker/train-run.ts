@@ -10,6 +10,7 @@ import { DatasetError, DEFAULT_READ_SETTINGS } from '../data';
 import type { GpuContext } from '../gpu/context';
 import { addAdapter } from '../library/adapter-library';
 import { closeModel, loadGgufModel, loadHfModel, type LoadedModel } from '../model/load';
+import { IA3_DEFAULT } from '../model/lora-targets';
 import { blobSource } from '../model/source';
 import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
 import type { TrainingConfig } from '../train/config';
@@ -272,20 +273,18 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     const stopReason = loop.stopReason === 'aborted' && run.action === 'pause' ? 'paused' : loop.stopReason;
     let adapterId: string | null = null;
     let adapterProblem: string | null = null;
-    if (stopReason !== 'paused' && loop.steps > 0 && !result.adapter) {
-      // The studio offers LoRA only; an IA³ run (the CLI's --method ia3) has no library record kind yet.
-      adapterProblem = 'The library keeps LoRA adapters only: this run trained IA³ vectors.';
-    } else if (stopReason !== 'paused' && loop.steps > 0 && result.adapter) {
-      const trained = result.adapter;
+    const trained = result.adapter ?? result.ia3;
+    if (stopReason !== 'paused' && loop.steps > 0 && trained) {
+      const ia3 = result.ia3 !== null;
       try {
         const record = await addAdapter(
           {
             name: request.runName,
             baseModel: model.name,
-            method: config.quant === 'nf4' ? 'QLoRA (NF4)' : 'LoRA',
-            rank: config.rank,
-            alpha: config.alpha,
-            targets: [...config.targets],
+            method: ia3 ? `IA³${config.quant === 'nf4' ? ' (NF4 base)' : ''}` : config.quant === 'nf4' ? 'QLoRA (NF4)' : 'LoRA',
+            rank: ia3 ? 0 : config.rank,
+            alpha: ia3 ? 0 : config.alpha,
+            targets: ia3 ? [...IA3_DEFAULT.targets] : [...config.targets],
             dataset: data.name,
             valLoss: loop.best?.loss ?? result.finalValLoss,
             source: 'trained',

@@ -57,7 +57,7 @@ export async function refreshCompareLibrary(): Promise<void> {
   useStudio.getState().compareLibraryLoading();
   try {
     const records = await listAdapters();
-    useStudio.getState().compareLibraryListed(records.map((r) => ({ id: r.id, name: r.name, baseModel: r.baseModel })));
+    useStudio.getState().compareLibraryListed(records.map((r) => ({ id: r.id, name: r.name, baseModel: r.baseModel, method: r.method })));
   } catch (error) {
     useStudio.getState().compareLibraryFailed(storageProblem('adapter library', error));
   }

@@ -14,8 +14,8 @@ describe('adapter choice', () => {
 
   it('puts the base first, then the adapters in the order chosen, dropping ids gone from the library', () => {
     const library = [
-      { id: 'x', name: 'moon', baseModel: 'stories260K' },
-      { id: 'y', name: 'sun', baseModel: 'stories260K' },
+      { id: 'x', name: 'moon', baseModel: 'stories260K', method: 'LoRA' },
+      { id: 'y', name: 'sun', baseModel: 'stories260K', method: 'IA³' },
     ];
     expect(columnsOf('stories260K.gguf', ['y', 'gone', 'x'], library)).toEqual([
       { adapterId: null, label: 'Base: stories260K.gguf' },

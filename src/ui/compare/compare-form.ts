@@ -14,6 +14,8 @@ export interface AdapterChoice {
   id: string;
   name: string;
   baseModel: string;
+  /** 'LoRA', 'QLoRA (NF4)', 'IA³' … as the library records it. */
+  method: string;
 }
 
 /** Adds or removes an adapter; adding past the limit changes nothing (the view disables those boxes). */

@@ -8,7 +8,7 @@
 import type { ModelConfig } from '../../model/config';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig, trainingConfigIssues } from '../../train/config';
-import { inRange } from '../../train/settings';
+import { inRange, LORA_ONLY_SETTINGS } from '../../train/settings';
 import type { SampleSettings } from '../../worker/train-protocol';
 import {
   type ChoiceKey,
@@ -169,9 +169,10 @@ export function parseTrainForm(form: TrainForm, model: ModelConfig | null): Trai
   const numbers = Object.fromEntries(
     NUMBER_KEYS.map((key) => [key, key === off ? null : read(numberFieldOf(key))]),
   ) as Pick<TrainingConfig, (typeof NUMBER_KEYS)[number]>;
-  const config: TrainingConfig = {
+  const chosen: TrainingConfig = {
     ...DEFAULT_TRAINING_CONFIG,
     ...numbers,
+    method: form.method,
     rsLora: form.rsLora,
     targets: LORA_TARGETS.filter((t) => form.targets.includes(t)),
     schedule: form.schedule,
@@ -182,6 +183,11 @@ export function parseTrainForm(form: TrainForm, model: ModelConfig | null): Trai
     checkpointing: form.checkpointing,
     quant: form.quant,
   };
+  // IA³ has no LoRA settings: the form hides them and the run takes their defaults (the CLI refuses them instead).
+  const config: TrainingConfig =
+    chosen.method === 'ia3'
+      ? { ...chosen, ...Object.fromEntries(LORA_ONLY_SETTINGS.map((key) => [key, structuredClone(DEFAULT_TRAINING_CONFIG[key])])) }
+      : chosen;
   for (const issue of trainingConfigIssues(config, model)) {
     const field = fieldOfSetting(issue.setting);
     if (field !== undefined && errors[field] === undefined) errors[field] = formIssueMessage(issue);

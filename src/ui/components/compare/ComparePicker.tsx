@@ -49,7 +49,9 @@ export function ComparePicker() {
               <label key={a.id} className="compare-adapter">
                 <input type="checkbox" checked={checked} disabled={!checked && full} onChange={() => toggle(a.id)} />
                 <span className="compare-adapter-name">{a.name}</span>
-                <span className="muted compare-adapter-base">for {a.baseModel}</span>
+                <span className="muted compare-adapter-base">
+                  {a.method} for {a.baseModel}
+                </span>
               </label>
             );
           })}

@@ -46,11 +46,16 @@ const ADVANCED: readonly { title: string; fields: readonly TrainSettingField[]; 
   { title: 'Samples and memory', fields: ['sampleEvery', 'sampleTokens', 'budgetMiB'], switches: [], after: <SamplePrompts /> },
 ];
 
+/** The LoRA group as IA³ shows it: only what is not LoRA's own (the base's storage, checkpointing). */
+const IA3_BASE_GROUP = { title: 'Base and memory', fields: ['quant'], switches: ['checkpointing'] } as const;
+
 export function AdvancedSettings() {
+  const method = useStudio((state) => state.trainForm.method);
+  const groups = method === 'ia3' ? [IA3_BASE_GROUP, ...ADVANCED.slice(1)] : ADVANCED;
   return (
     <details className="train-advanced">
       <summary>Advanced</summary>
-      {ADVANCED.map((group) => (
+      {groups.map((group) => (
         <Fragment key={group.title}>
           <h4>{group.title}</h4>
           <div className="settings-grid train-grid">
@@ -65,7 +70,7 @@ export function AdvancedSettings() {
               ))}
             </div>
           )}
-          {group.after}
+          {'after' in group ? group.after : null}
         </Fragment>
       ))}
     </details>

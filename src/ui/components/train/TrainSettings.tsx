@@ -195,8 +195,21 @@ function Length() {
   );
 }
 
-/** The settings most runs change, shown first (after the run's length). */
+/** The settings most runs change, shown first (after the method and the run's length); IA³ has no rank. */
 const MAIN_FIELDS = ['learningRate', 'rank', 'batchSize', 'seqLen'] as const;
+
+function MainFields() {
+  const method = useStudio((state) => state.trainForm.method);
+  return (
+    <>
+      <TrainChoice field="method" />
+      <Length />
+      {MAIN_FIELDS.filter((field) => method === 'lora' || field !== 'rank').map((field) => (
+        <TrainNumber key={field} field={field} />
+      ))}
+    </>
+  );
+}
 
 function Refusal() {
   const refusal = useStudio((state) => state.trainRefusal);
@@ -248,10 +261,7 @@ export function TrainSettings() {
           <DatasetChoice />
           <Presets />
           <div className="settings-grid train-grid">
-            <Length />
-            {MAIN_FIELDS.map((field) => (
-              <TrainNumber key={field} field={field} />
-            ))}
+            <MainFields />
           </div>
           <AdvancedSettings />
         </WhileIdle>
