@@ -69,6 +69,27 @@ describe('IA³', () => {
     releaseModel(ctx, up);
   }, 600_000);
 
+  it('gives the same gradients with gradient checkpointing (each layer recomputed in the backward) as without', async () => {
+    const ctx = await testContext();
+    const { weights } = await readHfFolder(fixtureHfFolder(syntheticConfig({ numLayers: 3 }), { seed: 8 }), 'ia3-ckpt');
+    const up = await uploadModel(ctx, weights);
+    const ia3 = { targets: ['k', 'v', 'up', 'down'] as const, feedforward: ['up', 'down'] as const };
+    const gradients = async (checkpointing: boolean) => {
+      const trainer = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: 12, ia3, checkpointing }));
+      const next = mulberry32(5);
+      trainer.setIa3Vectors((await trainer.ia3Vectors()).map((v) => ({ ...v, l: Float32Array.from(v.l, () => 0.5 + next()) })));
+      await trainer.accumulate(BATCH);
+      const g = await trainer.ia3Vectors(true);
+      trainer.dispose();
+      return g;
+    };
+    const plain = await gradients(false);
+    const recomputed = await gradients(true);
+    expect(recomputed.map((g) => g.l)).toEqual(plain.map((g) => g.l));
+    expect(plain.every((g) => g.l.some((x) => x !== 0))).toBe(true);
+    releaseModel(ctx, up);
+  }, 600_000);
+
   it('applies the vectors in inference (LlamaModel, prefill and decode) as the float64 reference does', async () => {
     const ctx = await testContext();
     const { weights } = await readHfFolder(fixtureHfFolder(syntheticConfig({ numLayers: 2 }), { seed: 7 }), 'ia3-infer');
