@@ -16,23 +16,13 @@ import { type ByteSource, readJson } from '../model/source';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { AdapterMismatchError } from './fit';
 import { baseShapeOf, type LoraBaseShape } from './lora-weights';
-import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, peftModuleName } from './peft';
+import { BASE_METADATA_KEY, HF_MODULES, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, peftModuleName } from './peft';
 
-const BASE_METADATA_KEY = 'webtune.base';
-const MODULE_PATH: Record<LoraTarget, string> = {
-  q: 'self_attn.q_proj',
-  k: 'self_attn.k_proj',
-  v: 'self_attn.v_proj',
-  o: 'self_attn.o_proj',
-  gate: 'mlp.gate_proj',
-  up: 'mlp.up_proj',
-  down: 'mlp.down_proj',
-};
 const TARGET_BY_MODULE = new Map(LORA_TARGETS.map((t) => [peftModuleName(t), t]));
 const TENSOR_NAME = /^base_model\.model\.model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.ia3_l$/;
 
 export function peftIa3TensorName(layer: number, target: LoraTarget): string {
-  return `base_model.model.model.layers.${layer}.${MODULE_PATH[target]}.ia3_l`;
+  return `base_model.model.model.layers.${layer}.${HF_MODULES[target]}.ia3_l`;
 }
 
 /** adapter_config.json as PEFT writes it for IA³ on a causal LM. */

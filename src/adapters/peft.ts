@@ -29,9 +29,11 @@ import {
 
 export const PEFT_CONFIG_FILE = 'adapter_config.json';
 export const PEFT_WEIGHTS_FILE = 'adapter_model.safetensors';
-const BASE_METADATA_KEY = 'webtune.base';
+/** The safetensors metadata key of the base fingerprint (PEFT ignores it). */
+export const BASE_METADATA_KEY = 'webtune.base';
 
-const HF_MODULES: Record<LoraTarget, string> = {
+/** Each target's module path inside a Llama layer, as PEFT's tensor names spell it. */
+export const HF_MODULES: Record<LoraTarget, string> = {
   q: 'self_attn.q_proj',
   k: 'self_attn.k_proj',
   v: 'self_attn.v_proj',
