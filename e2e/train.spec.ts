@@ -263,8 +263,9 @@ test('a Quick IA³ run lands in the library as IA³ and generates in Compare bes
   for (const method of ['IA³', 'LoRA']) {
     await openTrain(page);
     await page.getByLabel('Method').selectOption({ label: method });
-    // IA³ has no rank: the form shows none.
+    // IA³ has no rank: the form shows none, and says what it trains.
     await expect(page.getByLabel('Rank', { exact: true })).toHaveCount(method === 'IA³' ? 0 : 1);
+    await expect(page.getByTestId('train-parameters')).toContainText(method === 'IA³' ? 'Trains 1,180 parameters: IA³' : 'parameters: LoRA rank');
     await page.getByRole('button', { name: 'Start training' }).click();
     await expect.poll(() => stepOf(page), { timeout: FIRST_STEP_TIMEOUT, intervals: [1000] }).toBeGreaterThanOrEqual(3);
     await page.getByRole('button', { name: 'Stop and keep the adapter' }).click();

@@ -13,7 +13,7 @@ import { acquireNodeDevice } from '../gpu/device-node';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
-import { formatBytes } from '../train/memory-estimate';
+import { formatBytes, trainableParameterCount } from '../train/memory-estimate';
 import { runTrainingSession } from '../train/session';
 import { sessionNoticeText } from '../train/session-notice';
 import { inRange, MEMORY_BUDGET_MIB } from '../train/settings';
@@ -113,7 +113,9 @@ export async function runTrain(argv: string[]): Promise<void> {
     ctx = GpuContext.fromAcquired(acquired);
     const storage = new FolderStorage(args.outDir);
     const progress = new ProgressReporter(process.stderr, true);
-    log(`webtune: training ${loaded.name} on ${args.data} → ${args.outDir}${args.resume ? ' (resuming)' : ''}`);
+    const method = args.config.method === 'ia3' ? 'IA³' : `LoRA rank ${args.config.rank}`;
+    const trainable = trainableParameterCount(args.config, loaded.config).toLocaleString('en-US');
+    log(`webtune: training ${loaded.name} on ${args.data} → ${args.outDir}${args.resume ? ' (resuming)' : ''}; ${method}, ${trainable} trainable parameters`);
     const result = await runTrainingSession({
       ctx,
       model: loaded,

@@ -7,7 +7,7 @@ import { testContext } from '../gpu/testing/gpu';
 import { configFromHf, type ModelConfig } from '../model/config';
 import { loadModelFromPath } from '../model/load-node';
 import { baseStorage, F32_BASE } from '../model/quant/storage';
-import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput } from './memory-estimate';
+import { checkMemoryFits, estimateTrainingMemory, type MemoryEstimateInput, trainableParameterCount } from './memory-estimate';
 
 const SMOL = configFromHf(JSON.parse(await readFile('../shared/models/SmolLM2-135M-Instruct-tokenizer/config.json', 'utf8')));
 
@@ -87,6 +87,17 @@ describe('estimate vs the engine allocator (stories260K)', () => {
         expect(e.totalBytes / measured, `${quant} checkpointing=${checkpointing}`).toBeLessThan(1.15);
       }
     }
+  });
+
+  it('counts the trainable parameters of each method as PEFT would (stories260K and SmolLM2-135M)', async () => {
+    const stories = (await loadModelFromPath('../shared/models/stories260K/hf')).config;
+    const lora = { method: 'lora' as const, rank: 8, targets: [...LORA_TARGETS] };
+    const ia3 = { ...lora, method: 'ia3' as const };
+    expect(trainableParameterCount(lora, stories)).toBe(46_240);
+    expect(trainableParameterCount(ia3, stories)).toBe(1_180);
+    expect(trainableParameterCount(lora, SMOL)).toBe(2_442_240);
+    expect(trainableParameterCount(ia3, SMOL)).toBe(57_600);
+    expect(trainableParameterCount({ ...lora, rank: 4, targets: ['q', 'v'] }, SMOL)).toBe(30 * 4 * (576 + 576 + 576 + 192));
   });
 
   it('for IA³, counts its vectors and what its projections keep, within 15% of what the trainer allocates', async () => {

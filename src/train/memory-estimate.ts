@@ -277,3 +277,16 @@ export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemory
   }
   return { fits: problems.length === 0, problems, estimate };
 }
+
+/**
+ * The parameters a run trains on this model: LoRA's r·(in + out) per targeted projection and layer, or IA³'s
+ * one value per scaled feature (out, or in for a feed-forward module) of PEFT's placement.
+ */
+export function trainableParameterCount(run: Pick<TrainingConfig, 'method' | 'rank' | 'targets'>, model: ModelConfig): number {
+  const shapes = targetShapes(model);
+  const perLayer =
+    run.method === 'ia3'
+      ? IA3_DEFAULT.targets.reduce((n, t) => n + (IA3_DEFAULT.feedforward.includes(t) ? shapes[t].in : shapes[t].out), 0)
+      : run.targets.reduce((n, t) => n + run.rank * (shapes[t].in + shapes[t].out), 0);
+  return perLayer * model.numLayers;
+}

@@ -11,13 +11,10 @@ import { releaseModel, uploadModel } from '../model/upload';
 import { checkGradients, type GradientCheckReport } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';
 import { fixtureGguf, fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
-import { packSequences, storiesWeights, trainerOptions } from './train-testing';
+import { nf4Host, packSequences, storiesWeights, trainerOptions } from './train-testing';
 import { randomizeB } from './gradient-check';
 import type { ModelWeights } from '../../model/tensor-map';
 import type { HostWeights } from '../../model/reference-forward';
-import { dequantize } from '../../model/quant/dequantize';
-import { quantizeNf4 } from '../../model/quant/nf4';
-import { NF4_BLOCK_SIZE } from '../../model/quant/formats';
 import { openGgufModel } from '../../model/gguf/model';
 import { readGguf, readTensorBytes } from '../../model/gguf/reader';
 import { encodeGguf, type GgufWriteTensor } from '../../model/gguf/writer';
@@ -30,30 +27,6 @@ import type { TrainerOptions } from './types';
 import type { TokenBatch } from '../../data/batch-types';
 
 const STORIES_BATCH = packSequences([[1, 403, 407, 261, 378, 432], [1, 376, 298, 315, 421]], [2]);
-
-/** The host weights as the GPU sees them after NF4 quantization on load (every linear whose rows split into blocks). */
-function nf4Host(host: HostWeights): HostWeights {
-  const q = (w: Float32Array, cols: number) =>
-    cols % NF4_BLOCK_SIZE === 0 ? dequantize('nf4', quantizeNf4(w), w.length) : w;
-  return {
-    ...host,
-    output: host.output && q(host.output, host.outputNorm.length),
-    layers: host.layers.map((l) => {
-      const c = l.attnNorm.length;
-      const f = l.wGate.length / c;
-      return {
-        ...l,
-        wq: q(l.wq, c),
-        wk: q(l.wk, c),
-        wv: q(l.wv, c),
-        wo: q(l.wo, l.wo.length / c),
-        wGate: q(l.wGate, c),
-        wUp: q(l.wUp, c),
-        wDown: q(l.wDown, f),
-      };
-    }),
-  };
-}
 
 /** stories260K's GGUF with every linear weight whose rows split into 32-blocks, and the LM head, as Q8_0. */
 async function storiesQ8(): Promise<Uint8Array> {

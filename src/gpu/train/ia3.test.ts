@@ -19,7 +19,7 @@ import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
 import type { Ia3VectorCopy } from './types';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, packSequences, storiesWeights, trainerOptions } from './train-testing';
+import { ADAMW, STORIES_HF, nf4Host, packSequences, storiesWeights, trainerOptions } from './train-testing';
 
 const BATCH = packSequences([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], [2]);
 
@@ -57,6 +57,41 @@ describe('IA³', () => {
       const ad = adapters[g.layer][g.target] as HostIa3Adapter;
       const values = ad.l as Float64Array;
       const sampled = Array.from({ length: 6 }, () => Math.floor(next() * values.length));
+      const fd = finiteDifference((probe) => ((ad.l = probe), meanLoss()), values, 1e-3, sampled);
+      ad.l = values;
+      for (const i of sampled) (gs.push(g.l[i]), fds.push(fd[i]));
+    }
+    const norm = Math.sqrt(fds.reduce((s, x) => s + x * x, 0));
+    const diff = Math.sqrt(gs.reduce((s, g, i) => s + (g - fds[i]) ** 2, 0));
+    expect(norm).toBeGreaterThan(0);
+    expect(diff / norm).toBeLessThan(1e-3);
+    trainer.dispose();
+    releaseModel(ctx, up);
+  }, 600_000);
+
+  it('gradients on an NF4 base (QLoRA) match finite differences of the reference over the dequantized weights', async () => {
+    const ctx = await testContext();
+    const weights = await storiesWeights();
+    const up = await uploadModel(ctx, weights, { quantize: 'nf4' });
+    const host = nf4Host(await readHostWeights(weights.config, weights));
+    const trainer = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: 12, ia3: IA3_DEFAULT }));
+    const next = mulberry32(9);
+    const start = (await trainer.ia3Vectors()).map((v) => ({ ...v, l: Float32Array.from(v.l, () => 0.6 + 0.8 * next()) }));
+    trainer.setIa3Vectors(start);
+    const batch = packSequences([[1, 403, 407, 261, 378, 432], [1, 376, 298, 315, 421]]);
+    await trainer.accumulate(batch);
+    const grads = await trainer.ia3Vectors(true);
+    const adapters = hostIa3(start, weights.config.numLayers);
+    const meanLoss = () => {
+      const r = referenceLoraLoss(weights.config, host, adapters, batch, up.invFreq);
+      return r.lossSum / r.trainedTokens;
+    };
+    const gs: number[] = [];
+    const fds: number[] = [];
+    for (const g of grads.filter((_, i) => i % 2 === 0)) {
+      const ad = adapters[g.layer][g.target] as HostIa3Adapter;
+      const values = ad.l as Float64Array;
+      const sampled = Array.from({ length: 4 }, () => Math.floor(next() * values.length));
       const fd = finiteDifference((probe) => ((ad.l = probe), meanLoss()), values, 1e-3, sampled);
       ad.l = values;
       for (const i of sampled) (gs.push(g.l[i]), fds.push(fd[i]));

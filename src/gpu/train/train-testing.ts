@@ -10,6 +10,10 @@ import { folderSources } from '../../model/source-node';
 import type { ModelWeights } from '../../model/tensor-map';
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 import type { AdapterMatrices, OptimizerHyperparameters, TrainerOptions } from './types';
+import type { HostWeights } from '../../model/reference-forward';
+import { dequantize } from '../../model/quant/dequantize';
+import { NF4_BLOCK_SIZE } from '../../model/quant/formats';
+import { quantizeNf4 } from '../../model/quant/nf4';
 
 export const STORIES_HF = '../shared/models/stories260K/hf';
 
@@ -75,4 +79,28 @@ export function hostAdapters(matrices: readonly AdapterMatrices[], scale: number
     out[m.layer][m.target] = { a: Float64Array.from(m.a), b: Float64Array.from(m.b), rank: m.rank, scale };
   }
   return out;
+}
+
+/** The host weights as the GPU sees them after NF4 quantization on load (every linear whose rows split into blocks). */
+export function nf4Host(host: HostWeights): HostWeights {
+  const q = (w: Float32Array, cols: number) =>
+    cols % NF4_BLOCK_SIZE === 0 ? dequantize('nf4', quantizeNf4(w), w.length) : w;
+  return {
+    ...host,
+    output: host.output && q(host.output, host.outputNorm.length),
+    layers: host.layers.map((l) => {
+      const c = l.attnNorm.length;
+      const f = l.wGate.length / c;
+      return {
+        ...l,
+        wq: q(l.wq, c),
+        wk: q(l.wk, c),
+        wv: q(l.wv, c),
+        wo: q(l.wo, l.wo.length / c),
+        wGate: q(l.wGate, c),
+        wUp: q(l.wUp, c),
+        wDown: q(l.wDown, f),
+      };
+    }),
+  };
 }

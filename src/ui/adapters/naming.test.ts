@@ -57,7 +57,8 @@ describe('record facts', () => {
   });
 
   it('show the rank with its alpha, the dataset or where it came from, and a sortable date', () => {
-    expect(formatRank({ rank: 8, alpha: 16 })).toBe('8 (α 16)');
+    expect(formatRank({ rank: 8, alpha: 16, method: 'LoRA' })).toBe('8 (α 16)');
+    expect(formatRank({ rank: 0, alpha: 0, method: 'IA³' })).toBe('—');
     expect(formatDataset({ dataset: 'moon.jsonl', source: 'trained' })).toBe('moon.jsonl');
     expect(formatDataset({ dataset: null, source: 'imported' })).toBe('imported');
     expect(formatCreated(new Date(2026, 10, 27, 9, 5).getTime())).toBe('2026-11-27 09:05');

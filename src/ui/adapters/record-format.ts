@@ -14,8 +14,9 @@ export function formatCreated(time: number): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
-/** "8 (α 16)": the rank, with the alpha that sets the adapter's scale beside it. */
-export function formatRank(record: Pick<AdapterRecord, 'rank' | 'alpha'>): string {
+/** "8 (α 16)": the rank, with the alpha that sets the adapter's scale beside it; a dash for IA³, which has none. */
+export function formatRank(record: Pick<AdapterRecord, 'rank' | 'alpha' | 'method'>): string {
+  if (record.method.startsWith('IA³')) return '—';
   return `${record.rank} (α ${record.alpha})`;
 }
 

@@ -3,7 +3,9 @@
  * checkpointing it will train with (changed from the form's when those do not fit, and why), or why no plan fits.
  */
 import { useMemo } from 'react';
-import { formatBytes } from '../../../train/memory-estimate';
+import type { ModelConfig } from '../../../model/config';
+import type { TrainingConfig } from '../../../train/config';
+import { formatBytes, trainableParameterCount } from '../../../train/memory-estimate';
 import { useStudio } from '../../stores/studio';
 import { checkRunMemory } from '../../train/memory';
 import { parseTrainForm } from '../../train/train-form';
@@ -19,6 +21,11 @@ export function MemoryEstimate() {
     const device = report && { ...report.limits, memoryBytes: report.memoryBytes };
     return checkRunMemory(parsed.parsed.config, model.info.config, device, parsed.parsed.budgetBytes, model.info.storage);
   }, [form, model, report]);
+  const trains = useMemo(() => {
+    if (model.status !== 'ready') return null;
+    const parsed = parseTrainForm(form, model.info.config);
+    return parsed.ok ? trainsLine(parsed.parsed.config, model.info.config) : null;
+  }, [form, model]);
 
   if (check === null) {
     return <p className="train-memory muted">Memory estimate: waiting for the base model…</p>;
@@ -29,6 +36,7 @@ export function MemoryEstimate() {
   const e = check.estimate;
   return (
     <div className={`train-memory${check.fits ? '' : ' over'}`} data-testid="train-memory" aria-live="polite">
+      {trains && <p data-testid="train-parameters">{trains}</p>}
       <p>
         <strong>Estimated GPU memory: {formatBytes(e.totalBytes)}</strong>{' '}
         <span className={`status ${check.fits ? 'status-fits' : 'status-over'}`}>{check.fits ? 'fits' : 'does not fit'}</span>
@@ -50,4 +58,12 @@ export function MemoryEstimate() {
       )}
     </div>
   );
+}
+
+/** What the run trains, in a line: the method, where, and how many parameters that is on this base. */
+function trainsLine(config: TrainingConfig, model: ModelConfig): string {
+  const count = trainableParameterCount(config, model).toLocaleString('en-US');
+  return config.method === 'ia3'
+    ? `Trains ${count} parameters: IA³ scales on k, v and the MLP's down input, in every layer.`
+    : `Trains ${count} parameters: LoRA rank ${config.rank} on ${config.targets.join(', ')}, in every layer.`;
 }

@@ -197,7 +197,7 @@ function RunHead({ run, live }: { run: RunRecord; live: LiveRun | null }) {
         </span>
       </div>
       <p className="muted train-run-facts">
-        {run.dataset.name} on {run.model.name} · rank {run.config.rank} · lr {run.config.learningRate} · batch{' '}
+        {run.dataset.name} on {run.model.name} · {run.config.method === 'ia3' ? 'IA³' : `rank ${run.config.rank}`} · lr {run.config.learningRate} · batch{' '}
         {run.config.batchSize}×{run.config.seqLen}
         {live?.data ? ` · ${examplesText(live.data)}` : ''}
       </p>
