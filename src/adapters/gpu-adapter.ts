@@ -4,7 +4,7 @@
  * base's q/k row layout (importers do that when given the base; `adaptToBase` otherwise).
  */
 import type { GpuContext } from '../gpu/context';
-import type { InferenceAdapter } from '../gpu/lora/lora-linear';
+import type { InferenceAdapter } from '../gpu/lora/adapted-linear';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig, RopeLayout } from '../model/config';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';

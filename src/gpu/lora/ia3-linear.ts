@@ -10,17 +10,7 @@ import type { GpuContext } from '../context';
 import { columnScaleBackward, columnScaleForward } from '../kernels/column_scale';
 import { linearBackwardInput, linearForward, type LinearLayer } from '../model/linear';
 import type { Tensor } from '../tensor';
-import type { AdaptedLinear } from './lora-linear';
-
-/** Which side of the product an IA³ vector scales. */
-export type Ia3Side = 'output' | 'input';
-
-/** One projection's IA³ vector and, when training, its gradient. */
-export interface Ia3Vector {
-  l: Tensor; // [out] or [in] f32
-  dl?: Tensor; // same size, accumulated over micro-batches
-  side: Ia3Side;
-}
+import type { AdaptedLinear, Ia3Vector } from './adapted-linear';
 
 export class Ia3Linear implements AdaptedLinear {
   readonly dropsInput = false;

@@ -6,7 +6,8 @@
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 import type { GpuLayerWeights } from '../model/weights';
 import { Ia3Linear } from './ia3-linear';
-import { isIa3, LoraLinear, type AdaptedLinear, type InferenceAdapter, type LayerProjections } from './lora-linear';
+import { isIa3, type AdaptedLinear, type InferenceAdapter, type LayerProjections } from './adapted-linear';
+import { LoraLinear } from './lora-linear';
 
 export function adaptedProjections(layer: GpuLayerWeights, adapter: InferenceAdapter['layers'][number] = {}): LayerProjections {
   const entries = LORA_TARGETS.map((target): [LoraTarget, AdaptedLinear] => {

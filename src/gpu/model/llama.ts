@@ -8,7 +8,7 @@ import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
 import { HostEmbedding } from './host-embedding';
 import { rmsnormForward } from '../kernels/rmsnorm';
-import { isIa3, type InferenceAdapter } from '../lora/lora-linear';
+import { isIa3, type InferenceAdapter } from '../lora/adapted-linear';
 import { adaptedProjections } from '../lora/projections';
 import type { Tensor } from '../tensor';
 import { LORA_TARGETS } from '../../model/lora-targets';

@@ -15,7 +15,7 @@ import { attentionBackward, attentionForward } from '../kernels/attention';
 import { rmsnormBackward, rmsnormForward } from '../kernels/rmsnorm';
 import { ropeBackward, ropeForward } from '../kernels/rope';
 import { swigluBackward, swigluForward } from '../kernels/swiglu';
-import type { AdapterInputMask, LayerProjections } from '../lora/lora-linear';
+import type { AdapterInputMask, LayerProjections } from '../lora/adapted-linear';
 import type { Tensor } from '../tensor';
 import type { GradientScratch, LayerActivations } from './block-activations';
 import type { GpuLayerWeights, GpuModelConfig } from './weights';

@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor';
 import { planLayerActivations, type GradientScratch, type LayerActivations } from '../model/block-activations';
 import type { GpuModelConfig } from '../model/weights';
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
-import type { LayerProjections } from '../lora/lora-linear';
+import type { LayerProjections } from '../lora/adapted-linear';
 
 /** What the adapted projections keep and need: floats per token kept per projection, and backward scratch. */
 export interface AdapterBuffers {

@@ -7,7 +7,7 @@
 import type { GpuContext } from '../context';
 import { dropoutBackward, dropoutForward } from '../kernels/dropout';
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
-import type { AdapterInputMask } from '../lora/lora-linear';
+import type { AdapterInputMask } from '../lora/adapted-linear';
 import type { Tensor } from '../tensor';
 
 function mix(a: number, b: number): number {

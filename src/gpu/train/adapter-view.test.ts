@@ -9,7 +9,7 @@ import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { readHfFolder } from '../../model/hf/folder';
 import { testContext } from '../testing/gpu';
 import { LlamaModel } from '../model/llama';
-import { isIa3 } from '../lora/lora-linear';
+import { isIa3 } from '../lora/adapted-linear';
 import { releaseModel, uploadModel } from '../model/upload';
 import { randomizeB } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';

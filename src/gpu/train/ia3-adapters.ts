@@ -7,7 +7,8 @@
 import { LORA_TARGETS, type Ia3Settings, type LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
 import { Ia3Linear } from '../lora/ia3-linear';
-import { LoraLinear, type AdaptedLinear, type InferenceAdapter, type LayerProjections } from '../lora/lora-linear';
+import type { AdaptedLinear, InferenceAdapter, LayerProjections } from '../lora/adapted-linear';
+import { LoraLinear } from '../lora/lora-linear';
 import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
 import type { GpuModelWeights } from '../model/weights';
 import { TrainerSettingsError } from './lora-adapters';

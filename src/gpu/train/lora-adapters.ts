@@ -7,7 +7,8 @@
  */
 import { LORA_TARGETS, loraScale, type LoraSettings, type LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
-import { layerProjections, type InferenceAdapter, type LoraMatrices, type LoraProjections } from '../lora/lora-linear';
+import type { InferenceAdapter, LoraMatrices } from '../lora/adapted-linear';
+import { layerProjections, type LoraProjections } from '../lora/lora-linear';
 import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
 import type { LinearLayer } from '../model/linear';
 import type { GpuLayerWeights, GpuModelWeights } from '../model/weights';

@@ -14,7 +14,7 @@ import type { GpuContext } from '../context';
 import { adamwStep } from '../kernels/adamw';
 import { gradNormPartials, gradNormSquared } from '../kernels/grad_norm';
 import { residualAccumulate } from '../kernels/residual';
-import type { InferenceAdapter } from '../lora/lora-linear';
+import type { InferenceAdapter } from '../lora/adapted-linear';
 import { blockBackward, blockForward, type BlockInputs } from '../model/transformer-block';
 import type { GpuModelConfig } from '../model/weights';
 import type { Tensor } from '../tensor';

@@ -7,7 +7,7 @@
 import type { TokenBatch } from '../../data/batch-types';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
-import type { InferenceAdapter } from '../lora/lora-linear';
+import type { InferenceAdapter } from '../lora/adapted-linear';
 import { adaptedProjections } from '../lora/projections';
 import { adapterBuffers } from './activations';
 import { PackedForward, type TrainableModel } from './packed-forward';

@@ -7,7 +7,7 @@ import type { TokenBatch } from '../../data/batch-types';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
 import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
-import type { LayerProjections } from '../lora/lora-linear';
+import type { LayerProjections } from '../lora/adapted-linear';
 import type { Block, BlockDropout, BlockInputs } from '../model/transformer-block';
 import { blockForward } from '../model/transformer-block';
 import { HostEmbedding } from '../model/host-embedding';
