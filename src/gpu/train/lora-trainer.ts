@@ -1,7 +1,7 @@
 /**
- * LoRA / QLoRA (or IA³, with `options.ia3`) training of a Llama-family model on the GPU: a frozen base (dense f32 or
- * quantized weights read by the fused dequant kernels) with trainable adapters, llm.c's four functions in WebGPU: forward, backward (both in
- * `accumulate`), zero_grad and update (both in `step`). Everything — adapters, gradients, AdamW moments,
+ * LoRA / QLoRA (or IA³, with `options.ia3`) training of a Llama-family model on the GPU: a frozen base (dense f32
+ * or quantized weights read by the fused dequant kernels) with trainable adapters, llm.c's four functions in
+ * WebGPU: forward, backward (both in `accumulate`), zero_grad and update (both in `step`). Everything — adapters, gradients, AdamW moments,
  * activations for `maxTokens`, loss scratch — is allocated once, here; a step records dispatches, submits, and
  * reads back one metrics buffer. Base weights are only ever bound as inputs: no kernel writes them.
  *
