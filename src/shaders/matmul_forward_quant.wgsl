@@ -140,17 +140,23 @@ fn matvec(
   sum_lanes(lid, lane, acc);
   if (lane == 0u && col < params.n) {
     for (var m = 0u; m < params.m; m++) {
-      var sum = partial[lid][m / 4u][m % 4u];
-      if (HAS_LOW_RANK) {
-        var low = 0.0;
-        for (var t = 0u; t < params.rank; t++) {
-          low += low_rank_u(m, t) * low_rank_v(col, t);
-        }
-        sum += params.low_rank_scale * low;
-      }
-      epilogue(m, col, sum);
+      finish_column(m, col, partial[lid][m / 4u][m % 4u]);
     }
   }
+}
+
+// A decode kernel's output (row, col) from its reduced sum: the LoRA term's r steps (a short loop here rather than
+// a second dispatch), then the epilogue.
+fn finish_column(row: u32, col: u32, sum: f32) {
+  var total = sum;
+  if (HAS_LOW_RANK) {
+    var low = 0.0;
+    for (var t = 0u; t < params.rank; t++) {
+      low += low_rank_u(row, t) * low_rank_v(col, t);
+    }
+    total += params.low_rank_scale * low;
+  }
+  epilogue(row, col, total);
 }
 
 // Adds the THREADS_PER_ROW threads' partial sums of one output column into partial[lid] of its first thread.
@@ -212,15 +218,7 @@ fn matvec1(
     if (col >= params.n) {
       break;
     }
-    var sum = partial[lid][0][r];
-    if (HAS_LOW_RANK) {
-      var low = 0.0;
-      for (var t = 0u; t < params.rank; t++) {
-        low += low_rank_u(0u, t) * low_rank_v(col, t);
-      }
-      sum += params.low_rank_scale * low;
-    }
-    epilogue(0u, col, sum);
+    finish_column(0u, col, partial[lid][0][r]);
   }
 }
 

@@ -82,10 +82,12 @@ async function checkProducts(ctx: GpuContext, host: QuantizedHostWeight, m: numb
   for (const t of [tx, tdy, y, dx]) ctx.release(t);
 }
 
-// Kernels under test: matmul_forward_quant.wgsl (entry points main and matvec) and matmul_backward_input_quant.wgsl,
-// each with every decoder (matmul_weights_q8_0, matmul_weights_q4_0, matmul_weights_q4_k, matmul_weights_q6_k,
-// matmul_weights_nf4, matmul_weights_f16, matmul_weights_bf16), spliced with matmul_register_block and
-// matmul_low_rank; the matrix-vector kernel also with matmul_weights_f32 (dense weights, through matmulForward).
+// Kernels under test: matmul_forward_quant.wgsl (entry points main, matvec and matvec1) and
+// matmul_backward_input_quant.wgsl, each with every decoder (matmul_weights_q8_0, matmul_weights_q4_0,
+// matmul_weights_q4_k, matmul_weights_q6_k, matmul_weights_nf4, matmul_weights_f16, matmul_weights_bf16), spliced
+// with matmul_register_block and matmul_low_rank; the matrix-vector kernels also with matmul_weights_f32 (dense
+// weights, through matmulForward). matvec1 (M = 1 on this device) takes each format's span dot: matvec_dot_q8_0,
+// matvec_dot_q4_0, matvec_dot_f32, and matvec_dot_load8 for the other formats.
 describe.each(FORMATS)('matmul with %s weights', (format) => {
   const blockSize = QUANT_FORMATS[format].blockSize;
 
