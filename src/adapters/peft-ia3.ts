@@ -16,7 +16,7 @@ import { type ByteSource, readJson } from '../model/source';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { AdapterMismatchError } from './fit';
 import { baseShapeOf, type LoraBaseShape } from './lora-weights';
-import { BASE_METADATA_KEY, HF_MODULES, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, peftModuleName } from './peft';
+import { BASE_METADATA_KEY, HF_MODULES, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, parseBaseShape, peftModuleName, UNKNOWN_BASE } from './peft';
 
 const TARGET_BY_MODULE = new Map(LORA_TARGETS.map((t) => [peftModuleName(t), t]));
 const TENSOR_NAME = /^base_model\.model\.model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.ia3_l$/;
@@ -125,17 +125,10 @@ export async function importPeftIa3(
     byTarget.set(target!, floatBytesToF32((await readSafetensorsTensorBytes(file, info)).slice(), info.dtype));
   }
   const numLayers = found.size === 0 ? 0 : Math.max(...found.keys()) + 1;
-  const recorded = parseBase(file.metadata[BASE_METADATA_KEY], weightsSource.name);
-  const base: LoraBaseShape = recorded ?? {
-    architecture: null,
-    hiddenSize: null,
-    intermediateSize: null,
-    numHeads: null,
-    numKvHeads: null,
-    headDim: null,
-    vocabSize: null,
-    numLayers,
-  };
+  // The LoRA importer's reader of the fingerprint; IA³'s must also say how many layers its base has.
+  const recorded = parseBaseShape(file.metadata[BASE_METADATA_KEY], weightsSource.name);
+  if (recorded && recorded.numLayers === null) fail(`metadata '${BASE_METADATA_KEY}' has no layer count`);
+  const base: LoraBaseShape = recorded ? { ...recorded, numLayers: recorded.numLayers! } : { ...UNKNOWN_BASE, numLayers };
   const layers = Array.from({ length: base.numLayers }, (_, l) => {
     const byTarget = found.get(l);
     const layer: Partial<Record<LoraTarget, Float32Array>> = {};
@@ -165,15 +158,4 @@ export function ia3OnBase(adapter: Ia3Adapter, config: ModelConfig, name: string
     throw new AdapterMismatchError(`does not fit base '${name}': ${(error as Error).message}`);
   }
   return ia3WithRowLayout(fitted, config.ropeLayout, config);
-}
-
-function parseBase(text: string | undefined, file: string): LoraBaseShape | null {
-  if (text === undefined) return null;
-  try {
-    const v = JSON.parse(text) as LoraBaseShape;
-    if (!Number.isSafeInteger(v.numLayers) || v.numLayers < 1) throw new Error('no layer count');
-    return v;
-  } catch (error) {
-    throw new ModelFormatError(file, `metadata '${BASE_METADATA_KEY}' is not a base fingerprint (${(error as Error).message})`);
-  }
 }

@@ -170,7 +170,8 @@ function missing(label: string, what: string): never {
   throw new ModelFormatError(label, `${what} is missing`);
 }
 
-const UNKNOWN_BASE: Omit<LoraBaseShape, 'numLayers'> = {
+/** A base of which an adapter file records nothing but what its tensors show. */
+export const UNKNOWN_BASE: Omit<LoraBaseShape, 'numLayers'> = {
   architecture: null,
   hiddenSize: null,
   intermediateSize: null,
@@ -253,7 +254,8 @@ function parseAdapterConfig(json: unknown, file: string): PeftSettings {
   return { r: r as number, alpha: alpha as number, dropout: dropout as number, useRslora: flag('use_rslora'), baseModel: base as string, targets, targetRegex };
 }
 
-function parseBaseShape(text: string | undefined, file: string): RecordedBase | null {
+/** The base fingerprint of an adapter's safetensors metadata (`webtune.base`), each field checked; null when absent. */
+export function parseBaseShape(text: string | undefined, file: string): RecordedBase | null {
   if (text === undefined) return null;
   const fail = (problem: string): never => {
     throw new ModelFormatError(file, `metadata '${BASE_METADATA_KEY}' ${problem}`);
