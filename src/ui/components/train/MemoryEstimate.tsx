@@ -14,29 +14,29 @@ export function MemoryEstimate() {
   const form = useStudio((state) => state.trainForm);
   const model = useStudio((state) => state.trainModel);
   const report = useStudio((state) => (state.device.status === 'ready' ? state.device.report : null));
-  const check = useMemo(() => {
+  // One parse of the form gives both the plan and the line on what the run trains.
+  const read = useMemo(() => {
     if (model.status !== 'ready') return null;
     const parsed = parseTrainForm(form, model.info.config);
     if (!parsed.ok) return 'invalid' as const;
     const device = report && { ...report.limits, memoryBytes: report.memoryBytes };
-    return checkRunMemory(parsed.parsed.config, model.info.config, device, parsed.parsed.budgetBytes, model.info.storage);
+    return {
+      check: checkRunMemory(parsed.parsed.config, model.info.config, device, parsed.parsed.budgetBytes, model.info.storage),
+      trains: trainsLine(parsed.parsed.config, model.info.config),
+    };
   }, [form, model, report]);
-  const trains = useMemo(() => {
-    if (model.status !== 'ready') return null;
-    const parsed = parseTrainForm(form, model.info.config);
-    return parsed.ok ? trainsLine(parsed.parsed.config, model.info.config) : null;
-  }, [form, model]);
 
-  if (check === null) {
+  if (read === null) {
     return <p className="train-memory muted">Memory estimate: waiting for the base model…</p>;
   }
-  if (check === 'invalid') {
+  if (read === 'invalid') {
     return <p className="train-memory muted">Memory estimate: fix the marked settings to see it.</p>;
   }
+  const { check, trains } = read;
   const e = check.estimate;
   return (
     <div className={`train-memory${check.fits ? '' : ' over'}`} data-testid="train-memory" aria-live="polite">
-      {trains && <p data-testid="train-parameters">{trains}</p>}
+      <p data-testid="train-parameters">{trains}</p>
       <p>
         <strong>Estimated GPU memory: {formatBytes(e.totalBytes)}</strong>{' '}
         <span className={`status ${check.fits ? 'status-fits' : 'status-over'}`}>{check.fits ? 'fits' : 'does not fit'}</span>
