@@ -139,7 +139,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   // LoRA's u and du [T, r]; IA³'s unscaled output or scaled input, and the gradient on its scaled side.
   const ia3 = input.method === 'ia3';
   const adapted = ia3 ? IA3_DEFAULT.targets : input.targets;
-  const ia3Width = (t: LoraTarget) => (IA3_DEFAULT.feedforward.includes(t) ? shapes[t].in : shapes[t].out);
+  const ia3Width = (t: LoraTarget) => ia3VectorWidth(t, shapes);
   const savedWidth = (t: LoraTarget) => (ia3 ? ia3Width(t) : r);
   const scratchWidth = adapted.length ? Math.max(...adapted.map(savedWidth)) : 0;
 
@@ -278,6 +278,11 @@ export function checkMemoryFits(input: MemoryEstimateInput, limits: DeviceMemory
   return { fits: problems.length === 0, problems, estimate };
 }
 
+/** Values of PEFT's IA³ vector on a target: its input features for a feed-forward module, else its outputs. */
+function ia3VectorWidth(t: LoraTarget, shapes: ReturnType<typeof targetShapes>): number {
+  return IA3_DEFAULT.feedforward.includes(t) ? shapes[t].in : shapes[t].out;
+}
+
 /**
  * The parameters a run trains on this model: LoRA's r·(in + out) per targeted projection and layer, or IA³'s
  * one value per scaled feature (out, or in for a feed-forward module) of PEFT's placement.
@@ -286,7 +291,7 @@ export function trainableParameterCount(run: Pick<TrainingConfig, 'method' | 'ra
   const shapes = targetShapes(model);
   const perLayer =
     run.method === 'ia3'
-      ? IA3_DEFAULT.targets.reduce((n, t) => n + (IA3_DEFAULT.feedforward.includes(t) ? shapes[t].in : shapes[t].out), 0)
+      ? IA3_DEFAULT.targets.reduce((n, t) => n + ia3VectorWidth(t, shapes), 0)
       : run.targets.reduce((n, t) => n + run.rank * (shapes[t].in + shapes[t].out), 0);
   return perLayer * model.numLayers;
 }
