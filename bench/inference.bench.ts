@@ -30,6 +30,7 @@ import {
   withQuantizedLinears,
   type SyntheticLinearType,
 } from './synthetic-model';
+import { median } from './timing';
 
 const STORIES_GGUF = new URL('../../shared/models/stories260K/stories260K.gguf', import.meta.url);
 /** Where the results go; BENCH_RESULTS (a path) writes them elsewhere, e.g. for a partial run with BENCH_ONLY. */
@@ -104,12 +105,6 @@ interface Result {
   decodeTokensPerSecond: number;
   prefillMs: number[];
   decodeMs: number[];
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** A fixed pseudo-random prompt: BOS then ids spread over the vocabulary (attention cost does not depend on them). */
