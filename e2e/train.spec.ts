@@ -256,16 +256,22 @@ test('a CSV mapped in the Datasets view trains with that mapping and split', asy
   await expect(page.getByTestId('train-status')).toHaveText('Stopped', { timeout: FIRST_STEP_TIMEOUT });
 });
 
-test('a Quick IA³ run lands in the library as IA³ and generates in Compare beside a LoRA adapter', async ({ page }) => {
-  test.setTimeout(2 * (FIRST_STEP_TIMEOUT + 120_000) + 240_000);
+test('Quick IA³ and DoRA runs land in the library as their methods and generate in Compare beside a LoRA adapter', async ({ page }) => {
+  test.setTimeout(3 * (FIRST_STEP_TIMEOUT + 120_000) + 240_000);
   const panel = (name: string) => page.getByRole('region', { name, exact: true });
   const statusOf = (region: ReturnType<typeof panel>) => region.locator('.panel-head').getByRole('status');
-  for (const method of ['IA³', 'LoRA']) {
+  // What each method trains on stories260K with the Quick preset's rank 8 on every projection.
+  const trains: Record<string, string> = {
+    'IA³': 'Trains 1,180 parameters: IA³',
+    DoRA: 'Trains 49,240 parameters: DoRA rank 8 on q, k, v, o, gate, up, down, with a magnitude per output row',
+    LoRA: 'Trains 46,240 parameters: LoRA rank 8',
+  };
+  for (const method of ['IA³', 'DoRA', 'LoRA']) {
     await openTrain(page);
     await page.getByLabel('Method').selectOption({ label: method });
     // IA³ has no rank: the form shows none, and says what it trains.
     await expect(page.getByLabel('Rank', { exact: true })).toHaveCount(method === 'IA³' ? 0 : 1);
-    await expect(page.getByTestId('train-parameters')).toContainText(method === 'IA³' ? 'Trains 1,180 parameters: IA³' : 'parameters: LoRA rank');
+    await expect(page.getByTestId('train-parameters')).toContainText(trains[method]);
     await page.getByRole('button', { name: 'Start training' }).click();
     await expect.poll(() => stepOf(page), { timeout: FIRST_STEP_TIMEOUT, intervals: [1000] }).toBeGreaterThanOrEqual(3);
     await page.getByRole('button', { name: 'Stop and keep the adapter' }).click();
@@ -284,7 +290,7 @@ test('a Quick IA³ run lands in the library as IA³ and generates in Compare bes
         };
       }),
   );
-  expect(methods).toEqual(['IA³', 'LoRA']);
+  expect(methods).toEqual(['DoRA', 'IA³', 'LoRA']);
 
   await page.goto('/#playground');
   const model = panel('Model');
@@ -292,8 +298,8 @@ test('a Quick IA³ run lands in the library as IA³ and generates in Compare bes
   await expect(statusOf(model)).toHaveText('Loaded', { timeout: 240_000 });
   await page.goto('/#compare');
   await expect(page.getByTestId('compare-base')).toHaveText('stories260K.gguf');
-  const adapters = page.getByRole('checkbox', { name: /IA³|LoRA/ });
-  await expect(adapters).toHaveCount(2);
+  const adapters = page.getByRole('checkbox', { name: /IA³|DoRA|LoRA/ });
+  await expect(adapters).toHaveCount(3);
   for (const box of await adapters.all()) await box.check();
   await page.getByLabel('Comparison prompt').fill('Once upon a time');
   await page.getByRole('checkbox', { name: 'Greedy' }).check();
@@ -302,6 +308,6 @@ test('a Quick IA³ run lands in the library as IA³ and generates in Compare bes
   const outputs = panel('Outputs');
   await expect(statusOf(outputs)).toHaveText('Done', { timeout: 240_000 });
   const columns = outputs.getByTestId('column-rate');
-  await expect(columns).toHaveCount(3);
-  for (let i = 0; i < 3; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s$/);
+  await expect(columns).toHaveCount(4);
+  for (let i = 0; i < 4; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s$/);
 });

@@ -1,6 +1,6 @@
 /**
- * The part of importing an adapter that does not depend on the file format: given the A/B tensors a file holds
- * (by layer and target), check that every layer has a full pair for every target, that every rank is r, and that
+ * The part of importing an adapter that does not depend on the file format: given the A/B tensors (and DoRA
+ * magnitudes) a file holds (by layer and target), check that every layer has a full pair for every target, that every rank is r, and that
  * every projection's sizes agree with the base fingerprint and with each other (q's output must be o's input,
  * k and v share a size, ...), then read them as f32. Every refusal is a ModelFormatError naming the file and the
  * tensor.
@@ -26,6 +26,8 @@ export interface FoundTensor {
 export interface FoundPair {
   a?: FoundTensor;
   b?: FoundTensor;
+  /** DoRA's magnitude [out]. */
+  m?: FoundTensor;
 }
 
 /** What a file records of the base; numLayers null → one more than the highest layer found. */
@@ -38,8 +40,10 @@ export interface AssemblyInput {
   base: RecordedBase;
   /** layer → target → tensors. */
   found: Map<number, Map<LoraTarget, FoundPair>>;
+  /** Whether every pair carries a DoRA magnitude (and none may without it). */
+  dora?: boolean;
   /** The file's name for a tensor, for "missing" messages. */
-  nameOf(layer: number, target: LoraTarget, side: 'a' | 'b'): string;
+  nameOf(layer: number, target: LoraTarget, side: 'a' | 'b' | 'm'): string;
 }
 
 const DIM_WORDS: Record<BaseDim, string> = {
@@ -100,6 +104,15 @@ export async function assembleLayers(input: AssemblyInput): Promise<{ layers: Lo
       agree(a, TARGET_DIMS[t].in, inFeatures, 'input');
       agree(b, TARGET_DIMS[t].out, outFeatures, 'output');
       layer[t] = { inFeatures, outFeatures, a: await readChecked(a, r * inFeatures, fail), b: await readChecked(b, outFeatures * r, fail) };
+      if (input.dora) {
+        const m = pair!.m ?? fail(`tensor '${input.nameOf(l, t, 'm')}' is missing (a DoRA adapter has a magnitude for every pair)`);
+        if (m.shape.length !== 1 || m.shape[0] !== outFeatures) {
+          fail(`tensor '${m.name}' has shape [${m.shape.join(', ')}], expected [${outFeatures}] (one magnitude per output row)`);
+        }
+        layer[t]!.magnitude = await readChecked(m, outFeatures, fail);
+      } else if (pair!.m) {
+        fail(`tensor '${pair!.m.name}' is a DoRA magnitude, but the adapter's config does not say use_dora`);
+      }
     }
     layers.push(layer);
   }

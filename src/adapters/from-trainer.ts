@@ -1,5 +1,5 @@
 /**
- * The trainer's LoRA state as an adapter object: the training loop reads A [r, in] and B [out, r] of every adapted
+ * The trainer's LoRA state as an adapter object: the training loop reads A [r, in] and B [out, r] (and DoRA's m [out]) of every adapted
  * projection back from the GPU (its parameter block, `LoraTrainer.adapterWeights`) and hands them here, with its
  * settings and the base, to get a LoraAdapter that the exporters write and `generate --adapter` applies. B rows
  * are in the base's own q/k layout, which is what training on that base produces; the exporters reorder them per
@@ -18,9 +18,9 @@ import { baseShapeOf, createLoraAdapter, type LoraAdapter } from './lora-weights
  * base_model_name_or_path (a Hub id or the file's name).
  */
 export function adapterFromTrainer(
-  settings: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora' | 'targets'> & { dropout?: number },
+  settings: Pick<LoraSettings, 'rank' | 'alpha' | 'rsLora' | 'targets' | 'dora'> & { dropout?: number },
   base: { config: ModelConfig; name: string },
-  matrices: readonly Pick<AdapterMatrices, 'layer' | 'target' | 'a' | 'b'>[],
+  matrices: readonly Pick<AdapterMatrices, 'layer' | 'target' | 'a' | 'b' | 'magnitude'>[],
 ): LoraAdapter {
   const targets = LORA_TARGETS.filter((t) => settings.targets.includes(t));
   const byKey = new Map(matrices.map((m) => [`${m.layer}.${m.target}`, m]));
@@ -30,6 +30,7 @@ export function adapterFromTrainer(
       alpha: settings.alpha,
       useRslora: settings.rsLora,
       dropout: settings.dropout ?? 0,
+      useDora: settings.dora ?? false,
       targets,
       baseModel: base.name,
       base: baseShapeOf(base.config),
@@ -46,6 +47,12 @@ export function adapterFromTrainer(
       }
       pair.a.set(trained.a);
       pair.b.set(trained.b);
+      if (pair.magnitude) {
+        if (trained.magnitude?.length !== pair.magnitude.length) {
+          throw new RangeError(`adapterFromTrainer: layer ${layer} '${target}' needs a DoRA magnitude of ${pair.magnitude.length} values`);
+        }
+        pair.magnitude.set(trained.magnitude);
+      }
     },
   );
 }

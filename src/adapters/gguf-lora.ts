@@ -67,6 +67,12 @@ export function ggufLoraAlpha(config: { r: number; alpha: number; useRslora: boo
 export function exportGgufLora(adapter: LoraAdapter, options: { name?: string } = {}): Uint8Array[] {
   validateLoraAdapter(adapter);
   const { config } = adapter;
+  if (config.useDora) {
+    // llama.cpp's LoRA adapters are pairs only (W + scale·B·A): DoRA's per-row renormalisation has no GGUF form.
+    throw new RangeError(
+      `LoRA adapter for '${config.baseModel}': a DoRA adapter has no llama.cpp LoRA form; export the merged model as GGUF instead`,
+    );
+  }
   const arch = config.base.architecture;
   if (arch === null) {
     throw new RangeError(`LoRA adapter for '${config.baseModel}': the base architecture is unknown (attach it to a base before exporting GGUF)`);
@@ -164,7 +170,7 @@ export async function importGgufLora(source: ByteSource, options: GgufLoraImport
   const { layers, base } = await assembleLayers({ file: source.name, r, targets, base: recorded, found, nameOf: ggufLoraTensorName });
 
   const adapter: LoraAdapter = {
-    config: { ...scaleSettings(m, r), targets, baseModel: m.optionalString('general.base_model.0.name') ?? '', base },
+    config: { ...scaleSettings(m, r), useDora: false, targets, baseModel: m.optionalString('general.base_model.0.name') ?? '', base },
     layers,
     rowLayout: ggufRowLayout(arch),
   };

@@ -1,9 +1,11 @@
 /**
- * A host LoRA adapter (or IA³ adapter) put on the GPU for inference: per layer and target, A [r, in] and B [out, r] as f32 tensors
+ * A host LoRA adapter (or IA³ adapter) put on the GPU for inference: per layer and target, A [r, in] and B [out, r]
+ * (and a DoRA magnitude) as f32 tensors
  * the model's LoRA layers add unmerged (LlamaModel.setAdapter, LossEvaluator). The adapter must already be in the
  * base's q/k row layout (importers do that when given the base; `adaptToBase` otherwise).
  */
 import type { GpuContext } from '../gpu/context';
+import { doraScaleStride } from '../gpu/kernels/dora_scale';
 import type { InferenceAdapter } from '../gpu/lora/adapted-linear';
 import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig, RopeLayout } from '../model/config';
@@ -15,7 +17,7 @@ export interface GpuLoraAdapter {
   inference: InferenceAdapter;
   /** Every tensor uploaded, for release. */
   tensors: Tensor[];
-  /** GPU bytes of A and B. */
+  /** GPU bytes of A and B (and DoRA's magnitudes and scales). */
   bytes: number;
 }
 
@@ -40,6 +42,13 @@ export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLay
       const b = ctx.tensor([p.outFeatures, r], 'f32', `lora.${l}.${t}.b`, p.b);
       tensors.push(a, b);
       out[t] = { a, b, scale };
+      if (p.magnitude) {
+        // DoRA: the magnitude and the scales the projection computes from it at its first forward (fixed weights).
+        const m = ctx.tensor([p.outFeatures], 'f32', `lora.${l}.${t}.m`, p.magnitude);
+        const scales = ctx.tensor([3 * doraScaleStride(p.outFeatures)], 'f32', `lora.${l}.${t}.dora_scales`);
+        tensors.push(m, scales);
+        out[t] = { a, b, scale, dora: { m, scales, fixed: true } };
+      }
     }
     return out;
   });

@@ -1,6 +1,7 @@
 /**
  * A LoRA adapter in memory, independent of any file format: per layer and per adapted projection a pair
- * A [r, in] and B [out, r] (row-major f32), so the projection W [out, in] becomes W + scale·B·A. This is the value
+ * A [r, in] and B [out, r] (row-major f32), so the projection W [out, in] becomes W + scale·B·A; with DoRA
+ * (config.useDora) also a magnitude m [out], and the row j becomes m_j·(W_j + scale·B_j·A)/‖W_j + scale·B_j·A‖. This is the value
  * the trainer fills, the exporters write (PEFT safetensors, llama.cpp GGUF) and the importers return.
  *
  * Two things about the base travel with it: a shape fingerprint (so an adapter is never attached to a model it
@@ -35,6 +36,8 @@ export interface LoraAdapterConfig {
   useRslora: boolean;
   /** Training-time dropout on the adapter's input; recorded for the PEFT config, no effect on inference. */
   dropout: number;
+  /** DoRA (PEFT's use_dora): every pair carries a magnitude. */
+  useDora: boolean;
   /** In LORA_TARGETS order, no duplicates; every layer holds a pair for each. */
   targets: LoraTarget[];
   /** Name or path of the base model (PEFT's base_model_name_or_path). */
@@ -49,6 +52,8 @@ export interface LoraPair {
   a: Float32Array;
   /** [outFeatures, r], row-major. */
   b: Float32Array;
+  /** DoRA's magnitude [outFeatures], in the same row order as B; present exactly when config.useDora. */
+  magnitude?: Float32Array;
 }
 
 export type LoraLayer = Partial<Record<LoraTarget, LoraPair>>;
@@ -132,6 +137,10 @@ export function validateLoraAdapter(adapter: LoraAdapter): void {
       }
       if (p.a.length !== c.r * p.inFeatures) fail(`layer ${l} '${t}' A has ${p.a.length} values, [${c.r}, ${p.inFeatures}] needs ${c.r * p.inFeatures}`);
       if (p.b.length !== p.outFeatures * c.r) fail(`layer ${l} '${t}' B has ${p.b.length} values, [${p.outFeatures}, ${c.r}] needs ${p.outFeatures * c.r}`);
+      if (c.useDora && p.magnitude?.length !== p.outFeatures) {
+        fail(`layer ${l} '${t}' needs a DoRA magnitude of ${p.outFeatures} values, has ${p.magnitude?.length ?? 'none'}`);
+      }
+      if (!c.useDora && p.magnitude) fail(`layer ${l} '${t}' has a DoRA magnitude but the adapter is not DoRA`);
     }
   });
 }
@@ -151,7 +160,8 @@ export function createLoraAdapter(
     for (const t of config.targets) {
       const d = targetDims(config.base, t);
       if (d.in === null || d.out === null) throw new RangeError(`createLoraAdapter: the base fingerprint lacks the size of '${t}'`);
-      const pair = { inFeatures: d.in, outFeatures: d.out, a: new Float32Array(config.r * d.in), b: new Float32Array(d.out * config.r) };
+      const pair: LoraPair = { inFeatures: d.in, outFeatures: d.out, a: new Float32Array(config.r * d.in), b: new Float32Array(d.out * config.r) };
+      if (config.useDora) pair.magnitude = new Float32Array(d.out);
       fill?.(pair, t, l);
       layer[t] = pair;
     }
@@ -163,7 +173,7 @@ export function createLoraAdapter(
 }
 
 /**
- * The same adapter with q/k B rows in `layout` (pairs are shared, only the permuted B arrays are new). Head counts
+ * The same adapter with q/k B rows (and DoRA magnitudes) in `layout` (pairs are shared, only the permuted arrays are new). Head counts
  * come from the fingerprint, or from `heads` (the base being attached to) when the file did not record them.
  */
 export function withRowLayout(
@@ -187,7 +197,12 @@ export function withRowLayout(
     for (const t of touched) {
       const p = layer[t]!;
       const n = t === 'q' ? numHeads! : numKvHeads!;
-      out[t] = { ...p, b: convertRowLayout(p.b, n, r, adapter.rowLayout, layout) };
+      out[t] = {
+        ...p,
+        b: convertRowLayout(p.b, n, r, adapter.rowLayout, layout),
+        // A magnitude is one value per row: its rows move with B's.
+        ...(p.magnitude ? { magnitude: convertRowLayout(p.magnitude, n, 1, adapter.rowLayout, layout) } : {}),
+      };
     }
     return out;
   });

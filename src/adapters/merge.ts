@@ -1,7 +1,7 @@
 /**
  * Folding an adapter into a dense weight, for exporting a merged model: W [out, in] += scale·B·A with
- * A [r, in] and B [out, r]. Each output row is accumulated in float64 and added once, so the result does not
- * depend on r's summation order in f32.
+ * A [r, in] and B [out, r] (DoRA: then each row scaled to its magnitude). Each output row is accumulated in
+ * float64 and added once, so the result does not depend on r's summation order in f32.
  */
 import type { HostLayerWeights, HostWeights } from '../model/reference-forward';
 import { ia3Side, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
@@ -38,9 +38,22 @@ export function mergeIntoDense(
   return weight;
 }
 
-/** One adapter pair merged into its projection's weight. */
+/**
+ * One adapter pair merged into its projection's weight: W + scale·B·A, and with a DoRA magnitude each row then
+ * rescaled to m_j / ‖row_j‖ (PEFT's DoRA merge; the bias is not part of the row and stays as it is).
+ */
 export function mergePairIntoDense(weight: Float32Array, pair: LoraPair, scale: number): Float32Array {
-  return mergeIntoDense(weight, pair.a, pair.b, scale, pair);
+  mergeIntoDense(weight, pair.a, pair.b, scale, pair);
+  const m = pair.magnitude;
+  if (!m) return weight;
+  const cols = pair.inFeatures;
+  for (let o = 0; o < pair.outFeatures; o++) {
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += weight[o * cols + c] ** 2;
+    const factor = m[o] / Math.sqrt(sum);
+    for (let c = 0; c < cols; c++) weight[o * cols + c] *= factor;
+  }
+  return weight;
 }
 
 const HOST_FIELDS = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;

@@ -3,7 +3,8 @@
  * `PeftModel.from_pretrained(base, folder)` and by llama.cpp's convert_lora_to_gguf.py.
  *
  * Tensors: `base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight` [r, in] and `...lora_B.weight`
- * [out, r] (PEFT drops the adapter name "default" when saving), F32 here. Rows are always in HF order (PEFT runs
+ * [out, r] (PEFT drops the adapter name "default" when saving), and with use_dora `...lora_magnitude_vector` [out]
+ * (PEFT also drops its DoRA module's ".weight"), F32 here. Rows are always in HF order (PEFT runs
  * on HF checkpoints, rotate-half RoPE), so an adapter trained on a GGUF llama base has its q/k B rows permuted back
  * on export. The config is the set of keys PEFT itself writes, sorted and indented as PEFT writes them; keys from
  * recent PEFT versions are left out because older versions refuse unknown keys. The base fingerprint rides in the
@@ -43,18 +44,21 @@ export const HF_MODULES: Record<LoraTarget, string> = {
   down: 'mlp.down_proj',
 };
 const TARGET_BY_MODULE = new Map(LORA_TARGETS.map((t) => [HF_MODULES[t].split('.')[1], t]));
-const TENSOR_NAME = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn\.[qkvo]_proj|mlp\.(?:gate|up|down)_proj)\.lora_([AB])\.weight$/;
+// lora_A / lora_B, and DoRA's magnitude, which PEFT saves without its module's '.weight' (older PEFT had none).
+const TENSOR_NAME =
+  /^base_model\.model\.model\.layers\.(\d+)\.(self_attn\.[qkvo]_proj|mlp\.(?:gate|up|down)_proj)\.(?:lora_([AB])\.weight|lora_magnitude_vector(?:\.weight)?)$/;
 
 /** PEFT's module name for a target (`q_proj`), as listed in target_modules. */
 export function peftModuleName(target: LoraTarget): string {
   return HF_MODULES[target].split('.')[1];
 }
 
-export function peftTensorName(layer: number, target: LoraTarget, side: 'a' | 'b'): string {
-  return `base_model.model.model.layers.${layer}.${HF_MODULES[target]}.lora_${side === 'a' ? 'A' : 'B'}.weight`;
+export function peftTensorName(layer: number, target: LoraTarget, side: 'a' | 'b' | 'm'): string {
+  const module = `base_model.model.model.layers.${layer}.${HF_MODULES[target]}`;
+  return side === 'm' ? `${module}.lora_magnitude_vector` : `${module}.lora_${side === 'a' ? 'A' : 'B'}.weight`;
 }
 
-/** adapter_config.json as PEFT writes it for a plain LoRA on a causal LM. */
+/** adapter_config.json as PEFT writes it for a LoRA (or DoRA) on a causal LM. */
 export function peftAdapterConfig(config: LoraAdapterConfig): Record<string, unknown> {
   const json: Record<string, unknown> = {
     alpha_pattern: {},
@@ -79,7 +83,7 @@ export function peftAdapterConfig(config: LoraAdapterConfig): Record<string, unk
     revision: null,
     target_modules: config.targets.map(peftModuleName),
     task_type: 'CAUSAL_LM',
-    use_dora: false,
+    use_dora: config.useDora,
     use_rslora: config.useRslora,
   };
   return Object.fromEntries(Object.entries(json).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -96,6 +100,7 @@ export function exportPeft(adapter: LoraAdapter): Record<typeof PEFT_CONFIG_FILE
       return [
         { name: peftTensorName(l, t, 'a'), dtype: 'F32' as const, shape: [hf.config.r, p.inFeatures], data: bytes(p.a) },
         { name: peftTensorName(l, t, 'b'), dtype: 'F32' as const, shape: [p.outFeatures, hf.config.r], data: bytes(p.b) },
+        ...(p.magnitude ? [{ name: peftTensorName(l, t, 'm'), dtype: 'F32' as const, shape: [p.outFeatures], data: bytes(p.magnitude) }] : []),
       ];
     }),
   );
@@ -131,7 +136,7 @@ export async function importPeft(files: ReadonlyMap<string, ByteSource>, options
     const m = TENSOR_NAME.exec(info.name);
     const target = m && TARGET_BY_MODULE.get(m[2].split('.')[1]);
     if (!m || !target) {
-      fail(`tensor '${info.name}' is not the lora_A/lora_B of a q/k/v/o/gate/up/down projection (webtune supports no other)`);
+      fail(`tensor '${info.name}' is not the lora_A/lora_B/lora_magnitude_vector of a q/k/v/o/gate/up/down projection (webtune supports no other)`);
     }
     const layer = Number(m![1]);
     if (settings.targetRegex && !settings.targetRegex.test(`model.layers.${layer}.${m![2]}`)) {
@@ -139,7 +144,7 @@ export async function importPeft(files: ReadonlyMap<string, ByteSource>, options
     }
     const byTarget = found.get(layer) ?? found.set(layer, new Map()).get(layer)!;
     const pair = byTarget.get(target!) ?? byTarget.set(target!, {}).get(target!)!;
-    const side = m![3] === 'A' ? 'a' : 'b';
+    const side = m![3] === 'A' ? 'a' : m![3] === 'B' ? 'b' : 'm';
     if (pair[side]) fail(`tensor '${info.name}' appears twice`);
     pair[side] = {
       name: info.name,
@@ -155,10 +160,20 @@ export async function importPeft(files: ReadonlyMap<string, ByteSource>, options
     targets,
     base: recorded ?? { ...UNKNOWN_BASE, numLayers: null },
     found,
+    dora: settings.useDora,
     nameOf: peftTensorName,
   });
   const adapter: LoraAdapter = {
-    config: { r: settings.r, alpha: settings.alpha, useRslora: settings.useRslora, dropout: settings.dropout, targets, baseModel: settings.baseModel, base },
+    config: {
+      r: settings.r,
+      alpha: settings.alpha,
+      useRslora: settings.useRslora,
+      dropout: settings.dropout,
+      useDora: settings.useDora,
+      targets,
+      baseModel: settings.baseModel,
+      base,
+    },
     layers,
     rowLayout: 'half',
   };
@@ -186,6 +201,7 @@ interface PeftSettings {
   alpha: number;
   dropout: number;
   useRslora: boolean;
+  useDora: boolean;
   baseModel: string;
   /** null: the targets are whatever projections the tensors adapt (target_modules was a pattern). */
   targets: LoraTarget[] | null;
@@ -211,7 +227,6 @@ function parseAdapterConfig(json: unknown, file: string): PeftSettings {
     return v as boolean;
   };
   const unsupported = (key: string, why: string) => fail(`'${key}' is ${JSON.stringify(c[key])}: ${why} is not supported`);
-  if (flag('use_dora')) unsupported('use_dora', 'DoRA');
   if (flag('fan_in_fan_out')) unsupported('fan_in_fan_out', 'a transposed (Conv1D) layout');
   if (flag('lora_bias')) unsupported('lora_bias', 'a LoRA bias');
   if ((c.bias ?? 'none') !== 'none') unsupported('bias', 'training biases');
@@ -251,7 +266,16 @@ function parseAdapterConfig(json: unknown, file: string): PeftSettings {
     fail(`'target_modules' is ${JSON.stringify(tm)}, expected a list of module names`);
   }
   if (targets?.length === 0) fail('target_modules is empty');
-  return { r: r as number, alpha: alpha as number, dropout: dropout as number, useRslora: flag('use_rslora'), baseModel: base as string, targets, targetRegex };
+  return {
+    r: r as number,
+    alpha: alpha as number,
+    dropout: dropout as number,
+    useRslora: flag('use_rslora'),
+    useDora: flag('use_dora'),
+    baseModel: base as string,
+    targets,
+    targetRegex,
+  };
 }
 
 /** The base fingerprint of an adapter's safetensors metadata (`webtune.base`), each field checked; null when absent. */

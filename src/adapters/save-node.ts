@@ -1,7 +1,7 @@
 /**
  * Node (CLI `train --out`): writes an adapter as the files other tools load — adapter_config.json and
- * adapter_model.safetensors (Hugging Face PEFT) and adapter.gguf (llama.cpp `--lora`) — into one folder. An IA³
- * adapter is written as PEFT's IA³ files only: llama.cpp loads no IA³ adapter (its route is a merged model).
+ * adapter_model.safetensors (Hugging Face PEFT) and adapter.gguf (llama.cpp `--lora`) — into one folder. A DoRA or
+ * IA³ adapter is written as PEFT's files only: llama.cpp loads neither (their route is a merged model).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,11 +14,11 @@ import { exportPeftIa3 } from './peft-ia3';
 
 export const GGUF_ADAPTER_FILE = 'adapter.gguf';
 
-/** Returns the paths written. `formats` defaults to both. */
+/** Returns the paths written. `formats` defaults to both (PEFT only for DoRA). */
 export async function writeAdapterFolder(
   dir: string,
   adapter: LoraAdapter,
-  formats: readonly ('peft' | 'gguf')[] = ['peft', 'gguf'],
+  formats: readonly ('peft' | 'gguf')[] = adapter.config.useDora ? ['peft'] : ['peft', 'gguf'],
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: [string, Uint8Array[]][] = [];

@@ -1,7 +1,8 @@
 /**
- * `webtune train`: LoRA/QLoRA fine-tuning from the command line. Progress goes to stderr; with --json, stdout gets
- * one JSON object of final metrics. Writes into --out: checkpoint.wtck (every --save-every steps, for --resume),
- * best.wtck, and the adapter as adapter_config.json + adapter_model.safetensors (PEFT) and adapter.gguf.
+ * `webtune train`: LoRA/QLoRA (DoRA, IA³) fine-tuning from the command line. Progress goes to stderr; with --json,
+ * stdout gets one JSON object of final metrics. Writes into --out: checkpoint.wtck (every --save-every steps, for
+ * --resume), best.wtck, and the adapter as adapter_config.json + adapter_model.safetensors (PEFT) and, for LoRA,
+ * adapter.gguf.
  */
 import { parseArgs } from 'node:util';
 import { writeAdapterFolder, writeIa3AdapterFolder } from '../adapters/save-node';
@@ -16,7 +17,7 @@ import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
 import { formatBytes, trainableParameterCount } from '../train/memory-estimate';
 import { runTrainingSession } from '../train/session';
 import { sessionNoticeText } from '../train/session-notice';
-import { inRange, MEMORY_BUDGET_MIB } from '../train/settings';
+import { inRange, MEMORY_BUDGET_MIB, methodSummary } from '../train/settings';
 import { FolderStorage } from '../train/storage-node';
 import { isPositiveInt, numberOption } from './args';
 import { log, out, UsageError } from './output';
@@ -113,7 +114,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     ctx = GpuContext.fromAcquired(acquired);
     const storage = new FolderStorage(args.outDir);
     const progress = new ProgressReporter(process.stderr, true);
-    const method = args.config.method === 'ia3' ? 'IA³' : `LoRA rank ${args.config.rank}`;
+    const method = methodSummary(args.config);
     const trainable = trainableParameterCount(args.config, loaded.config).toLocaleString('en-US');
     log(`webtune: training ${loaded.name} on ${args.data} → ${args.outDir}${args.resume ? ' (resuming)' : ''}; ${method}, ${trainable} trainable parameters`);
     const result = await runTrainingSession({

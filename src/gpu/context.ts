@@ -106,6 +106,11 @@ export class GpuContext {
     return specs.size;
   }
 
+  /** Whether a rehearsal (prepareKernels) is running: nothing recorded now reaches the GPU. */
+  get rehearsing(): boolean {
+    return this.rehearsal !== null;
+  }
+
   /** A new tensor; contents are zero unless `data` is given. */
   tensor(shape: readonly number[], dtype: DType = 'f32', label = 'tensor', data?: ArrayBufferView): Tensor {
     for (const d of shape) {

@@ -30,6 +30,9 @@ export async function ggufLora(record: AdapterRecord, loaded: LoadedBase | null)
     throw new Error(`'${record.name}' is an IA³ adapter: llama.cpp loads no IA³ adapter file. Export PEFT, or a merged model.`);
   }
   const adapter = await loadAdapter(record.id);
+  if (adapter.config.useDora) {
+    throw new Error(`'${record.name}' is a DoRA adapter: llama.cpp's LoRA files hold no DoRA magnitude. Export PEFT, or a merged model.`);
+  }
   const completed = completeBaseFacts(adapter.config.base, loaded?.shape ?? null);
   if (!completed.ok) {
     throw new Error(

@@ -15,6 +15,8 @@ export interface LoraSettings {
   /** rsLoRA: scale alpha/√r instead of alpha/r (stable for large ranks). */
   rsLora: boolean;
   targets: readonly LoraTarget[];
+  /** DoRA (PEFT's use_dora): each adapted row's norm divided out and a learned magnitude per row applied. */
+  dora?: boolean;
 }
 
 /** The adapter's output scale: alpha/r, or alpha/√r with rsLoRA. */

@@ -1,7 +1,7 @@
 /**
  * The CPU reference of a LoRA training step's objective: the Llama-family forward pass over a packed,
  * padding-free batch (several sequences end to end, each with its own RoPE positions and its own causal window),
- * with LoRA adapters or IA³ vectors on any of q, k, v, o, gate, up, down, and the causal-LM loss summed over the trained targets
+ * with LoRA (or DoRA) adapters or IA³ vectors on any of q, k, v, o, gate, up, down, and the causal-LM loss summed over the trained targets
  * (targets < 0 are ignored). Everything in float64, so central finite differences of `referenceLoraLoss` are the
  * ground truth the GPU's hand-written backward is checked against. Dense f32 base weights in nn.Linear layout
  * ([out, in]); quantized checkpoints are dequantized before they get here.
@@ -11,12 +11,38 @@ import { linear, packedAttention, rmsnorm, ropeAt } from './reference-ops';
 import type { LoraTarget } from './lora-targets';
 import { ropeInverseFrequencies } from './rope-frequencies';
 
-/** One adapter: y += scale·(x·Aᵀ)·Bᵀ. Float64Array lets finite differences perturb entries exactly. */
+/**
+ * One adapter: y += scale·(x·Aᵀ)·Bᵀ; with `magnitude`, DoRA (Liu et al. 2024):
+ * y = (m / ‖W + scale·B·A‖) ⊙ (x·Wᵀ + scale·(x·Aᵀ)·Bᵀ) + b, the norm taken per output row. Float64Array lets finite
+ * differences perturb entries exactly.
+ */
 export interface HostLoraAdapter {
   a: ArrayLike<number>; // [r, in]
   b: ArrayLike<number>; // [out, r]
   rank: number;
   scale: number;
+  magnitude?: ArrayLike<number>; // [out]
+  /**
+   * DoRA's row norms held fixed instead of computed from W, A and B: the norm is detached in training (a constant
+   * of the step), so finite differences of the trained gradient hold it at the step's value.
+   */
+  norms?: ArrayLike<number>; // [out]
+}
+
+/** DoRA's ‖W_j + scale·B_j·A‖ for every output row j of W [out, in]. */
+export function doraRowNorms(w: ArrayLike<number>, lora: HostLoraAdapter, out: number, inp: number): Float64Array {
+  const norms = new Float64Array(out);
+  for (let o = 0; o < out; o++) {
+    let sum = 0;
+    for (let i = 0; i < inp; i++) {
+      let delta = 0;
+      for (let j = 0; j < lora.rank; j++) delta += lora.b[o * lora.rank + j] * lora.a[j * inp + i];
+      const v = w[o * inp + i] + lora.scale * delta;
+      sum += v * v;
+    }
+    norms[o] = Math.sqrt(sum);
+  }
+  return norms;
 }
 
 /**
@@ -44,7 +70,7 @@ export interface ReferenceLoss {
   trainedTokens: number;
 }
 
-/** y [T, out] = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ. */
+/** y [T, out] = x·Wᵀ + b + scale·(x·Aᵀ)·Bᵀ (DoRA: the same without b, scaled per row by m/‖·‖, then + b). */
 function adaptedLinear(
   x: Float64Array,
   t: number,
@@ -60,7 +86,8 @@ function adaptedLinear(
     return linear(x, t, w, out, inp, bias).map((v, i) => v * l[i % out]);
   }
   const lora = adapter;
-  const y = linear(x, t, w, out, inp, bias);
+  const dora = lora?.magnitude !== undefined;
+  const y = linear(x, t, w, out, inp, dora ? undefined : bias);
   if (!lora) return y;
   const rank = lora.rank;
   const u = new Float64Array(rank);
@@ -76,7 +103,10 @@ function adaptedLinear(
       y[r * out + o] += lora.scale * acc;
     }
   }
-  return y;
+  if (!lora.magnitude) return y;
+  const m = lora.magnitude;
+  const norms = lora.norms ?? doraRowNorms(w, lora, out, inp);
+  return y.map((v, i) => (m[i % out] / norms[i % out]) * v + (bias ? bias[i % out] : 0));
 }
 
 function layerForward(

@@ -1,11 +1,13 @@
 // The backward of y = x ⊙ l (l broadcast over the T rows of x [T, N]), given dy [T, N]:
 //   dx[t, j] = dy[t, j] · l[j]            (written, or added to dx when ACCUMULATE)
-//   dl[j]   += Σ_t dy[t, j] · x[t, j]     (always added: gradients accumulate over micro-batches)
+//   dl[j]   += Σ_t dy[t, j] · x[t, j]     (always added: gradients accumulate over micro-batches),
+//              times c[j] when HAS_GRAD_SCALE (DoRA: y = (m/n) ⊙ p, so dm = Σ dy ⊙ p / n with c = 1/n)
 // One thread per column j walks its T rows, so dl needs no cross-thread reduction; neighbouring threads read
 // neighbouring columns of each row.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override ACCUMULATE: bool = false;
+override HAS_GRAD_SCALE: bool = false;
 
 struct Params {
   t: u32,
@@ -18,6 +20,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> l: array<f32>;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dl: array<f32>;
+@group(0) @binding(6) var<storage, read> c: array<f32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -36,6 +39,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     } else {
       dx[i] = g * scale;
     }
+  }
+  if (HAS_GRAD_SCALE) {
+    sum *= c[j];
   }
   dl[j] += sum;
 }

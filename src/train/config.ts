@@ -9,7 +9,16 @@ import type { ModelConfig } from '../model/config';
 import type { LoraTarget } from '../model/lora-targets';
 import type { ScheduleKind } from './schedule';
 import { issueText, KEY_WORDS } from './setting-words';
-import { LORA_ONLY_SETTINGS, SETTING_KEYS, SETTINGS, type SettingIssue, type SettingKey, settingProblem, type TrainingMethod } from './settings';
+import {
+  LORA_ONLY_SETTINGS,
+  SETTING_KEYS,
+  SETTINGS,
+  type SettingIssue,
+  type SettingKey,
+  settingProblem,
+  type TrainingMethod,
+  trainsLoraPairs,
+} from './settings';
 
 /** AdamW's settings (learningRate, betas, eps, weightDecay, maxGradNorm) are the optimizer's own hyperparameters. */
 export interface TrainingConfig extends OptimizerHyperparameters {
@@ -126,7 +135,7 @@ export function targetShapes(m: ModelConfig): Record<LoraTarget, { out: number; 
 
 /** A rank above a targeted layer's smaller dimension adds nothing a full update could not, and wastes memory. */
 export function rankIssues(c: TrainingConfig, m: ModelConfig): SettingIssue[] {
-  if (c.method !== 'lora') return [];
+  if (!trainsLoraPairs(c.method)) return [];
   const shapes = targetShapes(m);
   for (const target of c.targets) {
     const { out, in: inp } = shapes[target] ?? { out: Infinity, in: Infinity };

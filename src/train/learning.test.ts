@@ -2,8 +2,8 @@
  * The learning check on the sample dataset (public/datasets/moon-stories.jsonl) with stories260K, through the same
  * session `webtune train` runs: validation loss must fall by ≥ 30% from the base model's within 300 steps, and the
  * dataset's marker phrase ("the moon hummed goodnight"), which the base model never writes, must appear more often
- * in generations with the trained adapter than without it. The same for IA³ (its vectors on k, v and down's
- * input), whose far fewer parameters must still lower the validation loss by ≥ 20%.
+ * in generations with the trained adapter than without it. The same for DoRA and for IA³ (its vectors on k, v and
+ * down's input, far fewer parameters), each of which must lower the validation loss by ≥ 20%.
  *
  * Sizes chosen for a software adapter: one example (103–124 tokens) per step at seq-len 128, a 4-example
  * validation set, a high constant learning rate; the run stops once both goals are testable (val loss at ≤ 70%
@@ -96,6 +96,16 @@ describe('learning check (stories260K, moon stories)', () => {
     const ctx = await testContext();
     const loaded = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
     const result = await trainUntil(ctx, loaded, config, 0.7);
+    const before = await markerCount(ctx, loaded, null);
+    const after = await markerCount(ctx, loaded, result.adapter);
+    expect(after.count, `after training:\n${after.texts.join('\n---\n')}`).toBeGreaterThan(before.count);
+  }, 3_600_000);
+
+  it('DoRA: validation loss falls ≥ 20% within 300 steps and the marker phrase appears in generations', async () => {
+    const ctx = await testContext();
+    const loaded = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
+    const result = await trainUntil(ctx, loaded, { ...config, method: 'dora' }, 0.8);
+    expect(result.adapter?.config.useDora).toBe(true);
     const before = await markerCount(ctx, loaded, null);
     const after = await markerCount(ctx, loaded, result.adapter);
     expect(after.count, `after training:\n${after.texts.join('\n---\n')}`).toBeGreaterThan(before.count);

@@ -93,7 +93,11 @@ describe('estimate vs the engine allocator (stories260K)', () => {
     const stories = (await loadModelFromPath('../shared/models/stories260K/hf')).config;
     const lora = { method: 'lora' as const, rank: 8, targets: [...LORA_TARGETS] };
     const ia3 = { ...lora, method: 'ia3' as const };
+    const dora = { ...lora, method: 'dora' as const };
     expect(trainableParameterCount(lora, stories)).toBe(46_240);
+    // DoRA: LoRA's pairs and one magnitude per output row of every adapted projection (600 per stories260K layer).
+    expect(trainableParameterCount(dora, stories)).toBe(46_240 + 5 * 600);
+    expect(trainableParameterCount(dora, SMOL)).toBe(2_442_240 + 30 * 5_184);
     expect(trainableParameterCount(ia3, stories)).toBe(1_180);
     expect(trainableParameterCount(lora, SMOL)).toBe(2_442_240);
     expect(trainableParameterCount(ia3, SMOL)).toBe(57_600);
@@ -122,5 +126,29 @@ describe('estimate vs the engine allocator (stories260K)', () => {
     expect(e.adapterBytes).toBe(adapterBytes);
     expect(e.adapterBytes).toBe(5 * (64 + 64 + 192) * 4 * 4);
     expect(e.adapterBytes).toBeLessThan(estimate('lora').adapterBytes / 20);
+  });
+
+  it('for DoRA, counts the magnitudes, their scales and each projection\'s kept product, within 15% of what the trainer allocates', async () => {
+    const ctx = await testContext();
+    const loaded = await loadModelFromPath('../shared/models/stories260K/hf');
+    for (const checkpointing of [false, true]) {
+      const estimate = (method: 'lora' | 'dora') =>
+        estimateTrainingMemory({ ...input(loaded.config, { maxTokens: 96, method, checkpointing }), maxBindingBytes: ctx.maxBindingBytes });
+      ctx.arena.trim();
+      const before = ctx.memory.reservedBytes;
+      ctx.arena.resetPeak();
+      const up = await uploadModel(ctx, loaded.weights);
+      const lora = { rank: 8, alpha: 16, rsLora: false, targets: [...LORA_TARGETS], dora: true };
+      const trainer = new LoraTrainer(ctx, up, { lora, dropout: 0, maxTokens: 96, checkpointing, seed: 1 });
+      const measured = ctx.memory.peakBytes - before;
+      const adapterBytes = trainer.memory().adapterBytes;
+      trainer.dispose();
+      releaseModel(ctx, up);
+      const e = estimate('dora');
+      expect(e.totalBytes / measured, `checkpointing=${checkpointing}`).toBeGreaterThan(0.95);
+      expect(e.totalBytes / measured, `checkpointing=${checkpointing}`).toBeLessThan(1.15);
+      expect(e.adapterBytes).toBe(adapterBytes);
+      expect(e.totalBytes).toBeGreaterThan(estimate('lora').totalBytes);
+    }
   });
 });

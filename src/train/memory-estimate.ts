@@ -27,7 +27,10 @@ export interface MemoryEstimateInput {
   storage: BaseStorage;
   rank: number;
   targets: readonly LoraTarget[];
-  /** 'ia3': PEFT's IA³ placement (IA3_DEFAULT) instead of LoRA pairs; rank and targets are then unused. Default 'lora'. */
+  /**
+   * 'ia3': PEFT's IA³ placement (IA3_DEFAULT) instead of LoRA pairs; rank and targets are then unused. 'dora': LoRA
+   * pairs with a magnitude per output row, and each projection's product kept too. Default 'lora'.
+   */
   method?: TrainingMethod;
   /** Token slots of one micro-batch (micro-batch size × sequence length). */
   maxTokens: number;
@@ -136,12 +139,14 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   }
 
   // What each adapted projection keeps per token for its backward, and the backward's scratch (transformer-block.ts):
-  // LoRA's u and du [T, r]; IA³'s unscaled output or scaled input, and the gradient on its scaled side.
+  // LoRA's u and du [T, r]; DoRA's product p [T, out] beside u (at a 256-byte boundary), and dp [T, out]; IA³'s
+  // unscaled output or scaled input, and the gradient on its scaled side.
   const ia3 = input.method === 'ia3';
+  const dora = input.method === 'dora';
   const adapted = ia3 ? IA3_DEFAULT.targets : input.targets;
   const ia3Width = (t: LoraTarget) => ia3VectorWidth(t, shapes);
-  const savedWidth = (t: LoraTarget) => (ia3 ? ia3Width(t) : r);
-  const scratchWidth = adapted.length ? Math.max(...adapted.map(savedWidth)) : 0;
+  const savedWidth = (t: LoraTarget) => (ia3 ? ia3Width(t) : dora ? shapes[t].out + r + 64 : r);
+  const scratchWidth = adapted.length ? Math.max(...adapted.map((t) => (dora ? shapes[t].out : savedWidth(t)))) : 0;
 
   // Adapters: one parameter block (each matrix or vector aligned to 64 floats), times params, grads, m, v.
   const pad = (n: number) => Math.ceil(n / 64) * 64;
@@ -149,11 +154,13 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   for (let i = 0; i < c.numLayers; i++) {
     for (const target of adapted) {
       const s = shapes[target];
-      blockFloats += ia3 ? pad(ia3Width(target)) : pad(r * s.in) + pad(s.out * r);
+      blockFloats += ia3 ? pad(ia3Width(target)) : pad(r * s.in) + pad(s.out * r) + (dora ? pad(s.out) : 0);
     }
   }
   const a = new Tally();
   for (const part of ['params', 'grads', 'adam_m', 'adam_v']) a.add(`lora.${part}`, blockFloats * 4);
+  // DoRA's m/n, 1/n and n per adapted projection (not parameters).
+  if (dora) for (const target of adapted) a.add(`dora_scales.${target}`, c.numLayers * 3 * pad(shapes[target].out) * 4);
 
   // Activations (TrainingActivations): per layer, or one shared slot with checkpointing; plus the residual stream.
   const act = new Tally();
@@ -284,14 +291,15 @@ function ia3VectorWidth(t: LoraTarget, shapes: ReturnType<typeof targetShapes>):
 }
 
 /**
- * The parameters a run trains on this model: LoRA's r·(in + out) per targeted projection and layer, or IA³'s
- * one value per scaled feature (out, or in for a feed-forward module) of PEFT's placement.
+ * The parameters a run trains on this model: LoRA's r·(in + out) per targeted projection and layer (DoRA's, plus
+ * a magnitude per output row), or IA³'s one value per scaled feature (out, or in for a feed-forward module) of
+ * PEFT's placement.
  */
 export function trainableParameterCount(run: Pick<TrainingConfig, 'method' | 'rank' | 'targets'>, model: ModelConfig): number {
   const shapes = targetShapes(model);
   const perLayer =
     run.method === 'ia3'
       ? IA3_DEFAULT.targets.reduce((n, t) => n + ia3VectorWidth(t, shapes), 0)
-      : run.targets.reduce((n, t) => n + run.rank * (shapes[t].in + shapes[t].out), 0);
+      : run.targets.reduce((n, t) => n + run.rank * (shapes[t].in + shapes[t].out) + (run.method === 'dora' ? shapes[t].out : 0), 0);
   return perLayer * model.numLayers;
 }

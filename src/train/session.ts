@@ -30,6 +30,7 @@ import { type MemoryPlan, noPlanText, planMemory, withPlan } from './memory-plan
 import type { ProgressEvent, ValidationRecord } from './metrics';
 import type { SessionNotice } from './session-notice';
 import { KEY_WORDS } from './setting-words';
+import { trainsLoraPairs } from './settings';
 import type { RunStorage } from './storage';
 
 export interface TrainingSessionInput {
@@ -77,7 +78,7 @@ export interface TrainingSessionInput {
 
 export interface TrainingSessionResult {
   loop: LoopResult;
-  /** The LoRA adapter; null for an IA³ run, whose vectors are in `ia3`. */
+  /** The LoRA (or DoRA) adapter; null for an IA³ run, whose vectors are in `ia3`. */
   adapter: LoraAdapter | null;
   ia3: Ia3Adapter | null;
   /** The step whose adapter was exported (the best validation, or the last step). */
@@ -232,7 +233,7 @@ async function trainOn(
   const uploaded = input.base ?? (await uploadModel(ctx, model.weights, { quantize: config.quant }));
   let trainer: LoraTrainer | null = null;
   try {
-    const lora = { rank: config.rank, alpha: config.alpha, rsLora: config.rsLora, targets: config.targets };
+    const lora = { rank: config.rank, alpha: config.alpha, rsLora: config.rsLora, targets: config.targets, dora: config.method === 'dora' };
     trainer = new LoraTrainer(ctx, uploaded, {
       lora,
       ...(config.method === 'ia3' ? { ia3: IA3_DEFAULT } : {}),
@@ -268,7 +269,7 @@ async function trainOn(
       }
     }
     const base = { config: model.config, name: model.name };
-    const adapter = config.method === 'lora' ? adapterFromTrainer({ ...lora, dropout: config.dropout }, base, await trainer.adapterWeights()) : null;
+    const adapter = trainsLoraPairs(config.method) ? adapterFromTrainer({ ...lora, dropout: config.dropout }, base, await trainer.adapterWeights()) : null;
     const ia3 = config.method === 'ia3' ? ia3AdapterFromTrainer(IA3_DEFAULT, base, await trainer.ia3Vectors()) : null;
     const lastVal = loop.history.validations.at(-1);
     return {

@@ -87,11 +87,33 @@ const unitInterval: NumberRange = { integer: false, min: 0, max: 1, maxOpen: tru
 const positive: NumberRange = { integer: false, min: 0, minOpen: true };
 const nonNegative: NumberRange = { integer: false, min: 0 };
 
-/** What a run trains: LoRA's low-rank pairs, or IA³'s scaling vectors (PEFT's Llama placement). */
-export type TrainingMethod = 'lora' | 'ia3';
-const METHOD_LABELS: Record<TrainingMethod, string> = { lora: 'LoRA', ia3: 'IA³' };
+/**
+ * What a run trains: LoRA's low-rank pairs, DoRA's (the same pairs, each adapted row renormalised, with a learned
+ * magnitude per row), or IA³'s scaling vectors (PEFT's Llama placement).
+ */
+export type TrainingMethod = 'lora' | 'dora' | 'ia3';
+const METHOD_LABELS: Record<TrainingMethod, string> = { lora: 'LoRA', dora: 'DoRA', ia3: 'IA³' };
 
-/** The settings that only LoRA has: IA³ refuses them away from their defaults. */
+/** The method in words, with its rank where it has one: 'LoRA rank 8', 'DoRA rank 8', 'IA³'. */
+export function methodSummary(run: { method: TrainingMethod; rank: number }): string {
+  return trainsLoraPairs(run.method) ? `${METHOD_LABELS[run.method]} rank ${run.rank}` : METHOD_LABELS[run.method];
+}
+
+/**
+ * How the library records a trained adapter's method: 'LoRA', 'QLoRA (NF4)', 'DoRA', 'DoRA (NF4 base)', 'IA³',
+ * 'IA³ (NF4 base)'.
+ */
+export function methodRecordLabel(method: TrainingMethod, quant: string): string {
+  if (quant !== 'nf4') return METHOD_LABELS[method];
+  return method === 'lora' ? 'QLoRA (NF4)' : `${METHOD_LABELS[method]} (NF4 base)`;
+}
+
+/** Whether a method trains LoRA pairs (LoRA, DoRA), with their rank, alpha, targets and dropout. */
+export function trainsLoraPairs(method: TrainingMethod): boolean {
+  return method !== 'ia3';
+}
+
+/** The settings that only LoRA (and DoRA) has: IA³ refuses them away from their defaults. */
 export const LORA_ONLY_SETTINGS = ['rank', 'alpha', 'rsLora', 'loraPlusRatio', 'targets', 'dropout'] as const satisfies readonly SettingKey[];
 
 /** In TrainingConfig's order, which is the order of --help and of the checks. */
@@ -100,9 +122,13 @@ export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
     kind: 'choice',
     flag: 'method',
     arg: 'M',
-    help: "what to train: lora (low-rank pairs on --targets) or ia3 (scaling vectors on k, v and down's input, PEFT's placement)",
+    help:
+      "what to train: lora (low-rank pairs on --targets), dora (LoRA pairs and a magnitude per row, PEFT's use_dora) " +
+      "or ia3 (scaling vectors on k, v and down's input, PEFT's placement)",
     label: 'Method',
-    hint: 'LoRA learns low-rank updates; IA³ learns one scale per feature of k, v and the MLP (far fewer parameters).',
+    hint:
+      'LoRA learns low-rank updates; DoRA splits each adapted weight into a learned magnitude and a LoRA-updated ' +
+      'direction (a little more memory and time); IA³ learns one scale per feature of k, v and the MLP (far fewer parameters).',
     choices: METHOD_LABELS,
     default: 'lora',
   },

@@ -13,13 +13,13 @@ import { closeModel, loadGgufModel, loadHfModel, type LoadedModel } from '../mod
 import { IA3_DEFAULT } from '../model/lora-targets';
 import { blobSource } from '../model/source';
 import { CHECKPOINT_FILE, decodeCheckpoint } from '../train/checkpoint';
-import type { TrainingConfig } from '../train/config';
 import type { DataProgress } from '../data/stream/streamed-dataset';
 import { openDataInWorker } from '../data/stream/remote/browser';
 import type { ProgressEvent, ValidationRecord } from '../train/metrics';
 import { baseStorage } from '../model/quant/storage';
 import { describeModel, runTrainingSession } from '../train/session';
 import { OpfsRunStorage } from '../train/storage-opfs';
+import { methodRecordLabel } from '../train/settings';
 import type { BaseLease } from './base-lease';
 import { BundledModelError, fetchBundledModel, listBundledModels } from './bundled-models';
 import { loadCachedModel } from './hub-cached-model';
@@ -281,7 +281,7 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
           {
             name: request.runName,
             baseModel: model.name,
-            method: ia3 ? `IA³${config.quant === 'nf4' ? ' (NF4 base)' : ''}` : config.quant === 'nf4' ? 'QLoRA (NF4)' : 'LoRA',
+            method: methodRecordLabel(config.method, config.quant),
             rank: ia3 ? 0 : config.rank,
             alpha: ia3 ? 0 : config.alpha,
             targets: ia3 ? [...IA3_DEFAULT.targets] : [...config.targets],

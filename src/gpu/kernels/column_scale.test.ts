@@ -17,7 +17,7 @@ const SHAPES: [number, number][] = [
 const TOL = { atol: 1e-6, rtol: 1e-5 };
 
 // Kernels under test: column_scale_forward (spliced with linear_grid) and column_scale_backward.
-describe('column scale (IA³)', () => {
+describe('column scale (IA³, DoRA)', () => {
   it.each(SHAPES)('forward, residual and backward (written and accumulated) match the reference for T=%i N=%i', async (T, N) => {
     const ctx = await testContext();
     const x = randomArray(T * N, 1, 2);
@@ -29,22 +29,30 @@ describe('column scale (IA³)', () => {
     const [tx, tl, tr, tdy] = [ctx.tensor([T, N], 'f32', 'x', x), ctx.tensor([N], 'f32', 'l', l), ctx.tensor([T, N], 'f32', 'r', residual), ctx.tensor([T, N], 'f32', 'dy', dy)];
     const y = ctx.tensor([T, N]);
     const yr = ctx.tensor([T, N]);
+    const yb = ctx.tensor([T, N]);
+    const bias = randomArray(N, 10);
+    const c = randomArray(N, 11, 1.5);
+    const [tb, tc] = [ctx.tensor([N], 'f32', 'bias', bias), ctx.tensor([N], 'f32', 'c', c)];
     columnScaleForward(ctx, tx, tl, y);
     columnScaleForward(ctx, tx, tl, yr, { residual: tr });
+    columnScaleForward(ctx, tx, tl, yb, { residual: tr, bias: tb });
     assertClose(await ctx.read(y), columnScaleForwardRef(x, l), TOL, 'y');
     assertClose(await ctx.read(yr), columnScaleForwardRef(x, l, residual), TOL, 'y + residual');
-    const ref = columnScaleBackwardRef(dy, x, l);
-    for (const accumulate of [false, true]) {
+    assertClose(await ctx.read(yb), columnScaleForwardRef(x, l, residual, bias), TOL, 'y + bias + residual');
+    // Accumulated and written dx, and DoRA's per-column factor on dl.
+    for (const [accumulate, gradScale] of [[false, undefined], [true, undefined], [false, tc]] as const) {
+      const ref = columnScaleBackwardRef(dy, x, l, gradScale ? c : undefined);
       const dx = ctx.tensor([T, N], 'f32', 'dx', dx0);
       const dl = ctx.tensor([N], 'f32', 'dl', dl0);
-      columnScaleBackward(ctx, tdy, tx, tl, dx, dl, { accumulate });
+      columnScaleBackward(ctx, tdy, tx, tl, dx, dl, { accumulate, gradScale });
       const tolT = { atol: 1e-6 * T, rtol: 1e-5 };
-      assertClose(await ctx.read(dx), ref.dx.map((v, i) => v + (accumulate ? dx0[i] : 0)), TOL, `dx (accumulate ${accumulate})`);
-      assertClose(await ctx.read(dl), ref.dl.map((v, j) => v + dl0[j]), tolT, 'dl += Σ dy·x');
+      const what = `(accumulate ${accumulate}, grad scale ${gradScale !== undefined})`;
+      assertClose(await ctx.read(dx), ref.dx.map((v, i) => v + (accumulate ? dx0[i] : 0)), TOL, `dx ${what}`);
+      assertClose(await ctx.read(dl), ref.dl.map((v, j) => v + dl0[j]), tolT, `dl += Σ dy·x ${what}`);
       ctx.release(dx);
       ctx.release(dl);
     }
-    for (const t of [tx, tl, tr, tdy, y, yr]) ctx.release(t);
+    for (const t of [tx, tl, tr, tdy, y, yr, yb, tb, tc]) ctx.release(t);
   });
 
   it('backward matches finite differences of the forward reference, for x and for l', async () => {

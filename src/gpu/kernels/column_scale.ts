@@ -1,8 +1,10 @@
 /**
  * Column scaling, IA³'s operation: y = x ⊙ l with one vector l [N] for every row of x [T, N] (a projection's
- * output scaled per feature, or its input), and its backward: dx = dy ⊙ l and dl += Σ_t dy ⊙ x.
+ * output scaled per feature, or its input), and its backward: dx = dy ⊙ l and dl += Σ_t dy ⊙ x. DoRA uses it for
+ * its magnitude: y = p ⊙ (m/n) + bias, and dm += (Σ_t dy ⊙ p) ⊙ (1/n) through the backward's `gradScale`.
  *
- * Shapes: x, y, dy, dx, residual [T, N] f32; l, dl [N] f32. An output must not share a buffer with another argument.
+ * Shapes: x, y, dy, dx, residual [T, N] f32; l, dl, bias, gradScale [N] f32. An output must not share a buffer
+ * with another argument.
  */
 import columnScaleBackwardWgsl from '../../shaders/column_scale_backward.wgsl?raw';
 import columnScaleForwardWgsl from '../../shaders/column_scale_forward.wgsl?raw';
@@ -42,22 +44,29 @@ function check(kernel: string, rows: Record<string, Tensor>, vectors: Record<str
   return [t, n];
 }
 
-/** y = x ⊙ l (+ residual). x, y, residual [T, N]; l [N]. */
-export function columnScaleForward(ctx: GpuContext, x: Tensor, l: Tensor, y: Tensor, options: { residual?: Tensor } = {}): void {
+/** y = x ⊙ l (+ bias) (+ residual). x, y, residual [T, N]; l, bias [N]. */
+export function columnScaleForward(
+  ctx: GpuContext,
+  x: Tensor,
+  l: Tensor,
+  y: Tensor,
+  options: { residual?: Tensor; bias?: Tensor } = {},
+): void {
   const rows: Record<string, Tensor> = { x, y, ...(options.residual ? { residual: options.residual } : {}) };
-  const [t, n] = check('column_scale_forward', rows, { l }, ['y']);
+  const [t, n] = check('column_scale_forward', rows, { l, ...(options.bias ? { bias: options.bias } : {}) }, ['y']);
   const count = t * n;
   if (count === 0) return;
   const kernel = ctx.kernel({
     name: 'column_scale_forward',
     code: FORWARD_WGSL,
-    constants: { WORKGROUP_SIZE, HAS_RESIDUAL: options.residual ? 1 : 0 },
+    constants: { WORKGROUP_SIZE, HAS_BIAS: options.bias ? 1 : 0, HAS_RESIDUAL: options.residual ? 1 : 0 },
   });
-  // An unused residual is bound to x, read-only, never read.
-  ctx.dispatch(kernel, new Params().u32(count).u32(n), [x, l, options.residual ?? x, y], linearGrid(count, WORKGROUP_SIZE));
+  // An unused bias or residual is bound to l or x, read-only, never read.
+  const bindings = [x, l, options.bias ?? l, options.residual ?? x, y];
+  ctx.dispatch(kernel, new Params().u32(count).u32(n), bindings, linearGrid(count, WORKGROUP_SIZE));
 }
 
-/** dx (+)= dy ⊙ l and dl += Σ_t dy ⊙ x. dy, x, dx [T, N]; l, dl [N]. */
+/** dx (+)= dy ⊙ l and dl += (Σ_t dy ⊙ x) (⊙ gradScale). dy, x, dx [T, N]; l, dl, gradScale [N]. */
 export function columnScaleBackward(
   ctx: GpuContext,
   dy: Tensor,
@@ -65,14 +74,16 @@ export function columnScaleBackward(
   l: Tensor,
   dx: Tensor,
   dl: Tensor,
-  options: { accumulate?: boolean } = {},
+  options: { accumulate?: boolean; gradScale?: Tensor } = {},
 ): void {
-  const [t, n] = check('column_scale_backward', { dy, x, dx }, { l, dl }, ['dx', 'dl']);
+  const { gradScale } = options;
+  const [t, n] = check('column_scale_backward', { dy, x, dx }, { l, dl, ...(gradScale ? { gradScale } : {}) }, ['dx', 'dl']);
   if (t * n === 0) return;
   const kernel = ctx.kernel({
     name: 'column_scale_backward',
     code: columnScaleBackwardWgsl,
-    constants: { WORKGROUP_SIZE: BACKWARD_WORKGROUP, ACCUMULATE: options.accumulate ? 1 : 0 },
+    constants: { WORKGROUP_SIZE: BACKWARD_WORKGROUP, ACCUMULATE: options.accumulate ? 1 : 0, HAS_GRAD_SCALE: gradScale ? 1 : 0 },
   });
-  ctx.dispatch(kernel, new Params().u32(t).u32(n), [dy, x, l, dx, dl], [ceilDiv(n, BACKWARD_WORKGROUP), 1]);
+  const bindings = [dy, x, l, dx, dl, gradScale ?? l];
+  ctx.dispatch(kernel, new Params().u32(t).u32(n), bindings, [ceilDiv(n, BACKWARD_WORKGROUP), 1]);
 }

@@ -1,18 +1,37 @@
 /**
  * What the transformer block knows of an adapted projection, whatever the PEFT method: the AdaptedLinear interface
- * it drives (LoraLinear, Ia3Linear), the weights each method attaches (a LoRA pair, an IA³ vector), and a whole
- * model's adapter for inference. Types and one guard, so the methods' layers and their users share them without a loop.
+ * it drives (LoraLinear, DoraLinear, Ia3Linear), the weights each method attaches (a LoRA pair, with or without
+ * DoRA's magnitude, an IA³ vector), and a whole model's adapter for inference. Types and one guard, so the
+ * methods' layers and their users share them without a loop.
  */
 import type { LinearLayer } from '../model/linear';
 import type { Tensor } from '../tensor';
 import type { GpuContext } from '../context';
 import type { LoraTarget } from '../../model/lora-targets';
 
-/** One projection's adapter: y += scale·(x·Aᵀ)·Bᵀ. B's q/k rows are in the base's RoPE layout. */
+/**
+ * One projection's adapter: y += scale·(x·Aᵀ)·Bᵀ, or with `dora` the DoRA form of the same pair. B's q/k rows
+ * (and a DoRA magnitude's) are in the base's RoPE layout.
+ */
 export interface LoraWeights {
   a: Tensor; // [r, in] f32
   b: Tensor; // [out, r] f32
   scale: number;
+  dora?: DoraMagnitude;
+}
+
+/**
+ * DoRA's magnitude on a LoRA pair (Liu et al. 2024, PEFT's use_dora): y = (m/n) ⊙ (x·Wᵀ + scale·(x·Aᵀ)·Bᵀ) + b,
+ * with n = ‖W + scale·B·A‖ per output row, detached. `scales` is dora_scale's output (m/n, 1/n, n), which the
+ * projection refreshes before it is read.
+ */
+export interface DoraMagnitude {
+  m: Tensor; // [out] f32
+  /** The magnitude's gradient when training, accumulated over micro-batches. */
+  dm?: Tensor;
+  scales: Tensor; // [3·doraScaleStride(out)] f32
+  /** m, A and B never change (an uploaded adapter): the scales are computed at the projection's first forward only. */
+  fixed: boolean;
 }
 
 /** A trainable adapter: its matrices and their gradients, as views into the trainer's parameter block. */

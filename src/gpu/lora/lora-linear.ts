@@ -10,10 +10,8 @@
 import type { GpuContext } from '../context';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward, type LowRankTerm } from '../kernels/matmul';
 import { linearBackwardInput, linearForward, type LinearLayer } from '../model/linear';
-import type { GpuLayerWeights } from '../model/weights';
 import type { Tensor } from '../tensor';
 import type { AdaptedLinear, AdapterInputMask, LoraMatrices, LoraWeights } from './adapted-linear';
-import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 
 function trainable(lora: LoraWeights): lora is LoraMatrices {
   return 'dA' in lora && 'dB' in lora;
@@ -97,16 +95,4 @@ export class LoraLinear implements AdaptedLinear {
     matmulBackwardInput(ctx, du, a, g);
     mask.addMaskedGrad(g, dx);
   }
-}
-
-/** One layer's projections as LoraLinears, whose adapter inference attaches and removes. */
-export type LoraProjections = Record<LoraTarget, LoraLinear>;
-
-/** Wraps every projection of a layer, attaching `adapters[target]` where given. */
-export function layerProjections(
-  layer: GpuLayerWeights,
-  adapters: Partial<Record<LoraTarget, LoraWeights>> = {},
-): LoraProjections {
-  const entries = LORA_TARGETS.map((target) => [target, new LoraLinear(layer[target], adapters[target] ?? null)] as const);
-  return Object.fromEntries(entries) as LoraProjections;
 }

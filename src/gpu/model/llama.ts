@@ -142,6 +142,11 @@ export class LlamaModel {
               `but the projection is [${base.outFeatures}, ${base.inFeatures}] (A must be [r, in], B [out, r])`,
           );
         }
+        if (lora.dora && lora.dora.m.size !== base.outFeatures) {
+          throw new RangeError(
+            `setAdapter: layer ${i} '${name}' has a DoRA magnitude of ${lora.dora.m.size} values, but the projection has ${base.outFeatures} outputs`,
+          );
+        }
       }
     });
   }

@@ -5,16 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readHfFolder } from '../../model/hf/folder';
-import { readHostWeights } from '../../model/host-weights';
 import { testContext } from '../testing/gpu';
 import { releaseModel, uploadModel } from '../model/upload';
-import { checkGradients, type GradientCheckReport } from './gradient-check';
+import { checkModelGradients as checkModel, type GradientCheckReport } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';
 import { fixtureGguf, fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { nf4Host, packSequences, storiesWeights, trainerOptions } from './train-testing';
 import { randomizeB } from './gradient-check';
-import type { ModelWeights } from '../../model/tensor-map';
-import type { HostWeights } from '../../model/reference-forward';
 import { openGgufModel } from '../../model/gguf/model';
 import { readGguf, readTensorBytes } from '../../model/gguf/reader';
 import { encodeGguf, type GgufWriteTensor } from '../../model/gguf/writer';
@@ -22,9 +19,6 @@ import { floatBytesToF32 } from '../../model/dtype';
 import { bytesSource, concatBytes } from '../../model/source';
 import { fileSource } from '../../model/source-node';
 import { quantizeForTest } from '../kernels/quant-testing';
-import type { UploadOptions } from '../model/upload';
-import type { TrainerOptions } from './types';
-import type { TokenBatch } from '../../data/batch-types';
 
 const STORIES_BATCH = packSequences([[1, 403, 407, 261, 378, 432], [1, 376, 298, 315, 421]], [2]);
 
@@ -45,26 +39,6 @@ async function storiesQ8(): Promise<Uint8Array> {
     );
   }
   return concatBytes(encodeGguf({ metadata: file.metadata.entries, tensors }));
-}
-
-async function checkModel(
-  weights: ModelWeights,
-  options: TrainerOptions,
-  batch: TokenBatch,
-  label: string,
-  fd: { perMatrix: number; directions: number; seed: number },
-  upload: UploadOptions = {},
-  hostOf: (h: HostWeights) => HostWeights = (h) => h,
-) {
-  const ctx = await testContext();
-  const up = await uploadModel(ctx, weights, upload);
-  const trainer = new LoraTrainer(ctx, up, options);
-  const host = hostOf(await readHostWeights(weights.config, weights));
-  const report = await checkGradients(trainer, weights.config, host, up.invFreq, batch, fd);
-  console.log(`${label} gradient check`, report);
-  trainer.dispose();
-  releaseModel(ctx, up);
-  return report;
 }
 
 const TOL = 1e-3;

@@ -1,7 +1,8 @@
 /**
  * Gradient check of the LoRA trainer (test support): the GPU's hand-written backward against central finite
  * differences of the float64 CPU reference loss (src/model/reference-lora.ts), on sampled entries of every adapted
- * A and B and on random directions through all of them (a check of the whole gradient vector).
+ * A and B (and DoRA magnitude) and on random directions through all of them (a check of the whole gradient vector).
+ * DoRA's row norms are held at the step's values in the reference, as the trained gradient detaches them.
  */
 import { referenceLoraLoss, type HostLayerAdapters, type HostLoraAdapter } from '../../model/reference-lora';
 import type { HostWeights } from '../../model/reference-forward';
@@ -9,9 +10,13 @@ import type { ModelConfig } from '../../model/config';
 import type { TokenBatch } from '../../data/batch-types';
 import { finiteDifference } from '../testing/compare';
 import { mulberry32 } from '../testing/random';
-import type { LoraTrainer } from './lora-trainer';
+import { readHostWeights } from '../../model/host-weights';
+import type { ModelWeights } from '../../model/tensor-map';
+import { releaseModel, uploadModel, type UploadOptions } from '../model/upload';
+import { testContext } from '../testing/gpu';
+import { LoraTrainer } from './lora-trainer';
 import { hostAdapters } from './train-testing';
-import type { AdapterMatrices } from './types';
+import type { AdapterMatrices, TrainerOptions } from './types';
 
 export interface GradientCheckReport {
   /** ‖g − fd‖ / ‖fd‖ over the sampled entries. */
@@ -25,11 +30,21 @@ export interface GradientCheckReport {
   lossRelative: number;
 }
 
-/** Gives every B nonzero values in [−scale, scale) (PEFT starts B at 0, which would make every dA zero). */
+/**
+ * Gives every B nonzero values in [−scale, scale) (PEFT starts B at 0, which would make every dA zero), and moves
+ * a DoRA magnitude by up to ±30% so that it no longer equals the row norms.
+ */
 export function randomizeB(matrices: readonly AdapterMatrices[], seed: number, scale = 0.1): AdapterMatrices[] {
   const next = mulberry32(seed);
-  return matrices.map((m) => ({ ...m, b: Float32Array.from(m.b, () => (next() * 2 - 1) * scale) }));
+  return matrices.map((m) => ({
+    ...m,
+    b: Float32Array.from(m.b, () => (next() * 2 - 1) * scale),
+    ...(m.magnitude ? { magnitude: Float32Array.from(m.magnitude, (x) => x * (0.7 + 0.6 * next())) } : {}),
+  }));
 }
+
+/** The trained parts of an adapted projection: A and B, and a DoRA magnitude. */
+const partsOf = (m: AdapterMatrices) => (m.magnitude ? (['a', 'b', 'magnitude'] as const) : (['a', 'b'] as const));
 
 export async function checkGradients(
   trainer: LoraTrainer,
@@ -43,7 +58,7 @@ export async function checkGradients(
   const weights = randomizeB(await trainer.adapterWeights(), options.seed);
   trainer.setAdapterWeights(weights);
   const scale = trainer.loraScale;
-  const adapters = hostAdapters(weights, scale, config.numLayers);
+  const adapters = hostAdapters(weights, scale, config.numLayers, host);
   const meanLoss = (ads: HostLayerAdapters[]) => {
     const r = referenceLoraLoss(config, host, ads, batch, invFreq);
     return r.lossSum / r.trainedTokens;
@@ -62,9 +77,9 @@ export async function checkGradients(
   const fds: number[] = [];
   for (const m of weights) {
     const ad = adapters[m.layer][m.target] as HostLoraAdapter;
-    for (const which of ['a', 'b'] as const) {
+    for (const which of partsOf(m)) {
       const values = ad[which] as Float64Array;
-      const g = gradOf(m.layer, m.target)[which];
+      const g = gradOf(m.layer, m.target)[which]!;
       const sampled = Array.from({ length: options.perMatrix }, () => Math.floor(next() * values.length));
       // The probe stands in for this matrix while the reference runs; the others keep their values.
       const fd = finiteDifference(
@@ -101,26 +116,24 @@ export async function checkGradients(
     const rand = mulberry32(options.seed + 100 + k);
     const raw = weights.map((m) => ({
       m,
-      da: Float64Array.from(m.a, () => rand() * 2 - 1),
-      db: Float64Array.from(m.b, () => rand() * 2 - 1),
+      parts: partsOf(m).map((which) => ({ which, d: Float64Array.from(m[which]!, () => rand() * 2 - 1) })),
     }));
     // A unit direction, so the finite-difference step is h in parameter space whatever the adapter count.
-    const length = Math.sqrt(raw.reduce((s, { da, db }) => s + da.reduce((t, x) => t + x * x, 0) + db.reduce((t, x) => t + x * x, 0), 0));
+    const length = Math.sqrt(raw.reduce((s, { parts }) => s + parts.reduce((t, { d }) => t + d.reduce((u, x) => u + x * x, 0), 0), 0));
     let predicted = 0;
-    const dirs = raw.map(({ m, da, db }) => {
+    for (const { m, parts } of raw) {
       const g = gradOf(m.layer, m.target);
-      da.forEach((d, i) => (predicted += (da[i] = d / length) * g.a[i]));
-      db.forEach((d, i) => (predicted += (db[i] = d / length) * g.b[i]));
-      return { m, da, db };
-    });
+      for (const { which, d } of parts) d.forEach((x, i) => (predicted += (d[i] = x / length) * g[which]![i]));
+    }
     const shifted = (sign: number) => {
-      const ads = hostAdapters(weights, scale, config.numLayers);
-      for (const { m, da, db } of dirs) {
+      // The norms stay those of the unshifted matrices (hostAdapters computes them before the shift).
+      const ads = hostAdapters(weights, scale, config.numLayers, host);
+      for (const { m, parts } of raw) {
         const ad = ads[m.layer][m.target] as HostLoraAdapter;
-        const a = ad.a as Float64Array;
-        const b = ad.b as Float64Array;
-        da.forEach((d, i) => (a[i] += sign * h * d));
-        db.forEach((d, i) => (b[i] += sign * h * d));
+        for (const { which, d } of parts) {
+          const values = ad[which] as Float64Array;
+          d.forEach((x, i) => (values[i] += sign * h * x));
+        }
       }
       return meanLoss(ads);
     };
@@ -134,4 +147,25 @@ export async function checkGradients(
     entries: gs.length,
     lossRelative,
   };
+}
+
+/** checkGradients on a fresh trainer over `weights` uploaded as `upload` says, the reference over `hostOf`'s weights. */
+export async function checkModelGradients(
+  weights: ModelWeights,
+  options: TrainerOptions,
+  batch: TokenBatch,
+  label: string,
+  fd: { perMatrix: number; directions: number; seed: number },
+  upload: UploadOptions = {},
+  hostOf: (h: HostWeights) => HostWeights = (h) => h,
+): Promise<GradientCheckReport> {
+  const ctx = await testContext();
+  const up = await uploadModel(ctx, weights, upload);
+  const trainer = new LoraTrainer(ctx, up, options);
+  const host = hostOf(await readHostWeights(weights.config, weights));
+  const report = await checkGradients(trainer, weights.config, host, up.invFreq, batch, fd);
+  console.log(`${label} gradient check`, report);
+  trainer.dispose();
+  releaseModel(ctx, up);
+  return report;
 }

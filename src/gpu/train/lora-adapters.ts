@@ -1,15 +1,19 @@
 /**
- * The adapters of a whole model: one LoraLinear per projection of every layer (an adapter where the settings
- * target it, the bare frozen layer elsewhere), their A/B matrices and gradients packed in one ParameterBlock so
- * the optimizer and the gradient norm are one dispatch each: every A first, then every B (PARAMETER_LAYOUT), so
- * LoRA+ gives the Bs their learning rate in that same dispatch. Initialised as Hugging Face PEFT does it:
- * A ~ Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B = 0, so training starts from the base model.
+ * The adapters of a whole model: one LoraLinear (or DoraLinear) per projection of every layer (an adapter where
+ * the settings target it, the bare frozen layer elsewhere), their A/B matrices (and DoRA magnitudes) and gradients
+ * packed in one ParameterBlock so the optimizer and the gradient norm are one dispatch each: every A first, then
+ * every B, then every magnitude (PARAMETER_LAYOUT), so LoRA+ gives the Bs and magnitudes their learning rate in
+ * that same dispatch (PEFT's LoRA+ puts 1-D parameters with B). Initialised as Hugging Face PEFT does it:
+ * A ~ Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B = 0; m = ‖W_j‖ per row; so training starts from the
+ * base model.
  */
 import { LORA_TARGETS, loraScale, type LoraSettings, type LoraTarget } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
-import type { InferenceAdapter, LoraMatrices } from '../lora/adapted-linear';
-import { layerProjections, type LoraProjections } from '../lora/lora-linear';
+import { doraScale, doraScaleStride, doraScaleViews } from '../kernels/dora_scale';
+import type { InferenceAdapter, LayerProjections, LoraMatrices } from '../lora/adapted-linear';
 import { ParameterBlock, type BlockSlot } from '../lora/parameter-block';
+import { adaptedProjections } from '../lora/projections';
+import type { Tensor } from '../tensor';
 import type { LinearLayer } from '../model/linear';
 import type { GpuLayerWeights, GpuModelWeights } from '../model/weights';
 import { SeededRandom } from './seeded-random';
@@ -30,6 +34,8 @@ interface AdapterSlots {
   target: LoraTarget;
   a: BlockSlot; // [r, in]
   b: BlockSlot; // [out, r]
+  /** DoRA: the magnitude [out], and dora_scale's output (not a parameter). */
+  dora?: { m: BlockSlot; scales: Tensor };
 }
 
 function baseLinear(layer: GpuLayerWeights, target: LoraTarget): LinearLayer {
@@ -73,8 +79,8 @@ function projectionShapes(weights: GpuModelWeights, settings: LoraSettings) {
 
 export class ModelAdapters {
   readonly block = new ParameterBlock();
-  readonly layers: LoraProjections[];
-  /** Float offset of the first B in the block: the Bs are the block's tail (LoRA+'s second learning rate). */
+  readonly layers: LayerProjections[];
+  /** Float offset of the first B in the block: the Bs (and magnitudes) are the block's tail (LoRA+'s second learning rate). */
   readonly bStart: number;
   private readonly slots: AdapterSlots[] = [];
   /** The same matrices in the layout before LoRA+ (each layer's A then B), to read older checkpoints. */
@@ -89,9 +95,15 @@ export class ModelAdapters {
     const shapes = projectionShapes(weights, settings);
     const as = shapes.map((s) => this.block.add(`l${s.layer}.${s.target}.A`, s.a));
     this.bStart = this.block.length;
+    const bs = shapes.map((s) => this.block.add(`l${s.layer}.${s.target}.B`, s.b));
     shapes.forEach((s, i) => {
-      const b = this.block.add(`l${s.layer}.${s.target}.B`, s.b);
-      this.slots.push({ layer: s.layer, target: s.target, a: as[i], b });
+      const dora = settings.dora
+        ? {
+            m: this.block.add(`l${s.layer}.${s.target}.m`, [s.b[0]]),
+            scales: ctx.tensor([3 * doraScaleStride(s.b[0])], 'f32', `lora.l${s.layer}.${s.target}.dora_scales`),
+          }
+        : undefined;
+      this.slots.push({ layer: s.layer, target: s.target, a: as[i], b: bs[i], dora });
     });
     this.interleaved = new ParameterBlock();
     for (const s of shapes) {
@@ -109,21 +121,46 @@ export class ModelAdapters {
           dA: this.block.view('grads', s.a),
           dB: this.block.view('grads', s.b),
           scale,
+          ...(s.dora
+            ? { dora: { m: this.block.view('params', s.dora.m), dm: this.block.view('grads', s.dora.m), scales: s.dora.scales, fixed: false } }
+            : {}),
         };
       }
-      return layerProjections(layer, loras);
+      return adaptedProjections(layer, loras);
     });
   }
 
-  /** The adapted projections' matrices for inference: the same GPU views the trainer updates. */
+  /**
+   * The adapted projections' weights for inference: the same GPU views the trainer updates (a DoRA magnitude's
+   * scales are its own buffer, refreshed by every forward).
+   */
   view(): InferenceAdapter {
-    return {
-      layers: this.layers.map((p) => {
-        const loras: InferenceAdapter['layers'][number] = {};
-        for (const t of this.settings.targets) loras[t] = p[t].lora!;
-        return loras;
-      }),
-    };
+    const layers: InferenceAdapter['layers'] = this.layers.map(() => ({}));
+    const scale = loraScale(this.settings);
+    for (const s of this.slots) {
+      layers[s.layer][s.target] = {
+        a: this.block.view('params', s.a),
+        b: this.block.view('params', s.b),
+        scale,
+        ...(s.dora ? { dora: { m: this.block.view('params', s.dora.m), scales: s.dora.scales, fixed: false } } : {}),
+      };
+    }
+    return { layers };
+  }
+
+  /**
+   * DoRA: sets every magnitude to its row norms ‖W_j + s·B_j·A‖ on the GPU (‖W_j‖ for a fresh adapter, B = 0),
+   * PEFT's initialisation. Call after the parameters are written.
+   */
+  initMagnitudes(ctx: GpuContext, weights: GpuModelWeights): void {
+    const scale = loraScale(this.settings);
+    for (const s of this.slots) {
+      if (!s.dora) continue;
+      const m = this.block.view('params', s.dora.m);
+      const weight = weights.layers[s.layer][s.target].weight;
+      doraScale(ctx, { weight, a: this.block.view('params', s.a), b: this.block.view('params', s.b), scale, magnitude: m, out: s.dora.scales });
+      ctx.copy(doraScaleViews(s.dora.scales, m.size).norm, m, m.byteSize);
+    }
   }
 
   /** PEFT's initialisation as a host copy of the parameter buffer: A ~ U(−1/√in, 1/√in), B = 0. */
@@ -151,6 +188,7 @@ export class ModelAdapters {
       outFeatures: s.b.shape[0],
       a: parts.get(s.a.name)!,
       b: parts.get(s.b.name)!,
+      ...(s.dora ? { magnitude: parts.get(s.dora.m.name)! } : {}),
     }));
   }
 
@@ -170,6 +208,15 @@ export class ModelAdapters {
       }
       values.set(s.a.name, Float32Array.from(m.a));
       values.set(s.b.name, Float32Array.from(m.b));
+      if (s.dora) {
+        const size = s.dora.m.shape[0];
+        if (m.magnitude?.length !== size) {
+          throw new TrainerSettingsError(
+            `adapter weights for layer ${s.layer} '${s.target}' need a DoRA magnitude of ${size} values, got ${m.magnitude?.length ?? 'none'}`,
+          );
+        }
+        values.set(s.dora.m.name, Float32Array.from(m.magnitude));
+      }
     }
     return this.block.pack(values);
   }
@@ -179,12 +226,13 @@ export class ModelAdapters {
     return this.block.pack(this.interleaved.unpack(copy));
   }
 
-  /** Bytes of parameters, gradients and both AdamW moments. */
+  /** Bytes of parameters, gradients and both AdamW moments, and DoRA's scales. */
   get bytes(): number {
-    return 4 * this.block.length * 4;
+    return 4 * this.block.length * 4 + this.slots.reduce((sum, s) => sum + (s.dora?.scales.byteSize ?? 0), 0);
   }
 
   release(ctx: GpuContext): void {
     this.block.release(ctx);
+    for (const s of this.slots) if (s.dora) ctx.release(s.dora.scales);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * LoRA / QLoRA (or IA³, with `options.ia3`) training of a Llama-family model on the GPU: a frozen base (dense f32
+ * LoRA / QLoRA (DoRA with `lora.dora`, or IA³ with `options.ia3`) training of a Llama-family model on the GPU: a frozen base (dense f32
  * or quantized weights read by the fused dequant kernels) with trainable adapters, llm.c's four functions in
  * WebGPU: forward, backward (both in `accumulate`), zero_grad and update (both in `step`). Everything — adapters, gradients, AdamW moments,
  * activations for `maxTokens`, loss scratch — is allocated once, here; a step records dispatches, submits, and
@@ -93,7 +93,11 @@ export class LoraTrainer implements Trainer {
     this.normPartials = ctx.tensor([gradNormPartials([this.adapters.block.grads])], 'f32', 'train.normPartials');
     this.rng = SeededRandom.fromSeed(seed);
     const seedOfA = this.rng.nextU32(); // drawn for IA³ too, so the dropout stream is the same either way
-    ctx.write(this.adapters.block.params, this.adapters instanceof Ia3Adapters ? this.adapters.initialParams() : this.adapters.initialParams(seedOfA));
+    if (this.adapters instanceof Ia3Adapters) ctx.write(this.adapters.block.params, this.adapters.initialParams());
+    else {
+      ctx.write(this.adapters.block.params, this.adapters.initialParams(seedOfA));
+      this.adapters.initMagnitudes(ctx, model.weights);
+    }
   }
 
   /** The adapters' output scale: alpha/r, or alpha/√r with rsLoRA. */

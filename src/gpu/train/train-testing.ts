@@ -5,7 +5,7 @@
  */
 import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
 import { readHfFolder } from '../../model/hf/folder';
-import type { HostLayerAdapters } from '../../model/reference-lora';
+import { doraRowNorms, type HostLayerAdapters, type HostLoraAdapter } from '../../model/reference-lora';
 import { folderSources } from '../../model/source-node';
 import type { ModelWeights } from '../../model/tensor-map';
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
@@ -72,11 +72,23 @@ export const ADAMW: OptimizerHyperparameters = {
   loraPlusRatio: 1,
 };
 
-/** Float64 copies of the trainer's adapters for the CPU reference, grouped by layer. */
-export function hostAdapters(matrices: readonly AdapterMatrices[], scale: number, layers: number): HostLayerAdapters[] {
+/** The host weight field of each projection. */
+const HOST_WEIGHT = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
+
+/**
+ * Float64 copies of the trainer's adapters for the CPU reference, grouped by layer. A DoRA magnitude comes with
+ * the row norms of these matrices over `host`'s weights, held fixed (the trained gradient detaches them).
+ */
+export function hostAdapters(matrices: readonly AdapterMatrices[], scale: number, layers: number, host?: HostWeights): HostLayerAdapters[] {
   const out: HostLayerAdapters[] = Array.from({ length: layers }, () => ({}));
   for (const m of matrices) {
-    out[m.layer][m.target] = { a: Float64Array.from(m.a), b: Float64Array.from(m.b), rank: m.rank, scale };
+    const ad: HostLoraAdapter = { a: Float64Array.from(m.a), b: Float64Array.from(m.b), rank: m.rank, scale };
+    if (m.magnitude) {
+      if (!host) throw new Error('hostAdapters: a DoRA adapter needs the host weights for its row norms');
+      ad.magnitude = Float64Array.from(m.magnitude);
+      ad.norms = doraRowNorms(host.layers[m.layer][HOST_WEIGHT[m.target]], ad, m.outFeatures, m.inFeatures);
+    }
+    out[m.layer][m.target] = ad;
   }
   return out;
 }

@@ -41,6 +41,8 @@ export interface AdapterMatrices {
   outFeatures: number;
   a: Float32Array; // [r, in]
   b: Float32Array; // [out, r]
+  /** DoRA's magnitude [out] (LoraSettings.dora), in the same row layout as B. */
+  magnitude?: Float32Array;
 }
 
 /** One projection's IA³ vector as a host copy: [out] on the output side, [in] on a feed-forward module's input. */
@@ -99,8 +101,8 @@ export interface EvalMetrics {
 }
 
 /**
- * How the parameter block orders its matrices: 'a-then-b' (every A, layer by layer, then every B, so the Bs are
- * one tail the optimizer can give its own learning rate); 'interleaved', each layer's A then B, was the layout
+ * How the parameter block orders its matrices: 'a-then-b' (every A, layer by layer, then every B, then DoRA's
+ * magnitudes, so the Bs and magnitudes are one tail the optimizer can give its own learning rate); 'interleaved', each layer's A then B, was the layout
  * before LoRA+ and is what a checkpoint without a layout holds.
  */
 export type ParameterLayout = 'a-then-b' | 'interleaved';

@@ -152,7 +152,7 @@ export async function startTraining(): Promise<void> {
   const now = Date.now();
   const run: RunRecord = {
     id: newRunId(),
-    name: `${datasetName.replace(/\.[^.]+$/, '')} · ${model.name.replace(/\.gguf$/, '')} · ${config.method === 'ia3' ? 'IA³' : `r${config.rank}`}`,
+    name: `${datasetName.replace(/\.[^.]+$/, '')} · ${model.name.replace(/\.gguf$/, '')} · ${config.method === 'ia3' ? 'IA³' : `${config.method === 'dora' ? 'DoRA ' : ''}r${config.rank}`}`,
     createdAt: now,
     updatedAt: now,
     status: 'running',

@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import type { ModelConfig } from '../../../model/config';
 import type { TrainingConfig } from '../../../train/config';
 import { formatBytes, trainableParameterCount } from '../../../train/memory-estimate';
+import { methodSummary } from '../../../train/settings';
 import { useStudio } from '../../stores/studio';
 import { checkRunMemory } from '../../train/memory';
 import { parseTrainForm } from '../../train/train-form';
@@ -63,7 +64,9 @@ export function MemoryEstimate() {
 /** What the run trains, in a line: the method, where, and how many parameters that is on this base. */
 function trainsLine(config: TrainingConfig, model: ModelConfig): string {
   const count = trainableParameterCount(config, model).toLocaleString('en-US');
-  return config.method === 'ia3'
-    ? `Trains ${count} parameters: IA³ scales on k, v and the MLP's down input, in every layer.`
-    : `Trains ${count} parameters: LoRA rank ${config.rank} on ${config.targets.join(', ')}, in every layer.`;
+  if (config.method === 'ia3') return `Trains ${count} parameters: IA³ scales on k, v and the MLP's down input, in every layer.`;
+  const where = `${methodSummary(config)} on ${config.targets.join(', ')}`;
+  return config.method === 'dora'
+    ? `Trains ${count} parameters: ${where}, with a magnitude per output row, in every layer.`
+    : `Trains ${count} parameters: ${where}, in every layer.`;
 }

@@ -5,6 +5,7 @@
 import { lazy, Suspense } from 'react';
 import type { RunRecord, RunStatus } from '../../../library/run-history';
 import { formatBytes } from '../../../train/memory-estimate';
+import { methodSummary } from '../../../train/settings';
 import { useStudio } from '../../stores/studio';
 import type { LiveRun } from '../../stores/trainSlice';
 import { etaText, examplesText } from '../../train/data-progress';
@@ -197,7 +198,7 @@ function RunHead({ run, live }: { run: RunRecord; live: LiveRun | null }) {
         </span>
       </div>
       <p className="muted train-run-facts">
-        {run.dataset.name} on {run.model.name} · {run.config.method === 'ia3' ? 'IA³' : `rank ${run.config.rank}`} · lr {run.config.learningRate} · batch{' '}
+        {run.dataset.name} on {run.model.name} · {methodSummary(run.config)} · lr {run.config.learningRate} · batch{' '}
         {run.config.batchSize}×{run.config.seqLen}
         {live?.data ? ` · ${examplesText(live.data)}` : ''}
       </p>

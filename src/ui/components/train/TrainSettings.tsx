@@ -14,6 +14,7 @@ import { chooseCachedTrainModel, chooseTrainModel, chooseTrainModelFiles, trainM
 import { chooseTrainFile, startTraining, trainsAsShown } from '../../train/train-bridge';
 import type { RunModelRef } from '../../../library/run-history';
 import { PRESETS } from '../../train/train-form';
+import { trainsLoraPairs } from '../../../train/settings';
 import { DropZone } from '../DropZone';
 import { MemoryEstimate } from './MemoryEstimate';
 import { AdvancedSettings } from './AdvancedSettings';
@@ -204,7 +205,7 @@ function MainFields() {
     <>
       <TrainChoice field="method" />
       <Length />
-      {MAIN_FIELDS.filter((field) => method === 'lora' || field !== 'rank').map((field) => (
+      {MAIN_FIELDS.filter((field) => trainsLoraPairs(method) || field !== 'rank').map((field) => (
         <TrainNumber key={field} field={field} />
       ))}
     </>
