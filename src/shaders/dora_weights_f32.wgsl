@@ -1,4 +1,4 @@
-// Dense f32 weights for dora_scale.wgsl: W [N, K] row-major, any K (the columns past K read as 0); ws is a stand-in
+// Dense f32 weights for dora_scale_forward.wgsl: W [N, K] row-major, any K (the columns past K read as 0); ws is a stand-in
 // (dense weights have no scales).
 //
 // Contract with the kernel: bindings 2 and 3 hold the weight, and w_load8(row, col, k) returns

@@ -7,7 +7,7 @@
  *
  * Shapes: W [N, K]; a [r, K]; b [N, r]; magnitude [N]; out [3·stride] f32.
  */
-import doraScaleWgsl from '../../shaders/dora_scale.wgsl?raw';
+import doraScaleWgsl from '../../shaders/dora_scale_forward.wgsl?raw';
 import doraWeightsF32Wgsl from '../../shaders/dora_weights_f32.wgsl?raw';
 import { GpuError, type GpuContext } from '../context';
 import { ceilDiv } from '../grid';
