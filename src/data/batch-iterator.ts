@@ -96,7 +96,7 @@ export class TrainBatchIterator {
     }
     const index = this.index++;
     return {
-      batch: assembleBatch(this.examples, this.batches[index]),
+      batch: assembleBatch(this.examples, this.batches[index], this.options.virtualTokens),
       epoch: this.epoch,
       index,
       epochBatches: this.batches.length,

@@ -24,4 +24,9 @@ export interface TokenBatch {
   sequences: number;
   /** Number of slots whose target is not IGNORE_TARGET. */
   trainedTokens: number;
+  /**
+   * Prompt tuning: every sequence starts with this many virtual slots (positions 0..P-1, token 0, untrained), whose
+   * embeddings the engine takes from the learned prompt. Absent: none.
+   */
+  virtualTokens?: number;
 }

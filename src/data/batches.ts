@@ -7,6 +7,10 @@
  *                   at 0 and seqStart points at its first slot, so no example attends to another.
  *
  * Grouping keeps the given order (greedy, no reordering), so a batch depends only on that order.
+ *
+ * Prompt tuning (`virtualTokens` P > 0): every sequence starts with P virtual slots (placeholder token 0, never
+ * trained, positions 0..P-1) whose embeddings the engine takes from the learned prompt; the example's own tokens
+ * follow at positions P... Each sequence costs P + its length of the sequence length and of the slot budget.
  */
 import { IGNORE_TARGET, type TokenBatch } from './batch-types';
 import type { TokenizedExample } from './tokenize';
@@ -17,6 +21,8 @@ export interface BatchShape {
   /** Longest sequence (tokens); every example must fit (tokenizeExamples makes sure). */
   seqLen: number;
   packing: boolean;
+  /** Prompt tuning's virtual tokens at the head of every sequence (0: none). */
+  virtualTokens?: number;
 }
 
 /** Token slots one micro-batch may hold: the engine plans its activations for this many. */
@@ -32,6 +38,16 @@ export function checkBatchShape(shape: BatchShape): void {
   if (!Number.isInteger(seqLen) || seqLen < 2) {
     throw new RangeError(`the sequence length must be an integer ≥ 2, got ${seqLen}`);
   }
+  const p = shape.virtualTokens ?? 0;
+  if (!Number.isInteger(p) || p < 0) throw new RangeError(`the virtual tokens must be an integer ≥ 0, got ${p}`);
+  if (p > 0 && seqLen - p < 2) {
+    throw new RangeError(`${p} virtual tokens leave ${Math.max(0, seqLen - p)} of the sequence length ${seqLen} for text; it needs at least 2`);
+  }
+}
+
+/** Tokens of text a sequence may hold: the sequence length less the virtual tokens. */
+export function textTokensOf(shape: Pick<BatchShape, 'seqLen' | 'virtualTokens'>): number {
+  return shape.seqLen - (shape.virtualTokens ?? 0);
 }
 
 /**
@@ -45,13 +61,15 @@ export function planBatches(
 ): number[][] {
   checkBatchShape(shape);
   const budget = maxTokensOf(shape);
+  const p = shape.virtualTokens ?? 0;
   const batches: number[][] = [];
   let current: number[] = [];
   let used = 0;
   for (const index of order) {
-    const length = examples[index].ids.length;
+    const length = p + examples[index].ids.length;
     if (length > shape.seqLen) {
-      throw new RangeError(`example ${index} has ${length} tokens, more than the sequence length ${shape.seqLen}`);
+      const virtual = p > 0 ? ` (with ${p} virtual tokens)` : '';
+      throw new RangeError(`example ${index} has ${length} tokens${virtual}, more than the sequence length ${shape.seqLen}`);
     }
     const full = shape.packing ? used + length > budget : current.length === shape.microBatchSize;
     if (full) {
@@ -66,9 +84,13 @@ export function planBatches(
   return batches;
 }
 
-/** Lays the chosen examples end to end. Targets: the next token of the same example where it is trained. */
-export function assembleBatch(examples: readonly TokenizedExample[], indices: readonly number[]): TokenBatch {
-  const T = indices.reduce((sum, i) => sum + examples[i].ids.length, 0);
+/**
+ * Lays the chosen examples end to end, each after its P virtual slots. Targets: the next token of the same example
+ * where it is trained (never a virtual slot's).
+ */
+export function assembleBatch(examples: readonly TokenizedExample[], indices: readonly number[], virtualTokens = 0): TokenBatch {
+  const p = virtualTokens;
+  const T = indices.reduce((sum, i) => sum + p + examples[i].ids.length, 0);
   const tokens = new Uint32Array(T); // [T]
   const targets = new Int32Array(T).fill(IGNORE_TARGET); // [T]
   const positions = new Uint32Array(T); // [T]
@@ -78,10 +100,12 @@ export function assembleBatch(examples: readonly TokenizedExample[], indices: re
   for (const index of indices) {
     const { ids, trained } = examples[index];
     const n = ids.length;
+    seqStart.fill(offset, offset, offset + p + n);
+    for (let v = 0; v < p; v++) positions[offset + v] = v; // token 0, untrained: a placeholder the prompt replaces
+    offset += p;
     tokens.set(ids, offset);
-    seqStart.fill(offset, offset, offset + n);
     for (let i = 0; i < n; i++) {
-      positions[offset + i] = i;
+      positions[offset + i] = p + i;
       // Slot i predicts token i + 1; the sequence's last slot has no next token of its own, so it is not trained.
       if (i + 1 < n && trained[i + 1]) {
         targets[offset + i] = ids[i + 1];
@@ -90,11 +114,11 @@ export function assembleBatch(examples: readonly TokenizedExample[], indices: re
     }
     offset += n;
   }
-  return { tokens, targets, positions, seqStart, sequences: indices.length, trainedTokens };
+  return { tokens, targets, positions, seqStart, sequences: indices.length, trainedTokens, ...(p > 0 ? { virtualTokens: p } : {}) };
 }
 
 /** Validation (or evaluation) batches: every example once, in the given order. */
 export function fixedOrderBatches(examples: readonly TokenizedExample[], shape: BatchShape): TokenBatch[] {
   const order = [...examples.keys()];
-  return planBatches(examples, order, shape).map((indices) => assembleBatch(examples, indices));
+  return planBatches(examples, order, shape).map((indices) => assembleBatch(examples, indices, shape.virtualTokens));
 }

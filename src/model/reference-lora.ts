@@ -138,10 +138,16 @@ function layerForward(
   for (let i = 0; i < x.length; i++) x[i] += down[i];
 }
 
+/** Prompt tuning's virtual tokens: the slots at positions < P embed as the prompt's rows [P, C]. */
+export interface HostPrompt {
+  virtualTokens: number;
+  embeddings: ArrayLike<number>;
+}
+
 /**
  * Summed causal-LM loss of a packed batch through the base model with adapters (adapters[i] for layer i; an
- * empty object or a missing entry means no adapter there). `invFreq` overrides the config's RoPE frequencies
- * (GGUF files may carry their own).
+ * empty object or a missing entry means no adapter there), or a prompt. `invFreq` overrides the config's RoPE
+ * frequencies (GGUF files may carry their own).
  */
 export function referenceLoraLoss(
   cfg: ForwardConfig,
@@ -149,13 +155,17 @@ export function referenceLoraLoss(
   adapters: readonly HostLayerAdapters[],
   batch: PackedBatch,
   invFreq: Float32Array = ropeInverseFrequencies(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling),
+  prompt?: HostPrompt,
 ): ReferenceLoss {
   const t = batch.tokens.length;
   const { hiddenSize: c, vocabSize: vocab } = cfg;
   const x = new Float64Array(t * c);
   for (let p = 0; p < t; p++) {
-    const id = batch.tokens[p];
-    for (let i = 0; i < c; i++) x[p * c + i] = w.tokenEmbedding[id * c + i];
+    const position = batch.positions[p];
+    const virtual = prompt && position < prompt.virtualTokens;
+    const table = virtual ? prompt.embeddings : w.tokenEmbedding;
+    const row = virtual ? position : batch.tokens[p];
+    for (let i = 0; i < c; i++) x[p * c + i] = table[row * c + i];
   }
   w.layers.forEach((l, i) => layerForward(cfg, l, adapters[i] ?? {}, x, batch, invFreq));
   const h = rmsnorm(x, c, w.outputNorm, cfg.rmsNormEps);

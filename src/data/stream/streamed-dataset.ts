@@ -166,7 +166,7 @@ export class StreamedDataset {
       active = this.active!;
     }
     const indices = active.batches[active.taken++];
-    return assembleBatch(active.window.train, indices);
+    return assembleBatch(active.window.train, indices, this.settings.batch.virtualTokens);
   }
 
   position(): StreamPosition {

@@ -52,10 +52,12 @@ export interface Ia3Vector {
 
 /**
  * Per layer, the adapted projections of a whole model (others run as the frozen base): a LoRA pair or an IA³
- * vector each. Owned by its maker.
+ * vector each; or, for prompt tuning, no projection and the virtual tokens' embeddings. Owned by its maker.
  */
 export interface InferenceAdapter {
   layers: Partial<Record<LoraTarget, LoraWeights | Ia3Vector>>[];
+  /** Prompt tuning: [P, C] embeddings of P virtual tokens before every sequence (positions 0..P-1). */
+  prompt?: Tensor;
 }
 
 /** Whether an adapted projection's weights are an IA³ vector (else a LoRA pair). */

@@ -3,9 +3,14 @@
  * tokens at positions start.. against the cached keys/values of positions < start and returns the logits of the
  * last token. Activations and the cache are allocated once, when the model is made; a forward records its
  * dispatches and submits once per chunk of tokens, reading back only the [V] logits.
+ *
+ * With a prompt-tuning adapter the P virtual tokens come first: a forward at start 0 runs them (positions 0..P-1,
+ * their embeddings the prompt's) before the tokens, which sit at positions P + start.., as PEFT prepends them to
+ * the input embeddings. Callers keep counting from 0; the context they see is the cache less P.
  */
 import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
+import { promptEmbeddingForward } from '../kernels/prompt_embedding';
 import { HostEmbedding } from './host-embedding';
 import { rmsnormForward } from '../kernels/rmsnorm';
 import { isIa3, type InferenceAdapter } from '../lora/adapted-linear';
@@ -44,7 +49,8 @@ interface Activations {
 }
 
 export class LlamaModel {
-  readonly contextLength: number;
+  /** Positions the KV cache holds (virtual tokens included). */
+  private readonly cacheLength: number;
   readonly vocabSize: number;
   private readonly maxChunk: number;
   private readonly act: Activations;
@@ -58,6 +64,8 @@ export class LlamaModel {
    * [T·width] flat; allocated with the adapter, shared by every projection (each uses it up at once).
    */
   private loraScratch: Tensor | null = null;
+  /** Prompt tuning's [P, C] virtual-token embeddings, or null. */
+  private prompt: Tensor | null = null;
   private disposed = false;
 
   constructor(
@@ -71,9 +79,9 @@ export class LlamaModel {
     // attend to the whole cache, which is the same thing only while the cache is no longer than the window. So the
     // context stops at the window (generation ends with reason 'context') rather than attend past it wrongly.
     const window = c.slidingWindow ?? Infinity;
-    this.contextLength = Math.min(options.maxContext ?? c.contextLength, c.contextLength, window);
+    this.cacheLength = Math.min(options.maxContext ?? c.contextLength, c.contextLength, window);
     this.vocabSize = c.vocabSize;
-    this.maxChunk = Math.min(options.maxChunkTokens ?? 256, this.contextLength);
+    this.maxChunk = Math.min(options.maxChunkTokens ?? 256, this.cacheLength);
     const t = this.maxChunk;
     const f32 = (shape: number[], label: string) => ctx.tensor(shape, 'f32', label);
     this.act = {
@@ -88,12 +96,21 @@ export class LlamaModel {
       logits: f32([1, c.vocabSize], 'logits'),
     };
     this.blocks = weights.layers.map((w, index) => ({ index, weights: w, projections: adaptedProjections(w) }));
-    const cacheShape = [this.contextLength, c.numKvHeads, c.headDim];
+    const cacheShape = [this.cacheLength, c.numKvHeads, c.headDim];
     this.keyCache = weights.layers.map((_, i) => f32(cacheShape, `kcache.${i}`));
     this.valueCache = weights.layers.map((_, i) => f32(cacheShape, `vcache.${i}`));
     const invFreq = options.invFreq ?? ropeInverseFrequencies(c.headDim, c.ropeTheta, c.ropeScaling);
     this.invFreq = ctx.tensor([c.headDim / 2], 'f32', 'invFreq', invFreq);
     if (options.adapter) this.setAdapter(options.adapter);
+  }
+
+  /** Positions a caller's tokens may take: the cache less a prompt adapter's virtual tokens. */
+  get contextLength(): number {
+    return this.cacheLength - this.virtualTokens;
+  }
+
+  private get virtualTokens(): number {
+    return this.prompt?.shape[0] ?? 0;
   }
 
   /**
@@ -106,6 +123,7 @@ export class LlamaModel {
     // Checked first, so a refused adapter leaves the current one in place.
     if (adapter) this.checkAdapter(adapter);
     this.blocks.forEach((block, i) => Object.assign(block.projections, adaptedProjections(block.weights, adapter?.layers[i])));
+    this.prompt = adapter?.prompt ?? null;
     const width = Math.max(0, ...this.blocks.flatMap((b) => LORA_TARGETS.map((t) => b.projections[t].savedWidth)));
     if (this.loraScratch) this.ctx.release(this.loraScratch);
     this.loraScratch = width > 0 ? this.ctx.tensor([this.maxChunk * width], 'f32', 'adapter.saved') : null;
@@ -114,10 +132,19 @@ export class LlamaModel {
     this.act.layer.u = u ? Object.fromEntries(LORA_TARGETS.map((target) => [target, u])) : {};
   }
 
-  /** Every pair's and vector's sizes against its projection. */
+  /** Every pair's and vector's sizes against its projection; a prompt's width and length against the model's. */
   private checkAdapter(adapter: InferenceAdapter): void {
     if (adapter.layers.length !== this.weights.layers.length) {
       throw new RangeError(`setAdapter: the adapter has ${adapter.layers.length} layers, the model ${this.weights.layers.length}`);
+    }
+    if (adapter.prompt) {
+      const [p, width] = adapter.prompt.shape;
+      if (width !== this.config.hiddenSize) {
+        throw new RangeError(`setAdapter: the prompt's embeddings are ${width} wide, the model's ${this.config.hiddenSize}`);
+      }
+      if (p >= this.cacheLength) {
+        throw new RangeError(`setAdapter: the prompt's ${p} virtual tokens leave no room in a context of ${this.cacheLength}`);
+      }
     }
     adapter.layers.forEach((loras, i) => {
       for (const name of LORA_TARGETS) {
@@ -164,9 +191,13 @@ export class LlamaModel {
         throw new RangeError(`forward: token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
       }
     }
-    for (let at = 0; at < tokens.length; at += this.maxChunk) {
-      const chunk = tokens.slice(at, at + this.maxChunk);
-      this.recordChunk(chunk, start + at, at + chunk.length === tokens.length);
+    // The virtual tokens run with the first forward (token 0 stands in for each: the prompt replaces its row).
+    const p = this.virtualTokens;
+    const ids = p > 0 && start === 0 ? [...new Array<number>(p).fill(0), ...tokens] : tokens;
+    const first = p > 0 && start === 0 ? 0 : start + p;
+    for (let at = 0; at < ids.length; at += this.maxChunk) {
+      const chunk = ids.slice(at, at + this.maxChunk);
+      this.recordChunk(chunk, first + at, at + chunk.length === ids.length);
       this.ctx.flush();
     }
     return (await this.ctx.read(this.act.logits)) as Float32Array;
@@ -184,7 +215,7 @@ export class LlamaModel {
     if (this.disposed) throw new RangeError('preparePipelines: the model was disposed');
     return this.ctx.prepareKernels(() => {
       for (let t = 1; t <= this.maxChunk; t *= 2) this.recordChunk(new Array<number>(t).fill(0), 0, true);
-      for (let keys = 2; keys <= this.contextLength; keys *= 2) this.recordChunk([0], keys - 1, true);
+      for (let keys = 2; keys <= this.cacheLength; keys *= 2) this.recordChunk([0], keys - 1, true);
     });
   }
 
@@ -198,6 +229,7 @@ export class LlamaModel {
     const x = rows(a.x);
     if (w.tokenEmbedding instanceof HostEmbedding) ctx.write(x, w.tokenEmbedding.gather(tokens));
     else embeddingForward(ctx, rows(a.ids), w.tokenEmbedding, x);
+    if (this.prompt && start < this.virtualTokens) promptEmbeddingForward(ctx, rows(a.positions), this.prompt, x);
     const inputs = {
       ctx,
       config: c,

@@ -1,5 +1,5 @@
 /**
- * LoRA / QLoRA (DoRA with `lora.dora`, or IA³ with `options.ia3`) training of a Llama-family model on the GPU: a frozen base (dense f32
+ * LoRA / QLoRA (DoRA with `lora.dora`, IA³ with `options.ia3`, prompt tuning with `options.prompt`) training of a Llama-family model on the GPU: a frozen base (dense f32
  * or quantized weights read by the fused dequant kernels) with trainable adapters, llm.c's four functions in
  * WebGPU: forward, backward (both in `accumulate`), zero_grad and update (both in `step`). Everything — adapters, gradients, AdamW moments,
  * activations for `maxTokens`, loss scratch — is allocated once, here; a step records dispatches, submits, and
@@ -13,6 +13,7 @@ import { loraScale } from '../../model/lora-targets';
 import type { GpuContext } from '../context';
 import { adamwStep } from '../kernels/adamw';
 import { gradNormPartials, gradNormSquared } from '../kernels/grad_norm';
+import { promptEmbeddingBackward } from '../kernels/prompt_embedding';
 import { residualAccumulate } from '../kernels/residual';
 import type { InferenceAdapter } from '../lora/adapted-linear';
 import { blockBackward, blockForward, type BlockInputs } from '../model/transformer-block';
@@ -23,6 +24,7 @@ import { Ia3Adapters } from './ia3-adapters';
 import { ModelAdapters, PARAMETER_LAYOUT, TrainerSettingsError } from './lora-adapters';
 import { checkHyperparameters } from './optimizer-check';
 import { METRIC, PackedForward, type TrainableModel } from './packed-forward';
+import { PromptAdapters } from './prompt-adapters';
 import { adapterBuffers } from './activations';
 import { SeededRandom } from './seeded-random';
 import type {
@@ -55,7 +57,7 @@ const REHEARSED_UPDATE: OptimizerHyperparameters = {
 
 export class LoraTrainer implements Trainer {
   readonly config: GpuModelConfig;
-  private readonly adapters: ModelAdapters | Ia3Adapters;
+  private readonly adapters: ModelAdapters | Ia3Adapters | PromptAdapters;
   /** Embedding → blocks → loss over the planned activations (the same layer code as inference). */
   private readonly fwd: PackedForward;
   private readonly dropout: AdapterDropout | null;
@@ -80,20 +82,30 @@ export class LoraTrainer implements Trainer {
     }
     if (!(dropout >= 0 && dropout < 1)) throw new TrainerSettingsError(`LoRA dropout must be in [0, 1), got ${dropout}`);
     if (options.ia3 && dropout > 0) throw new TrainerSettingsError(`LoRA dropout (${dropout}) does not apply to IA³, which has no adapter input`);
+    if (options.prompt && dropout > 0) throw new TrainerSettingsError(`LoRA dropout (${dropout}) does not apply to prompt tuning, which has no adapter input`);
+    if (options.prompt && options.ia3) throw new TrainerSettingsError('a trainer trains IA³ vectors or a prompt, not both');
     if (!Number.isSafeInteger(seed)) throw new TrainerSettingsError(`the trainer seed must be an integer, got ${seed}`);
-    this.adapters = options.ia3 ? new Ia3Adapters(ctx, model.weights, options.ia3) : new ModelAdapters(ctx, model.weights, options.lora);
-    this.fwd = new PackedForward(ctx, model, this.adapters.layers, {
-      maxTokens,
-      ...adapterBuffers(this.adapters.layers),
-      checkpointing: options.checkpointing,
-    });
+    this.adapters = options.prompt
+      ? new PromptAdapters(ctx, model.weights, options.prompt)
+      : options.ia3
+        ? new Ia3Adapters(ctx, model.weights, options.ia3)
+        : new ModelAdapters(ctx, model.weights, options.lora);
+    const prompt = this.adapters instanceof PromptAdapters ? this.adapters.prompt : null;
+    this.fwd = new PackedForward(
+      ctx,
+      model,
+      this.adapters.layers,
+      { maxTokens, ...adapterBuffers(this.adapters.layers), checkpointing: options.checkpointing },
+      prompt,
+    );
     const maxIn = Math.max(c.hiddenSize, c.numHeads * c.headDim, c.intermediateSize);
     this.dropout = dropout > 0 ? new AdapterDropout(ctx, dropout, maxTokens, maxIn) : null;
     this.stepMetrics = ctx.tensor([4], 'f32', 'train.stepMetrics');
     this.normPartials = ctx.tensor([gradNormPartials([this.adapters.block.grads])], 'f32', 'train.normPartials');
     this.rng = SeededRandom.fromSeed(seed);
-    const seedOfA = this.rng.nextU32(); // drawn for IA³ too, so the dropout stream is the same either way
+    const seedOfA = this.rng.nextU32(); // drawn for every method, so the dropout stream is the same either way
     if (this.adapters instanceof Ia3Adapters) ctx.write(this.adapters.block.params, this.adapters.initialParams());
+    else if (this.adapters instanceof PromptAdapters) this.adapters.initialise(ctx, model.weights);
     else {
       ctx.write(this.adapters.block.params, this.adapters.initialParams(seedOfA));
       this.adapters.initMagnitudes(ctx, model.weights);
@@ -245,15 +257,37 @@ export class LoraTrainer implements Trainer {
     this.ctx.write(ia3.block.params, ia3.pack(vectors));
   }
 
+  /** Host copy of the prompt's embeddings [P·C] (or, with `gradients`, of their gradient since the last step). */
+  async promptEmbeddings(gradients = false): Promise<Float32Array> {
+    const prompt = this.promptTuning('promptEmbeddings');
+    return prompt.embeddings(await this.ctx.readF32(gradients ? prompt.block.grads : prompt.block.params));
+  }
+
+  setPromptEmbeddings(embeddings: Float32Array): void {
+    const prompt = this.promptTuning('setPromptEmbeddings');
+    this.ctx.write(prompt.block.params, prompt.pack(embeddings));
+  }
+
+  private get method(): string {
+    if (this.adapters instanceof PromptAdapters) return 'a prompt';
+    return this.adapters instanceof Ia3Adapters ? 'IA³ vectors' : 'LoRA matrices';
+  }
+
   private lora(what: string): ModelAdapters {
     this.live(what);
-    if (!(this.adapters instanceof ModelAdapters)) throw new TrainerSettingsError(`${what}: this trainer trains IA³ vectors, not LoRA matrices`);
+    if (!(this.adapters instanceof ModelAdapters)) throw new TrainerSettingsError(`${what}: this trainer trains ${this.method}, not LoRA matrices`);
     return this.adapters;
   }
 
   private ia3(what: string): Ia3Adapters {
     this.live(what);
-    if (!(this.adapters instanceof Ia3Adapters)) throw new TrainerSettingsError(`${what}: this trainer trains LoRA matrices, not IA³ vectors`);
+    if (!(this.adapters instanceof Ia3Adapters)) throw new TrainerSettingsError(`${what}: this trainer trains ${this.method}, not IA³ vectors`);
+    return this.adapters;
+  }
+
+  private promptTuning(what: string): PromptAdapters {
+    this.live(what);
+    if (!(this.adapters instanceof PromptAdapters)) throw new TrainerSettingsError(`${what}: this trainer trains ${this.method}, not a prompt`);
     return this.adapters;
   }
 
@@ -358,7 +392,10 @@ export class LoraTrainer implements Trainer {
     });
   }
 
-  /** Loss backward, then every block from the last, recomputing a block's forward first when checkpointing. */
+  /**
+   * Loss backward, then every block from the last, recomputing a block's forward first when checkpointing; for
+   * prompt tuning, the residual gradient at the virtual slots then lands in the prompt's.
+   */
   private recordBackward(b: BlockInputs, gradScale: number): void {
     const { fwd } = this;
     const t = b.tokens;
@@ -372,5 +409,6 @@ export class LoraTrainer implements Trainer {
       if (this.options.checkpointing) blockForward(b, block, slot, fwd.xs(i, t), fwd.xs(i + 1, t));
       blockBackward(b, block, slot, grads, fwd.xs(i, t));
     }
+    if (this.adapters instanceof PromptAdapters) promptEmbeddingBackward(this.ctx, b.positions, dX, this.adapters.dPrompt);
   }
 }

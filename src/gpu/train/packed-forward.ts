@@ -7,6 +7,7 @@ import type { TokenBatch } from '../../data/batch-types';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
 import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
+import { promptEmbeddingForward } from '../kernels/prompt_embedding';
 import type { LayerProjections } from '../lora/adapted-linear';
 import type { Block, BlockDropout, BlockInputs } from '../model/transformer-block';
 import { blockForward } from '../model/transformer-block';
@@ -43,6 +44,8 @@ export class PackedForward {
     model: TrainableModel,
     projections: readonly LayerProjections[],
     readonly plan: ActivationPlan,
+    /** Prompt tuning: [P, C] embeddings of each sequence's P virtual slots (null: none). */
+    readonly prompt: Tensor | null = null,
   ) {
     const c = (this.config = model.config);
     this.act = new TrainingActivations(ctx, c, plan);
@@ -57,6 +60,10 @@ export class PackedForward {
   upload(batch: TokenBatch, what: string): number {
     const c = this.config;
     const t = checkBatch(batch, { maxTokens: this.plan.maxTokens, vocabSize: c.vocabSize, contextLength: c.contextLength }, what);
+    const p = this.prompt?.shape[0] ?? 0;
+    if ((batch.virtualTokens ?? 0) !== p) {
+      throw new RangeError(`${what}: the batch was laid out for ${batch.virtualTokens ?? 0} virtual tokens per sequence, the model has ${p}`);
+    }
     const a = this.act;
     this.ctx.write(a.ids, batch.tokens);
     this.ctx.write(a.labels, batch.targets);
@@ -90,12 +97,16 @@ export class PackedForward {
     return this.act.labels.view([t]);
   }
 
-  /** Embedding, every block (keeping activations unless `keep` is false: checkpointing or eval), the loss. */
+  /**
+   * Embedding (the virtual slots' rows from the prompt), every block (keeping activations unless `keep` is false:
+   * checkpointing or eval), the loss.
+   */
   record(b: BlockInputs, keep: boolean): void {
     const t = b.tokens;
     if (!(this.tokenEmbedding instanceof HostEmbedding)) {
       embeddingForward(this.ctx, this.act.ids.view([t]), this.tokenEmbedding, this.xs(0, t));
     }
+    if (this.prompt) promptEmbeddingForward(this.ctx, b.positions, this.prompt, this.xs(0, t));
     for (const block of this.blocks) {
       // Without kept activations every block writes the shared slot 0 (recomputed in backward).
       const slot = keep ? this.act.layers[block.index] : this.act.layers[0];

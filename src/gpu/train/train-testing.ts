@@ -3,6 +3,7 @@
  * options, and the bridge from the GPU trainer's adapters to the CPU reference (float64 copies for finite
  * differences).
  */
+import { assembleBatch } from '../../data/batches';
 import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
 import { readHfFolder } from '../../model/hf/folder';
 import { doraRowNorms, type HostLayerAdapters, type HostLoraAdapter } from '../../model/reference-lora';
@@ -48,6 +49,18 @@ export function packSequences(sequences: readonly (readonly number[])[], ignore:
     sequences: sequences.length,
     trainedTokens: targets.filter((t) => t >= 0).length,
   };
+}
+
+/**
+ * Packs sequences as the data pipeline does for prompt tuning (src/data/batches.ts): P virtual slots before each,
+ * every token after the first trained as its predecessor's target.
+ */
+export function packWithPrompt(sequences: readonly (readonly number[])[], virtualTokens: number): TokenBatch {
+  const examples = sequences.map((seq) => {
+    const trained = Uint8Array.from(seq, (_, i) => (i > 0 ? 1 : 0));
+    return { ids: Uint32Array.from(seq), trained, trainedCount: seq.length - 1, key: 0 };
+  });
+  return assembleBatch(examples, [...examples.keys()], virtualTokens);
 }
 
 export function trainerOptions(over: Partial<TrainerOptions> & { rank?: number; targets?: readonly LoraTarget[] } = {}): TrainerOptions {

@@ -10,6 +10,8 @@ export interface TrainerOptions {
   lora: LoraSettings;
   /** Train IA³ vectors instead of LoRA matrices (`lora` is then unused). */
   ia3?: Ia3Settings;
+  /** Prompt tuning instead: P virtual-token embeddings before every sequence (`lora` is then unused). */
+  prompt?: PromptSettings;
   /** LoRA dropout probability on the adapter's input (0 = off). */
   dropout: number;
   /** Largest number of token slots one micro-batch holds (activations are planned for it once). */
@@ -46,6 +48,15 @@ export interface AdapterMatrices {
 }
 
 /** One projection's IA³ vector as a host copy: [out] on the output side, [in] on a feed-forward module's input. */
+/**
+ * Prompt tuning (Lester et al. 2021, PEFT's PROMPT_TUNING): `init` holds P token ids whose embeddings start the
+ * prompt (PEFT's TEXT init: the text's tokens repeated to P; SAMPLE_VOCAB: ids drawn from the vocabulary).
+ */
+export interface PromptSettings {
+  virtualTokens: number;
+  init: Uint32Array;
+}
+
 export interface Ia3VectorCopy {
   layer: number;
   target: LoraTarget;
