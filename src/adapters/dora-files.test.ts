@@ -8,10 +8,7 @@
  * merge) it gives the unmerged adapter's greedy tokens; and what cannot be read is refused by name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaModel } from '../gpu/model/llama';
-import { releaseModel, uploadModel } from '../gpu/model/upload';
 import { assertClose } from '../gpu/testing/compare';
-import { testContext } from '../gpu/testing/gpu';
 import type { ModelConfig } from '../model/config';
 import { openGgufModel } from '../model/gguf/model';
 import { readHfFolder } from '../model/hf/folder';
@@ -23,15 +20,13 @@ import { bytesSource, concatBytes, type ByteSource } from '../model/source';
 import { closeSources, fileSource, folderSources } from '../model/source-node';
 import type { ModelWeights } from '../model/tensor-map';
 import { exportGgufLora } from './gguf-lora';
-import { releaseLoraAdapter, uploadLoraAdapter } from './gpu-adapter';
 import { adapterScale, type LoraAdapter } from './lora-weights';
-import { mergeAdapterIntoHostWeights } from './merge';
+import { HOST_FIELDS, mergeAdapterIntoHostWeights } from './merge';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, exportPeft, importPeft } from './peft';
+import { GREEDY_PROMPT, greedyEngine, greedyReference } from './greedy-testing';
 import { filesOf, randomAdapter } from './test-adapter';
 
 const MODELS = '../shared/models/stories260K';
-const PROMPT = [1, 403, 407, 261, 378];
-const GREEDY = 12;
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 const opened: ByteSource[] = [];
 let hf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
@@ -53,13 +48,12 @@ const dora = (seed: number): LoraAdapter => randomAdapter(hf.config, { seed, use
 /** DoRA by its formula on copies of the weights: row j of W becomes m_j·(W_j + s·(B·A)_j)/‖W_j + s·(B·A)_j‖. */
 function doraByFormula(host: HostWeights, adapter: LoraAdapter): HostWeights {
   const s = adapterScale(adapter.config);
-  const field = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
   const layers = host.layers.map((l, i) => {
     const out = { ...l };
     for (const t of adapter.config.targets) {
       const { a, b, magnitude, inFeatures: n, outFeatures: rows } = adapter.layers[i][t]!;
       const r = adapter.config.r;
-      const w = Float64Array.from(l[field[t]]);
+      const w = Float64Array.from(l[HOST_FIELDS[t]]);
       for (let j = 0; j < rows; j++) {
         for (let c = 0; c < n; c++) {
           let ba = 0;
@@ -70,41 +64,14 @@ function doraByFormula(host: HostWeights, adapter: LoraAdapter): HostWeights {
         const norm = Math.sqrt(row.reduce((sum, x) => sum + x * x, 0));
         row.forEach((x, c) => (row[c] = (magnitude![j] * x) / norm));
       }
-      out[field[t]] = Float32Array.from(w);
+      out[HOST_FIELDS[t]] = Float32Array.from(w);
     }
     return out;
   });
   return { ...host, layers };
 }
 
-function greedyReference(config: ModelConfig, host: HostWeights): number[] {
-  const tokens = [...PROMPT];
-  for (let i = 0; i < GREEDY; i++) {
-    const logits = referenceForward(config, host, tokens);
-    const last = logits.subarray((tokens.length - 1) * config.vocabSize, tokens.length * config.vocabSize);
-    tokens.push(last.indexOf(Math.max(...last)));
-  }
-  return tokens.slice(PROMPT.length);
-}
 
-async function greedyEngine(b: { config: ModelConfig; weights: ModelWeights }, adapter: LoraAdapter): Promise<{ tokens: number[]; logits: Float32Array }> {
-  const ctx = await testContext();
-  const up = await uploadModel(ctx, b.weights);
-  const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: PROMPT.length + GREEDY });
-  const gpu = uploadLoraAdapter(ctx, adapter, b.config.ropeLayout);
-  model.setAdapter(gpu.inference);
-  let logits = await model.forward(PROMPT, 0);
-  const first = logits.slice();
-  const tokens: number[] = [];
-  for (let i = 0; i < GREEDY; i++) {
-    tokens.push(logits.indexOf(Math.max(...logits)));
-    logits = await model.forward([tokens[i]], PROMPT.length + i);
-  }
-  model.dispose();
-  releaseLoraAdapter(ctx, gpu);
-  releaseModel(ctx, up);
-  return { tokens, logits: first };
-}
 
 describe('DoRA in PEFT files', () => {
   it('writes what PEFT writes: peft_type LORA with use_dora, lora_magnitude_vector of [out] beside A and B; reads it back', async () => {
@@ -153,8 +120,8 @@ describe('DoRA in PEFT files', () => {
       const unmerged = await greedyEngine(b, fitted);
       const merged = mergeAdapterIntoHostWeights(b.host, fitted);
       expect(greedyReference(b.config, merged), `merged vs unmerged (${b.config.ropeLayout})`).toEqual(unmerged.tokens);
-      const logits = referenceForward(b.config, merged, PROMPT);
-      const last = logits.subarray((PROMPT.length - 1) * b.config.vocabSize, PROMPT.length * b.config.vocabSize);
+      const logits = referenceForward(b.config, merged, GREEDY_PROMPT);
+      const last = logits.subarray((GREEDY_PROMPT.length - 1) * b.config.vocabSize, GREEDY_PROMPT.length * b.config.vocabSize);
       assertClose(unmerged.logits, last, { atol: 2e-4, rtol: 1e-3 }, `merged vs unmerged logits (${b.config.ropeLayout})`);
     }
   }, 600_000);

@@ -12,6 +12,7 @@ import type { Ia3VectorCopy } from '../gpu/train/types';
 import { LORA_TARGETS, type Ia3Settings, type LoraSettings, type LoraTarget } from '../model/lora-targets';
 import { validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { baseShapeOf, createLoraAdapter, type LoraAdapter } from './lora-weights';
+import { type PromptAdapter, type PromptAdapterConfig, validatePromptAdapter } from './prompt-weights';
 
 /**
  * Copies each pair into a new adapter, checking every size against the base. `baseModel` is what PEFT records as
@@ -55,6 +56,27 @@ export function adapterFromTrainer(
       }
     },
   );
+}
+
+/** The trainer's prompt [P·C] (`LoraTrainer.promptEmbeddings`) as an adapter, with how it was started. */
+export function promptAdapterFromTrainer(
+  start: { virtualTokens: number; init: PromptAdapterConfig['init']; text: string | null },
+  base: { config: ModelConfig; name: string },
+  embeddings: Float32Array,
+): PromptAdapter {
+  const adapter: PromptAdapter = {
+    config: {
+      virtualTokens: start.virtualTokens,
+      tokenDim: base.config.hiddenSize,
+      init: start.init,
+      initText: start.text,
+      baseModel: base.name,
+      base: baseShapeOf(base.config),
+    },
+    embeddings: Float32Array.from(embeddings),
+  };
+  validatePromptAdapter(adapter);
+  return adapter;
 }
 
 /** The trainer's IA³ vectors (`LoraTrainer.ia3Vectors`) as an adapter, each size checked against the base. */

@@ -1,8 +1,8 @@
 /**
- * A host LoRA adapter (or IA³ adapter) put on the GPU for inference: per layer and target, A [r, in] and B [out, r]
- * (and a DoRA magnitude) as f32 tensors
- * the model's LoRA layers add unmerged (LlamaModel.setAdapter, LossEvaluator). The adapter must already be in the
- * base's q/k row layout (importers do that when given the base; `adaptToBase` otherwise).
+ * A host adapter put on the GPU for inference (LlamaModel.setAdapter, LossEvaluator): a LoRA adapter's A [r, in]
+ * and B [out, r] per layer and target (and a DoRA magnitude), which the model's layers add unmerged; an IA³
+ * adapter's vectors; a prompt-tuning adapter's [P, C] embeddings. A LoRA adapter must already be in the base's q/k
+ * row layout (importers do that when given the base; `adaptToBase` otherwise).
  */
 import type { GpuContext } from '../gpu/context';
 import { doraScaleStride } from '../gpu/kernels/dora_scale';
@@ -11,6 +11,7 @@ import type { Tensor } from '../gpu/tensor';
 import type { ModelConfig, RopeLayout } from '../model/config';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { adapterScale, type LoraAdapter, validateLoraAdapter } from './lora-weights';
+import { type PromptAdapter, validatePromptAdapter } from './prompt-weights';
 
 export interface GpuLoraAdapter {
   /** What LlamaModel.setAdapter takes. */
@@ -77,18 +78,32 @@ export function uploadIa3Adapter(ctx: GpuContext, adapter: Ia3Adapter, base: Pic
   return { inference: { layers }, tensors, bytes: tensors.reduce((s, x) => s + x.byteSize, 0) };
 }
 
-/** A LoRA or IA³ adapter, as the CLI's generate and eval take either. */
-export type AnyAdapter = LoraAdapter | Ia3Adapter;
+/** Uploads the prompt [P, C] for a base of `numLayers` layers (whose projections it leaves as they are). */
+export function uploadPromptAdapter(ctx: GpuContext, adapter: PromptAdapter, numLayers: number): GpuLoraAdapter {
+  validatePromptAdapter(adapter);
+  const { virtualTokens, tokenDim } = adapter.config;
+  const prompt = ctx.tensor([virtualTokens, tokenDim], 'f32', 'prompt.embeddings', adapter.embeddings);
+  const layers = Array.from({ length: numLayers }, () => ({}));
+  return { inference: { layers, prompt }, tensors: [prompt], bytes: prompt.byteSize };
+}
+
+/** A LoRA, IA³ or prompt-tuning adapter, as the CLI's generate and eval, the library and Compare take any. */
+export type AnyAdapter = LoraAdapter | Ia3Adapter | PromptAdapter;
 
 export function isIa3Adapter(a: AnyAdapter): a is Ia3Adapter {
   return 'feedforward' in a.config;
 }
 
-/** Uploads either kind (a LoRA adapter must already be in the base's q/k layout; IA³ vectors are converted). */
+export function isPromptAdapter(a: AnyAdapter): a is PromptAdapter {
+  return 'virtualTokens' in a.config;
+}
+
+/** Uploads any kind (a LoRA adapter must already be in the base's q/k layout; IA³ vectors are converted). */
 export function uploadAnyAdapter(
   ctx: GpuContext,
   adapter: AnyAdapter,
-  base: Pick<ModelConfig, 'ropeLayout' | 'numHeads' | 'numKvHeads'>,
+  base: Pick<ModelConfig, 'ropeLayout' | 'numHeads' | 'numKvHeads' | 'numLayers'>,
 ): GpuLoraAdapter {
+  if (isPromptAdapter(adapter)) return uploadPromptAdapter(ctx, adapter, base.numLayers);
   return isIa3Adapter(adapter) ? uploadIa3Adapter(ctx, adapter, base) : uploadLoraAdapter(ctx, adapter, base.ropeLayout);
 }

@@ -7,10 +7,7 @@
  * (interleaved q/k rows) gives the HF base's logits: the k vector is permuted with the rows it scales.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlamaModel } from '../gpu/model/llama';
-import { releaseModel, uploadModel } from '../gpu/model/upload';
 import { assertClose } from '../gpu/testing/compare';
-import { testContext } from '../gpu/testing/gpu';
 import { mulberry32 } from '../gpu/testing/random';
 import type { ModelConfig } from '../model/config';
 import { openGgufModel } from '../model/gguf/model';
@@ -24,15 +21,13 @@ import { closeSources, fileSource, folderSources } from '../model/source-node';
 import type { ModelWeights } from '../model/tensor-map';
 import { ia3AdapterFromTrainer } from './from-trainer';
 import { mergeIa3IntoHostWeights } from './merge';
-import { releaseLoraAdapter, uploadIa3Adapter } from './gpu-adapter';
 import type { Ia3Adapter } from './ia3-weights';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
 import { exportPeftIa3, importPeftIa3 } from './peft-ia3';
+import { GREEDY_PROMPT, greedyEngine, greedyReference } from './greedy-testing';
 import { filesOf } from './test-adapter';
 
 const MODELS = '../shared/models/stories260K';
-const PROMPT = [1, 403, 407, 261, 378];
-const GREEDY = 12;
 const opened: ByteSource[] = [];
 let hf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
 let gguf: { config: ModelConfig; weights: ModelWeights };
@@ -69,34 +64,7 @@ function mergedByFormula(host: HostWeights, adapter: Ia3Adapter): HostWeights {
   return { ...host, layers };
 }
 
-function greedyReference(config: ModelConfig, host: HostWeights): number[] {
-  const tokens = [...PROMPT];
-  for (let i = 0; i < GREEDY; i++) {
-    const logits = referenceForward(config, host, tokens);
-    const last = logits.subarray((tokens.length - 1) * config.vocabSize, tokens.length * config.vocabSize);
-    tokens.push(last.indexOf(Math.max(...last)));
-  }
-  return tokens.slice(PROMPT.length);
-}
 
-async function greedyEngine(b: { config: ModelConfig; weights: ModelWeights }, adapter: Ia3Adapter): Promise<{ tokens: number[]; logits: Float32Array }> {
-  const ctx = await testContext();
-  const up = await uploadModel(ctx, b.weights);
-  const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: PROMPT.length + GREEDY });
-  const gpu = uploadIa3Adapter(ctx, adapter, b.config);
-  model.setAdapter(gpu.inference);
-  let logits = await model.forward(PROMPT, 0);
-  const first = logits.slice();
-  const tokens: number[] = [];
-  for (let i = 0; i < GREEDY; i++) {
-    tokens.push(logits.indexOf(Math.max(...logits)));
-    logits = await model.forward([tokens[i]], PROMPT.length + i);
-  }
-  model.dispose();
-  releaseLoraAdapter(ctx, gpu);
-  releaseModel(ctx, up);
-  return { tokens, logits: first };
-}
 
 describe('IA³ in PEFT files', () => {
   it('writes what PEFT writes: peft_type IA3, target and feed-forward modules, ia3_l of [out, 1] and [1, in]; reads it back', async () => {
@@ -154,8 +122,8 @@ describe('IA³ in PEFT files', () => {
     for (const b of [hf, { ...gguf, host: await readHostWeights(gguf.config, gguf.weights) }]) {
       const fitted = await importPeftIa3(files, { base: { config: b.config, name: 'base' } });
       const unmerged = await greedyEngine(b, fitted);
-      const merged = referenceForward(b.config, mergeIa3IntoHostWeights(b.host, fitted), PROMPT);
-      const last = merged.subarray((PROMPT.length - 1) * b.config.vocabSize, PROMPT.length * b.config.vocabSize);
+      const merged = referenceForward(b.config, mergeIa3IntoHostWeights(b.host, fitted), GREEDY_PROMPT);
+      const last = merged.subarray((GREEDY_PROMPT.length - 1) * b.config.vocabSize, GREEDY_PROMPT.length * b.config.vocabSize);
       assertClose(unmerged.logits, last, { atol: 2e-4, rtol: 1e-3 }, `merged vs unmerged (${b.config.ropeLayout})`);
     }
   }, 600_000);

@@ -6,9 +6,13 @@ import { ModelFormatError } from '../model/errors';
 import { topLevelFiles } from '../model/hf/folder';
 import { readJson, type ByteSource } from '../model/source';
 import { importGgufLora } from './gguf-lora';
-import type { Ia3Adapter } from './ia3-weights';
+import type { ModelConfig } from '../model/config';
+import { adaptToBase } from './fit';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from './gpu-adapter';
 import type { LoraAdapter } from './lora-weights';
-import { importPeftIa3 } from './peft-ia3';
+import { ia3OnBase, importPeftIa3 } from './peft-ia3';
+import { importPeftPrompt } from './peft-prompt';
+import { promptOnBase } from './prompt-weights';
 import { type AdapterImportOptions, importPeft, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
 
 export type AdapterFormat = 'peft' | 'gguf';
@@ -38,18 +42,26 @@ export async function importAdapter(
 }
 
 /**
- * Reads a LoRA adapter or, for a PEFT folder whose peft_type is IA3, an IA³ one (the CLI's generate and eval;
- * the studio's library keeps LoRA only and calls importAdapter).
+ * Reads a LoRA adapter or, for a PEFT folder whose peft_type is IA3 or PROMPT_TUNING, an IA³ or prompt-tuning one
+ * (the CLI's generate and eval, and the library's adapters).
  */
 export async function importAnyAdapter(
   files: ReadonlyMap<string, ByteSource>,
   label: string,
   options: AdapterImportOptions = {},
-): Promise<{ adapter: LoraAdapter | Ia3Adapter; format: AdapterFormat }> {
+): Promise<{ adapter: AnyAdapter; format: AdapterFormat }> {
   const found = detectAdapterFormat(files, label);
   if (found.format === 'peft') {
     const config = await readJson(topLevelFiles(files).get(PEFT_CONFIG_FILE)!);
-    if ((config as { peft_type?: unknown } | null)?.peft_type === 'IA3') return { adapter: await importPeftIa3(files, options), format: 'peft' };
+    const type = (config as { peft_type?: unknown } | null)?.peft_type;
+    if (type === 'IA3') return { adapter: await importPeftIa3(files, options), format: 'peft' };
+    if (type === 'PROMPT_TUNING') return { adapter: await importPeftPrompt(files, options), format: 'peft' };
   }
   return importAdapter(files, label, options);
+}
+
+/** Checks an adapter of any kind against a loaded base and puts it in the base's q/k layout where that matters. */
+export function fitAnyAdapter(adapter: AnyAdapter, config: ModelConfig, name: string): AnyAdapter {
+  if (isPromptAdapter(adapter)) return promptOnBase(adapter, config, name);
+  return isIa3Adapter(adapter) ? ia3OnBase(adapter, config, name) : adaptToBase(adapter, config, name);
 }

@@ -56,7 +56,8 @@ export function mergePairIntoDense(weight: Float32Array, pair: LoraPair, scale: 
   return weight;
 }
 
-const HOST_FIELDS = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
+/** The host weight field of each projection. */
+export const HOST_FIELDS = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
 
 /**
  * The base's dense host weights with the adapter folded in (a merged model, or the CPU reference of an adapted

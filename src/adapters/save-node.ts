@@ -1,7 +1,8 @@
 /**
  * Node (CLI `train --out`): writes an adapter as the files other tools load — adapter_config.json and
- * adapter_model.safetensors (Hugging Face PEFT) and adapter.gguf (llama.cpp `--lora`) — into one folder. A DoRA or
- * IA³ adapter is written as PEFT's files only: llama.cpp loads neither (their route is a merged model).
+ * adapter_model.safetensors (Hugging Face PEFT) and adapter.gguf (llama.cpp `--lora`) — into one folder. A DoRA,
+ * IA³ or prompt-tuning adapter is written as PEFT's files only: llama.cpp loads none of them (DoRA's and IA³'s
+ * route is a merged model; a prompt cannot be merged).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,8 @@ import type { LoraAdapter } from './lora-weights';
 import type { Ia3Adapter } from './ia3-weights';
 import { exportPeft } from './peft';
 import { exportPeftIa3 } from './peft-ia3';
+import { exportPeftPrompt } from './peft-prompt';
+import type { PromptAdapter } from './prompt-weights';
 
 export const GGUF_ADAPTER_FILE = 'adapter.gguf';
 
@@ -31,6 +34,12 @@ export async function writeAdapterFolder(
 export async function writeIa3AdapterFolder(dir: string, adapter: Ia3Adapter, heads: { numHeads: number; numKvHeads: number }): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   return writeFiles(dir, Object.entries(exportPeftIa3(adapter, heads)));
+}
+
+/** PEFT's prompt-tuning folder. Returns the paths written. */
+export async function writePromptAdapterFolder(dir: string, adapter: PromptAdapter): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  return writeFiles(dir, Object.entries(exportPeftPrompt(adapter)));
 }
 
 async function writeFiles(dir: string, files: [string, Uint8Array[]][]): Promise<string[]> {

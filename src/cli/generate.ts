@@ -8,7 +8,7 @@ import { acquireNodeDevice } from '../gpu/device-node';
 import { LlamaModel } from '../gpu/model/llama';
 import { uploadModel } from '../gpu/model/upload';
 import { generate } from '../generate/generate';
-import { isIa3Adapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { isIa3Adapter, isPromptAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
 import { loadAdapterFromPath } from '../adapters/load-node';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
@@ -110,7 +110,9 @@ export async function runGenerate(argv: string[]): Promise<void> {
       });
       if (adapter) {
         model.setAdapter(uploadAnyAdapter(ctx, adapter, config).inference);
-        if (isIa3Adapter(adapter)) {
+        if (isPromptAdapter(adapter)) {
+          log(`webtune: adapter ${values.adapter} — prompt tuning, ${adapter.config.virtualTokens} virtual tokens before the prompt`);
+        } else if (isIa3Adapter(adapter)) {
           const c = adapter.config;
           log(`webtune: adapter ${values.adapter} — IA³ on ${c.targets.join(',')}${c.feedforward.length ? ` (${c.feedforward.join(',')} on the input)` : ''}`);
         } else {

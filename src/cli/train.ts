@@ -5,7 +5,7 @@
  * adapter.gguf.
  */
 import { parseArgs } from 'node:util';
-import { writeAdapterFolder, writeIa3AdapterFolder } from '../adapters/save-node';
+import { writeAdapterFolder, writeIa3AdapterFolder, writePromptAdapterFolder } from '../adapters/save-node';
 import { type DatasetReadSettings, DEFAULT_READ_SETTINGS } from '../data/types';
 import { openDatasetFile } from '../data/load-node';
 import { nodeDataOpener } from '../data/stream/remote/node';
@@ -139,7 +139,9 @@ export async function runTrain(argv: string[]): Promise<void> {
     progress.end();
     const files = result.adapter
       ? await writeAdapterFolder(args.outDir, result.adapter)
-      : await writeIa3AdapterFolder(args.outDir, result.ia3!, loaded.config);
+      : result.prompt
+        ? await writePromptAdapterFolder(args.outDir, result.prompt)
+        : await writeIa3AdapterFolder(args.outDir, result.ia3!, loaded.config);
     const { loop } = result;
     if (loop.stopReason === 'paused' || loop.stopReason === 'aborted') {
       log(`webtune: stopped at step ${loop.steps}/${loop.totalSteps}; checkpoint in ${args.outDir}. Run the same command with --resume to continue.`);

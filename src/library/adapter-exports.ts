@@ -5,6 +5,7 @@
 import { exportGgufLora } from '../adapters/gguf-lora';
 import type { LoraBaseShape } from '../adapters/lora-weights';
 import { adapterFiles, type AdapterRecord, loadAdapter } from './adapter-library';
+import { PROMPT_CANNOT_MERGE } from '../adapters/prompt-weights';
 import { completeBaseFacts } from './base-facts';
 import { zipFiles } from './zip';
 
@@ -25,7 +26,13 @@ export async function peftZip(record: AdapterRecord): Promise<Blob> {
  * The adapter as a GGUF LoRA. The base architecture (and head counts, for llama's q/k row order) come from the
  * adapter's own record of its base, else from the loaded base when it agrees with what is recorded.
  */
+/** Whether a library adapter is a prompt-tuning one, which has neither a GGUF LoRA file nor a merged model. */
+export function isPromptRecord(record: Pick<AdapterRecord, 'method'>): boolean {
+  return record.method.startsWith('Prompt tuning');
+}
+
 export async function ggufLora(record: AdapterRecord, loaded: LoadedBase | null): Promise<Blob> {
+  if (isPromptRecord(record)) throw new Error(`'${record.name}': ${PROMPT_CANNOT_MERGE}, and llama.cpp loads no prompt-tuning file. Export PEFT.`);
   if (record.method.startsWith('IA³')) {
     throw new Error(`'${record.name}' is an IA³ adapter: llama.cpp loads no IA³ adapter file. Export PEFT, or a merged model.`);
   }

@@ -7,11 +7,12 @@
  * Writes are ordered so a failure never leaves half an entry listed: files first, then the record; delete removes
  * the record first, then the files.
  */
-import { type AnyAdapter, isIa3Adapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
 import { importAnyAdapter } from '../adapters/import';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { exportPeft, importPeft } from '../adapters/peft';
 import { exportPeftIa3 } from '../adapters/peft-ia3';
+import { exportPeftPrompt } from '../adapters/peft-prompt';
 import { blobSource, type ByteSource } from '../model/source';
 import { recordStore } from './record-store';
 
@@ -74,11 +75,15 @@ function newId(): string {
   return `a-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Stores the adapter's PEFT files (LoRA or IA³), then lists it. Returns the new record. */
+/** Stores the adapter's PEFT files (LoRA, IA³ or prompt tuning), then lists it. Returns the new record. */
 export async function addAdapter(meta: NewAdapterRecord, adapter: AnyAdapter): Promise<AdapterRecord> {
   const id = newId();
   const { base } = adapter.config;
-  const files = isIa3Adapter(adapter) ? exportPeftIa3(adapter, { numHeads: base.numHeads ?? 0, numKvHeads: base.numKvHeads ?? 0 }) : exportPeft(adapter);
+  const files = isPromptAdapter(adapter)
+    ? exportPeftPrompt(adapter)
+    : isIa3Adapter(adapter)
+      ? exportPeftIa3(adapter, { numHeads: base.numHeads ?? 0, numKvHeads: base.numKvHeads ?? 0 })
+      : exportPeft(adapter);
   let bytes = 0;
   try {
     const dir = await adapterDir(id, true);

@@ -5,8 +5,9 @@
  * the studio trains.
  */
 import { permuteRowsToHalf } from '../adapters/rope-permute';
-import { type AnyAdapter, isIa3Adapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
 import { mergeAdapterIntoHostWeights, mergeIa3IntoHostWeights } from '../adapters/merge';
+import { PROMPT_CANNOT_MERGE } from '../adapters/prompt-weights';
 import { configToHfJson } from '../model/config-export';
 import type { ModelConfig } from '../model/config';
 import { readHostWeights } from '../model/host-weights';
@@ -42,6 +43,7 @@ export async function mergedModelSafetensors(
   adapter: AnyAdapter,
   info: { baseName: string; adapterName: string },
 ): Promise<Uint8Array[]> {
+  if (isPromptAdapter(adapter)) throw new RangeError(PROMPT_CANNOT_MERGE);
   const host = await readHostWeights(config, weights);
   const merged = isIa3Adapter(adapter) ? mergeIa3IntoHostWeights(host, adapter) : mergeAdapterIntoHostWeights(host, adapter);
   const tensors: SafetensorsWriteTensor[] = [];

@@ -11,6 +11,7 @@ import type { ScheduleKind } from './schedule';
 import { issueText, KEY_WORDS } from './setting-words';
 import {
   LORA_ONLY_SETTINGS,
+  PROMPT_ONLY_SETTINGS,
   SETTING_KEYS,
   SETTINGS,
   type SettingIssue,
@@ -29,6 +30,11 @@ export interface TrainingConfig extends OptimizerHyperparameters {
   rsLora: boolean;
   targets: LoraTarget[];
   dropout: number;
+  // Prompt tuning
+  /** Virtual tokens before every sequence (they count in seqLen). */
+  virtualTokens: number;
+  /** The text whose tokens' embeddings start the prompt ('' : random vocabulary tokens). */
+  promptInit: string;
   // Schedule
   schedule: ScheduleKind;
   warmupSteps: number;
@@ -103,11 +109,18 @@ export function configIssues(c: TrainingConfig): SettingIssue[] {
     if (problem) issues.push({ setting, problem });
   }
   if ((c.maxSteps === null) === (c.epochs === null)) issues.push({ setting: 'maxSteps', problem: { kind: 'one-of', other: 'epochs' } });
-  if (c.method === 'ia3') {
-    // IA³ has no rank, pair, scale or adapter input: a LoRA setting moved from its default would be ignored silently.
-    for (const setting of LORA_ONLY_SETTINGS) {
-      if (JSON.stringify(c[setting]) !== JSON.stringify(SETTINGS[setting].default)) issues.push({ setting, problem: { kind: 'not-for-method', method: 'ia3' } });
-    }
+  // A setting of another method moved from its default would be ignored silently: IA³ and prompt tuning have no
+  // rank, pair, scale or adapter input; only prompt tuning has virtual tokens.
+  const foreign = [...(trainsLoraPairs(c.method) ? [] : LORA_ONLY_SETTINGS), ...(c.method === 'prompt' ? [] : PROMPT_ONLY_SETTINGS)];
+  for (const setting of foreign) {
+    if (JSON.stringify(c[setting]) !== JSON.stringify(SETTINGS[setting].default)) issues.push({ setting, problem: { kind: 'not-for-method', method: c.method } });
+  }
+  if (c.method === 'prompt' && Number.isInteger(c.seqLen) && Number.isInteger(c.virtualTokens) && c.seqLen - c.virtualTokens < 2) {
+    issues.push({
+      setting: 'virtualTokens',
+      problem: { kind: 'no-room-for-text', value: c.virtualTokens, seqLen: c.seqLen },
+      advice: c.seqLen > 2 ? { setting: 'virtualTokens', atMost: c.seqLen - 2 } : undefined,
+    });
   }
   return issues;
 }

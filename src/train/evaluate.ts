@@ -3,11 +3,11 @@
  * the model's loss (src/gpu/train/loss-evaluator.ts: the training forward, same masking as training: only trained
  * tokens count). Compare's evaluation measures its columns with `adapterMeanLoss` too.
  */
-import { adaptToBase } from '../adapters/fit';
-import { type AnyAdapter, isIa3Adapter, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
-import { ia3OnBase } from '../adapters/peft-ia3';
+import { type AnyAdapter, isPromptAdapter, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { fitAnyAdapter } from '../adapters/import';
 import type { TokenBatch } from '../data/batch-types';
-import { fixedOrderBatches } from '../data/batches';
+import { fixedOrderBatches, maxTokensOf } from '../data/batches';
+import type { TokenizedExample } from '../data/tokenize';
 import type { ParseResult } from '../data/parse/parse';
 import { prepareDataset } from '../data/prepare';
 import type { GpuContext } from '../gpu/context';
@@ -38,6 +38,8 @@ export interface EvaluationResult {
 
 export async function evaluateDataset(input: EvaluationInput): Promise<EvaluationResult> {
   const { ctx, model } = input;
+  const given = input.adapter ?? null;
+  const adapter = !given ? null : fitAnyAdapter(given, model.config, model.name);
   const prepared = prepareDataset(input.dataset, {
     tokenizer: model.tokenizer,
     template: chatTemplateFor(model.tokenizer, model.chatTemplate),
@@ -47,18 +49,30 @@ export async function evaluateDataset(input: EvaluationInput): Promise<Evaluatio
     seed: 0,
     file: input.datasetName,
   });
-  const shape = { microBatchSize: input.batchSize, seqLen: input.seqLen, packing: false };
-  const batches = fixedOrderBatches(prepared.train, shape);
-  const given = input.adapter ?? null;
-  const adapter = !given ? null : isIa3Adapter(given) ? ia3OnBase(given, model.config, model.name) : adaptToBase(given, model.config, model.name);
+  const { batches, maxTokens } = evaluationBatches(prepared.train, input.batchSize, input.seqLen, adapter);
   const uploaded = await uploadModel(ctx, model.weights, { quantize: input.quant });
   try {
-    const maxTokens = input.batchSize * input.seqLen;
     const { meanLoss, perplexity, trainedTokens } = (await adapterMeanLoss(ctx, uploaded, adapter, batches, { maxTokens }))!;
     return { meanLoss, perplexity, examples: prepared.train.length, trainedTokens, truncated: prepared.truncatedCount };
   } finally {
     releaseModel(ctx, uploaded);
   }
+}
+
+/**
+ * Batches of `examples` (tokenized to ≤ seqLen tokens) for measuring `adapter`, and the slots they need. A
+ * prompt-tuning adapter's P virtual tokens go before each sequence, on top of its text: every adapter, and the
+ * base, is measured on the same tokens.
+ */
+export function evaluationBatches(
+  examples: readonly TokenizedExample[],
+  batchSize: number,
+  seqLen: number,
+  adapter: AnyAdapter | null,
+): { batches: TokenBatch[]; maxTokens: number } {
+  const virtualTokens = adapter && isPromptAdapter(adapter) ? adapter.config.virtualTokens : 0;
+  const shape = { microBatchSize: batchSize, seqLen: seqLen + virtualTokens, packing: false, virtualTokens };
+  return { batches: fixedOrderBatches(examples, shape), maxTokens: maxTokensOf(shape) };
 }
 
 /**

@@ -91,8 +91,12 @@ describe('estimate vs the engine allocator (stories260K)', () => {
 
   it('counts the trainable parameters of each method as PEFT would (stories260K and SmolLM2-135M)', async () => {
     const stories = (await loadModelFromPath('../shared/models/stories260K/hf')).config;
-    const lora = { method: 'lora' as const, rank: 8, targets: [...LORA_TARGETS] };
+    const lora = { method: 'lora' as const, rank: 8, targets: [...LORA_TARGETS], virtualTokens: 20 };
     const ia3 = { ...lora, method: 'ia3' as const };
+    const prompt = { ...lora, method: 'prompt' as const };
+    // Prompt tuning: P virtual tokens of the hidden size (64 in stories260K, 576 in SmolLM2), nothing per layer.
+    expect(trainableParameterCount(prompt, stories)).toBe(20 * 64);
+    expect(trainableParameterCount(prompt, SMOL)).toBe(20 * 576);
     const dora = { ...lora, method: 'dora' as const };
     expect(trainableParameterCount(lora, stories)).toBe(46_240);
     // DoRA: LoRA's pairs and one magnitude per output row of every adapted projection (600 per stories260K layer).
@@ -102,6 +106,28 @@ describe('estimate vs the engine allocator (stories260K)', () => {
     expect(trainableParameterCount(lora, SMOL)).toBe(2_442_240);
     expect(trainableParameterCount(ia3, SMOL)).toBe(57_600);
     expect(trainableParameterCount({ ...lora, rank: 4, targets: ['q', 'v'] }, SMOL)).toBe(30 * 4 * (576 + 576 + 576 + 192));
+  });
+
+  it('for prompt tuning, counts its embeddings and no projection buffers, within 15% of what the trainer allocates', async () => {
+    const ctx = await testContext();
+    const loaded = await loadModelFromPath('../shared/models/stories260K/hf');
+    ctx.arena.trim();
+    const before = ctx.memory.reservedBytes;
+    ctx.arena.resetPeak();
+    const up = await uploadModel(ctx, loaded.weights);
+    const lora = { rank: 8, alpha: 16, rsLora: false, targets: [...LORA_TARGETS] };
+    const prompt = { virtualTokens: 20, init: new Uint32Array(20).fill(1) };
+    const trainer = new LoraTrainer(ctx, up, { lora, prompt, dropout: 0, maxTokens: 96, checkpointing: false, seed: 1 });
+    const measured = ctx.memory.peakBytes - before;
+    const adapterBytes = trainer.memory().adapterBytes;
+    trainer.dispose();
+    releaseModel(ctx, up);
+    const e = estimateTrainingMemory({ ...input(loaded.config, { maxTokens: 96, method: 'prompt', virtualTokens: 20 }), maxBindingBytes: ctx.maxBindingBytes });
+    expect(e.totalBytes / measured).toBeGreaterThan(0.95);
+    expect(e.totalBytes / measured).toBeLessThan(1.15);
+    // [20, 64] = 1,280 floats (a multiple of 64) × params, grads, m, v.
+    expect(e.adapterBytes).toBe(adapterBytes);
+    expect(e.adapterBytes).toBe(1280 * 4 * 4);
   });
 
   it('for IA³, counts its vectors and what its projections keep, within 15% of what the trainer allocates', async () => {

@@ -29,9 +29,12 @@ export interface MemoryEstimateInput {
   targets: readonly LoraTarget[];
   /**
    * 'ia3': PEFT's IA³ placement (IA3_DEFAULT) instead of LoRA pairs; rank and targets are then unused. 'dora': LoRA
-   * pairs with a magnitude per output row, and each projection's product kept too. Default 'lora'.
+   * pairs with a magnitude per output row, and each projection's product kept too. 'prompt': `virtualTokens`
+   * embeddings and no adapted projection. Default 'lora'.
    */
   method?: TrainingMethod;
+  /** Prompt tuning's virtual tokens (they are part of maxTokens' slots). */
+  virtualTokens?: number;
   /** Token slots of one micro-batch (micro-batch size × sequence length). */
   maxTokens: number;
   checkpointing: boolean;
@@ -42,7 +45,7 @@ export interface MemoryEstimateInput {
 
 /** The settings of a run that its estimate depends on (the base's storage aside). */
 export type EstimatedRun = Pick<TrainingConfig, 'rank' | 'targets' | 'batchSize' | 'seqLen' | 'checkpointing' | 'dropout'> &
-  Partial<Pick<TrainingConfig, 'method'>>;
+  Partial<Pick<TrainingConfig, 'method' | 'virtualTokens'>>;
 
 /** The estimate's input for a run's settings on a model whose weights sit as `storage`. */
 export function runEstimateInput(config: ModelConfig, storage: BaseStorage, run: EstimatedRun, maxBindingBytes?: number): MemoryEstimateInput {
@@ -52,6 +55,7 @@ export function runEstimateInput(config: ModelConfig, storage: BaseStorage, run:
     rank: run.rank,
     targets: run.targets,
     method: run.method ?? 'lora',
+    virtualTokens: run.virtualTokens,
     maxTokens: run.batchSize * run.seqLen,
     checkpointing: run.checkpointing,
     dropout: run.dropout > 0,
@@ -143,14 +147,16 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   // unscaled output or scaled input, and the gradient on its scaled side.
   const ia3 = input.method === 'ia3';
   const dora = input.method === 'dora';
-  const adapted = ia3 ? IA3_DEFAULT.targets : input.targets;
+  const prompt = input.method === 'prompt';
+  const adapted = ia3 ? IA3_DEFAULT.targets : prompt ? [] : input.targets;
   const ia3Width = (t: LoraTarget) => ia3VectorWidth(t, shapes);
   const savedWidth = (t: LoraTarget) => (ia3 ? ia3Width(t) : dora ? shapes[t].out + r + 64 : r);
   const scratchWidth = adapted.length ? Math.max(...adapted.map((t) => (dora ? shapes[t].out : savedWidth(t)))) : 0;
 
   // Adapters: one parameter block (each matrix or vector aligned to 64 floats), times params, grads, m, v.
   const pad = (n: number) => Math.ceil(n / 64) * 64;
-  let blockFloats = 0;
+  // Prompt tuning's block is its [P, C] embeddings.
+  let blockFloats = prompt ? pad((input.virtualTokens ?? 0) * C) : 0;
   for (let i = 0; i < c.numLayers; i++) {
     for (const target of adapted) {
       const s = shapes[target];
@@ -158,7 +164,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     }
   }
   const a = new Tally();
-  for (const part of ['params', 'grads', 'adam_m', 'adam_v']) a.add(`lora.${part}`, blockFloats * 4);
+  for (const part of ['params', 'grads', 'adam_m', 'adam_v']) a.add(`${prompt ? 'prompt' : 'lora'}.${part}`, blockFloats * 4);
   // DoRA's m/n, 1/n and n per adapted projection (not parameters).
   if (dora) for (const target of adapted) a.add(`dora_scales.${target}`, c.numLayers * 3 * pad(shapes[target].out) * 4);
 
@@ -292,10 +298,11 @@ function ia3VectorWidth(t: LoraTarget, shapes: ReturnType<typeof targetShapes>):
 
 /**
  * The parameters a run trains on this model: LoRA's r·(in + out) per targeted projection and layer (DoRA's, plus
- * a magnitude per output row), or IA³'s one value per scaled feature (out, or in for a feed-forward module) of
- * PEFT's placement.
+ * a magnitude per output row), IA³'s one value per scaled feature (out, or in for a feed-forward module) of PEFT's
+ * placement, or prompt tuning's P·C virtual-token embeddings.
  */
-export function trainableParameterCount(run: Pick<TrainingConfig, 'method' | 'rank' | 'targets'>, model: ModelConfig): number {
+export function trainableParameterCount(run: Pick<TrainingConfig, 'method' | 'rank' | 'targets' | 'virtualTokens'>, model: ModelConfig): number {
+  if (run.method === 'prompt') return run.virtualTokens * model.hiddenSize;
   const shapes = targetShapes(model);
   const perLayer =
     run.method === 'ia3'

@@ -5,11 +5,12 @@
  * asked) and reads back the adapter — the best one by validation loss when keep-best is on. No file system here:
  * files go through a RunStorage.
  */
-import { adapterFromTrainer, ia3AdapterFromTrainer } from '../adapters/from-trainer';
+import { adapterFromTrainer, ia3AdapterFromTrainer, promptAdapterFromTrainer } from '../adapters/from-trainer';
+import type { PromptAdapter } from '../adapters/prompt-weights';
 import type { Ia3Adapter } from '../adapters/ia3-weights';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { IA3_DEFAULT } from '../model/lora-targets';
-import { fixedOrderBatches } from '../data/batches';
+import { type BatchShape, fixedOrderBatches, maxTokensOf, textTokensOf } from '../data/batches';
 import type { PreparedDataset } from '../data/prepare';
 import type { SplitOptions } from '../data/split';
 import { type DataOpener, type DataStream } from '../data/stream/data-stream';
@@ -30,6 +31,7 @@ import { type MemoryPlan, noPlanText, planMemory, withPlan } from './memory-plan
 import type { ProgressEvent, ValidationRecord } from './metrics';
 import type { SessionNotice } from './session-notice';
 import { KEY_WORDS } from './setting-words';
+import { promptStart } from './prompt-init';
 import { trainsLoraPairs } from './settings';
 import type { RunStorage } from './storage';
 
@@ -78,9 +80,10 @@ export interface TrainingSessionInput {
 
 export interface TrainingSessionResult {
   loop: LoopResult;
-  /** The LoRA (or DoRA) adapter; null for an IA³ run, whose vectors are in `ia3`. */
+  /** The LoRA (or DoRA) adapter; null for an IA³ run, whose vectors are in `ia3`, or a prompt-tuning run (`prompt`). */
   adapter: LoraAdapter | null;
   ia3: Ia3Adapter | null;
+  prompt: PromptAdapter | null;
   /** The step whose adapter was exported (the best validation, or the last step). */
   adapterStep: number;
   /** Of the whole file when it fit in one window, else of the first window (`streamed`). */
@@ -140,22 +143,29 @@ function trainingStreamSettings(
   split: SplitOptions = { validationFraction: config.valSplit, seed: config.seed },
   onProgress?: (progress: DataProgress) => void,
 ): StreamSettings {
+  const batch = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack, virtualTokens: virtualTokensOf(config) };
   return {
     file: name,
     read: dataset.read,
     tokenize: {
       tokenizer: model.tokenizer,
       template: chatTemplateFor(model.tokenizer, model.chatTemplate),
-      seqLen: config.seqLen,
+      // Prompt tuning's virtual tokens take the head of every sequence: the text gets the rest.
+      seqLen: textTokensOf(batch),
       trainOnInputs: config.trainOnInputs,
       overLength: config.overLength,
     },
     split,
-    batch: { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack },
+    batch,
     seed: config.seed,
     windowRows: config.shuffleWindow,
     onProgress,
   };
+}
+
+/** The virtual tokens a run puts before every sequence (prompt tuning's; 0 for the other methods). */
+function virtualTokensOf(config: TrainingConfig): number {
+  return config.method === 'prompt' ? config.virtualTokens : 0;
 }
 
 export async function runTrainingSession(sessionInput: TrainingSessionInput): Promise<TrainingSessionResult> {
@@ -179,8 +189,8 @@ export async function runTrainingSession(sessionInput: TrainingSessionInput): Pr
   sessionInput.onNotice?.({ kind: 'memory-plan', plan });
   const input = { ...sessionInput, config: withPlan(sessionInput.config, plan) };
   const { config } = input;
-  const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack };
-  const maxTokens = config.batchSize * config.seqLen;
+  const shape = { microBatchSize: config.batchSize, seqLen: config.seqLen, packing: config.pack, virtualTokens: virtualTokensOf(config) };
+  const maxTokens = maxTokensOf(shape);
 
   // The first window is read (and a file that fits, whole) before the GPU is touched, so a refused file is
   // refused first; the loop restores the position of a resumed run.
@@ -219,7 +229,7 @@ async function trainOn(
   plan: MemoryPlan,
   data: DataStream,
   resume: ReturnType<typeof decodeCheckpoint> | null,
-  shape: { microBatchSize: number; seqLen: number; packing: boolean },
+  shape: BatchShape,
   maxTokens: number,
 ): Promise<TrainingSessionResult> {
   const { ctx, model, config, storage } = input;
@@ -234,9 +244,11 @@ async function trainOn(
   let trainer: LoraTrainer | null = null;
   try {
     const lora = { rank: config.rank, alpha: config.alpha, rsLora: config.rsLora, targets: config.targets, dora: config.method === 'dora' };
+    const start = config.method === 'prompt' ? promptStart(model.tokenizer, config.promptInit, config.virtualTokens, model.config.vocabSize, config.seed) : null;
     trainer = new LoraTrainer(ctx, uploaded, {
       lora,
       ...(config.method === 'ia3' ? { ia3: IA3_DEFAULT } : {}),
+      ...(start ? { prompt: { virtualTokens: config.virtualTokens, init: start.ids } } : {}),
       dropout: config.dropout,
       maxTokens,
       checkpointing: config.checkpointing,
@@ -271,11 +283,15 @@ async function trainOn(
     const base = { config: model.config, name: model.name };
     const adapter = trainsLoraPairs(config.method) ? adapterFromTrainer({ ...lora, dropout: config.dropout }, base, await trainer.adapterWeights()) : null;
     const ia3 = config.method === 'ia3' ? ia3AdapterFromTrainer(IA3_DEFAULT, base, await trainer.ia3Vectors()) : null;
+    const prompt = start
+      ? promptAdapterFromTrainer({ virtualTokens: config.virtualTokens, ...start }, base, await trainer.promptEmbeddings())
+      : null;
     const lastVal = loop.history.validations.at(-1);
     return {
       loop,
       adapter,
       ia3,
+      prompt,
       adapterStep,
       data: {
         rows: first.rows,

@@ -4,7 +4,9 @@
  * said here once. Nothing here knows a CLI flag or a form label: they come in through SettingWords.
  */
 import {
+  methodName,
   type NumberRange,
+  PROMPT_ONLY_SETTINGS,
   type SettingChange,
   type SettingIssue,
   type SettingKey,
@@ -67,8 +69,14 @@ export function problemText(issue: SettingIssue, w: SettingWords): string {
       return `${p.value} is larger than the '${p.target}' projection's dimensions (${p.out}×${p.in})`;
     case 'beyond-window':
       return `${p.value} tokens is longer than the model's sliding attention window (${p.window})`;
-    case 'not-for-method':
-      return `a LoRA setting, which ${p.method === 'ia3' ? 'IA³' : p.method} does not have (leave it at its default)`;
+    case 'not-for-method': {
+      const owner = (PROMPT_ONLY_SETTINGS as readonly string[]).includes(issue.setting) ? 'a prompt-tuning' : 'a LoRA';
+      return `${owner} setting, which ${methodName(p.method)} does not have (leave it at its default)`;
+    }
+    case 'no-room-for-text':
+      return `${p.value} virtual tokens leave ${Math.max(0, p.seqLen - p.value)} of the sequence length's ${p.seqLen} tokens for text; it needs at least 2`;
+    case 'too-long':
+      return `the text is ${p.length} characters, more than ${p.maxLength}`;
   }
 }
 

@@ -10,7 +10,8 @@ import { configWith, NUMBER_BOUNDS } from './testing/setting-bounds';
  * extra is a type error), and the test checks the table against it.
  */
 const EVERY_KEY: Record<keyof TrainingConfig, true> = {
-  method: true, rank: true, alpha: true, rsLora: true, loraPlusRatio: true, targets: true, dropout: true, learningRate: true, beta1: true, beta2: true,
+  method: true, rank: true, alpha: true, rsLora: true, loraPlusRatio: true, targets: true, dropout: true, virtualTokens: true, promptInit: true,
+  learningRate: true, beta1: true, beta2: true,
   eps: true, weightDecay: true, maxGradNorm: true, schedule: true, warmupSteps: true, minLrRatio: true,
   batchSize: true, gradAccum: true, seqLen: true, overLength: true, pack: true, trainOnInputs: true, maxSteps: true,
   epochs: true, shuffleWindow: true, valSplit: true, evalEvery: true, saveEvery: true, patience: true, keepBest: true, seed: true,
@@ -79,5 +80,30 @@ describe('the settings table', () => {
       advice: { setting: 'seqLen', atMost: 64 },
     });
     expect((error as Error).message).toBe("seqLen: 65 tokens is longer than the model's sliding attention window (64); use seqLen ≤ 64");
+  });
+
+  it("core: a method refuses another method's settings by key, and virtual tokens must leave text room", () => {
+    const message = (c: TrainingConfig) => {
+      try {
+        checkTrainingConfig(c);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return null;
+    };
+    expect(issueOf({ ...DEFAULT_TRAINING_CONFIG, virtualTokens: 8 })).toEqual({ setting: 'virtualTokens', problem: { kind: 'not-for-method', method: 'lora' } });
+    expect(message({ ...DEFAULT_TRAINING_CONFIG, virtualTokens: 8 })).toBe(
+      'virtualTokens: a prompt-tuning setting, which LoRA does not have (leave it at its default)',
+    );
+    expect(message({ ...DEFAULT_TRAINING_CONFIG, method: 'dora', promptInit: 'Once upon a time' })).toMatch(/^promptInit: a prompt-tuning setting, which DoRA/);
+    expect(message({ ...DEFAULT_TRAINING_CONFIG, method: 'ia3', rank: 16 })).toBe('rank: a LoRA setting, which IA³ does not have (leave it at its default)');
+    expect(message({ ...DEFAULT_TRAINING_CONFIG, method: 'prompt', dropout: 0.1 })).toBe(
+      'dropout: a LoRA setting, which prompt tuning does not have (leave it at its default)',
+    );
+    expect(issueOf({ ...DEFAULT_TRAINING_CONFIG, method: 'prompt', virtualTokens: 8, promptInit: 'Once upon a time' })).toBeNull();
+    expect(message({ ...DEFAULT_TRAINING_CONFIG, method: 'prompt', seqLen: 32, virtualTokens: 31 })).toBe(
+      "virtualTokens: 31 virtual tokens leave 1 of the sequence length's 32 tokens for text; it needs at least 2; use virtualTokens ≤ 30",
+    );
+    expect(issueOf({ ...DEFAULT_TRAINING_CONFIG, method: 'prompt', promptInit: 'x'.repeat(4001) })?.problem).toEqual({ kind: 'too-long', length: 4001, maxLength: 4000 });
   });
 });

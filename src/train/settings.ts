@@ -12,7 +12,9 @@ export type SettingKey = keyof TrainingConfig;
 type KeysOf<T> = { [K in SettingKey]: TrainingConfig[K] extends T ? K : never }[SettingKey];
 export type NumberSettingKey = KeysOf<number | null>;
 export type SwitchSettingKey = KeysOf<boolean>;
-export type ChoiceSettingKey = KeysOf<string>;
+/** Settings that are free text (the rest of the string settings are choices). */
+export type TextSettingKey = 'promptInit';
+export type ChoiceSettingKey = Exclude<KeysOf<string>, TextSettingKey>;
 
 /** The numbers a setting accepts; always finite (the config is stored as JSON, where Infinity is not). */
 export interface NumberRange {
@@ -63,13 +65,22 @@ export interface SwitchSetting extends SettingText {
   flagSets: boolean;
 }
 
+export interface TextSetting extends SettingText {
+  kind: 'text';
+  default: string;
+  /** Longest text accepted, in characters. */
+  maxLength: number;
+}
+
 export interface ListSetting<V extends string = string> extends SettingText {
   kind: 'list';
   items: readonly V[];
   default: V[];
 }
 
-export type SettingSpec<K extends SettingKey> = TrainingConfig[K] extends boolean
+export type SettingSpec<K extends SettingKey> = K extends TextSettingKey
+  ? TextSetting
+  : TrainingConfig[K] extends boolean
   ? SwitchSetting
   : TrainingConfig[K] extends number | null
     ? NumberSetting<TrainingConfig[K]>
@@ -79,7 +90,7 @@ export type SettingSpec<K extends SettingKey> = TrainingConfig[K] extends boolea
         ? ChoiceSetting<TrainingConfig[K]>
         : never;
 
-export type AnySetting = NumberSetting | ChoiceSetting | SwitchSetting | ListSetting;
+export type AnySetting = NumberSetting | ChoiceSetting | SwitchSetting | ListSetting | TextSetting;
 
 const SCHEDULE_LABELS: Record<ScheduleKind, string> = { constant: 'Constant', linear: 'Linear decay', cosine: 'Cosine decay' };
 const integerFrom = (min: number): NumberRange => ({ integer: true, min });
@@ -91,11 +102,17 @@ const nonNegative: NumberRange = { integer: false, min: 0 };
  * What a run trains: LoRA's low-rank pairs, DoRA's (the same pairs, each adapted row renormalised, with a learned
  * magnitude per row), or IA³'s scaling vectors (PEFT's Llama placement).
  */
-export type TrainingMethod = 'lora' | 'dora' | 'ia3';
-const METHOD_LABELS: Record<TrainingMethod, string> = { lora: 'LoRA', dora: 'DoRA', ia3: 'IA³' };
+export type TrainingMethod = 'lora' | 'dora' | 'ia3' | 'prompt';
+const METHOD_LABELS: Record<TrainingMethod, string> = { lora: 'LoRA', dora: 'DoRA', ia3: 'IA³', prompt: 'Prompt tuning' };
 
-/** The method in words, with its rank where it has one: 'LoRA rank 8', 'DoRA rank 8', 'IA³'. */
-export function methodSummary(run: { method: TrainingMethod; rank: number }): string {
+/** The method's name in words: 'LoRA', 'IA³', 'prompt tuning'. */
+export function methodName(method: TrainingMethod): string {
+  return method === 'prompt' ? 'prompt tuning' : METHOD_LABELS[method];
+}
+
+/** The method in words, with its size: 'LoRA rank 8', 'DoRA rank 8', 'IA³', 'Prompt tuning, 20 virtual tokens'. */
+export function methodSummary(run: { method: TrainingMethod; rank: number; virtualTokens: number }): string {
+  if (run.method === 'prompt') return `${METHOD_LABELS.prompt}, ${run.virtualTokens} virtual tokens`;
   return trainsLoraPairs(run.method) ? `${METHOD_LABELS[run.method]} rank ${run.rank}` : METHOD_LABELS[run.method];
 }
 
@@ -110,11 +127,14 @@ export function methodRecordLabel(method: TrainingMethod, quant: string): string
 
 /** Whether a method trains LoRA pairs (LoRA, DoRA), with their rank, alpha, targets and dropout. */
 export function trainsLoraPairs(method: TrainingMethod): boolean {
-  return method !== 'ia3';
+  return method === 'lora' || method === 'dora';
 }
 
-/** The settings that only LoRA (and DoRA) has: IA³ refuses them away from their defaults. */
+/** The settings that only LoRA (and DoRA) has: IA³ and prompt tuning refuse them away from their defaults. */
 export const LORA_ONLY_SETTINGS = ['rank', 'alpha', 'rsLora', 'loraPlusRatio', 'targets', 'dropout'] as const satisfies readonly SettingKey[];
+
+/** The settings only prompt tuning has: the other methods refuse them away from their defaults. */
+export const PROMPT_ONLY_SETTINGS = ['virtualTokens', 'promptInit'] as const satisfies readonly SettingKey[];
 
 /** In TrainingConfig's order, which is the order of --help and of the checks. */
 export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
@@ -123,12 +143,13 @@ export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
     flag: 'method',
     arg: 'M',
     help:
-      "what to train: lora (low-rank pairs on --targets), dora (LoRA pairs and a magnitude per row, PEFT's use_dora) " +
-      "or ia3 (scaling vectors on k, v and down's input, PEFT's placement)",
+      "what to train: lora (low-rank pairs on --targets), dora (LoRA pairs and a magnitude per row, PEFT's use_dora), " +
+      "ia3 (scaling vectors on k, v and down's input, PEFT's placement) or prompt (--virtual-tokens learned embeddings before every sequence)",
     label: 'Method',
     hint:
       'LoRA learns low-rank updates; DoRA splits each adapted weight into a learned magnitude and a LoRA-updated ' +
-      'direction (a little more memory and time); IA³ learns one scale per feature of k, v and the MLP (far fewer parameters).',
+      'direction (a little more memory and time); IA³ learns one scale per feature of k, v and the MLP (far fewer parameters); ' +
+      'prompt tuning learns the embeddings of a few virtual tokens put before every sequence (fewest parameters; cannot be merged).',
     choices: METHOD_LABELS,
     default: 'lora',
   },
@@ -166,6 +187,26 @@ export const SETTINGS: { [K in SettingKey]: SettingSpec<K> } = {
     range: unitInterval,
     noun: 'a probability',
     default: 0,
+  },
+  virtualTokens: {
+    kind: 'number',
+    flag: 'virtual-tokens',
+    arg: 'N',
+    help: 'prompt tuning: learned virtual tokens before every sequence (they count in --seq-len)',
+    label: 'Virtual tokens',
+    hint: 'Learned embeddings before every sequence; they take part of the sequence length.',
+    range: { integer: true, min: 1, max: 4096 },
+    default: 20,
+  },
+  promptInit: {
+    kind: 'text',
+    flag: 'prompt-init',
+    arg: 'TEXT',
+    help: "prompt tuning: start from this text's token embeddings, repeated to fill the virtual tokens (PEFT's TEXT); empty: random vocabulary tokens",
+    label: 'Start from text',
+    hint: 'Its tokens’ embeddings start the prompt; empty: random tokens of the vocabulary.',
+    maxLength: 4000,
+    default: '',
   },
   learningRate: { kind: 'number', flag: 'lr', arg: 'LR', help: 'peak learning rate', label: 'Learning rate', hint: 'Peak AdamW step size.', range: positive, note: '0 would not train', default: 2e-4 },
   beta1: { kind: 'number', flag: null, help: 'AdamW first moment', label: 'Beta 1', hint: 'AdamW first moment.', range: unitInterval, default: 0.9 },
@@ -364,7 +405,10 @@ export type SettingProblem =
   | { kind: 'rank-above-projection'; value: number; target: LoraTarget; out: number; in: number }
   | { kind: 'beyond-window'; value: number; window: number }
   /** A setting of another method, set away from its default (LoRA's dropout for IA³). */
-  | { kind: 'not-for-method'; method: TrainingMethod };
+  | { kind: 'not-for-method'; method: TrainingMethod }
+  /** Prompt tuning's virtual tokens leave fewer than 2 of the sequence length's tokens for text. */
+  | { kind: 'no-room-for-text'; value: number; seqLen: number }
+  | { kind: 'too-long'; length: number; maxLength: number };
 
 /** A value that would work instead: `setting` at most `atMost`. */
 export interface SettingAdvice {
@@ -410,5 +454,8 @@ export function settingProblem(key: SettingKey, value: unknown): SettingProblem 
       return listProblem(spec.items, Array.isArray(value) ? value.map(String) : []);
     case 'switch':
       return null;
+    case 'text':
+      if (typeof value !== 'string') return { kind: 'too-long', length: Number.NaN, maxLength: spec.maxLength };
+      return value.length > spec.maxLength ? { kind: 'too-long', length: value.length, maxLength: spec.maxLength } : null;
   }
 }

@@ -5,9 +5,9 @@
  * validation split, progress is reported per batch, and a cancel stops between batches.
  */
 import type { AnyAdapter } from '../adapters/gpu-adapter';
-import { DatasetError, fixedOrderBatches, type ParseResult, prepareDataset } from '../data';
+import { DatasetError, type ParseResult, prepareDataset } from '../data';
 import type { GpuContext } from '../gpu/context';
-import { adapterMeanLoss } from '../train/evaluate';
+import { adapterMeanLoss, evaluationBatches } from '../train/evaluate';
 import type { CompareEvalSettings, EvalColumnResult, EvalSummary } from './compare-protocol';
 import type { ModelSession } from './model-session';
 
@@ -42,17 +42,17 @@ export async function evaluateColumns(
   if (prepared.validation.length === 0) {
     throw new DatasetError(datasetName, 'no examples are left for validation; raise the validation share');
   }
-  const shape = { microBatchSize: settings.batchSize, seqLen: settings.seqLen, packing: false };
-  const batches = fixedOrderBatches(prepared.validation, shape);
   // The session's own upload, lent (never written): the forward reads the Playground's weights, no second copy.
   const base = session.lendBase();
   const uploaded = base.uploaded;
   const results: EvalColumnResult[] = [];
   try {
     for (let column = 0; column < adapters.length; column++) {
+      // Each column's batches: the same examples, after a prompt-tuning column's virtual tokens.
+      const { batches, maxTokens } = evaluationBatches(prepared.validation, settings.batchSize, settings.seqLen, adapters[column]);
       onProgress({ column, batchesDone: 0, batches: batches.length, results: [...results] });
       const result = await adapterMeanLoss(ctx, uploaded, adapters[column], batches, {
-        maxTokens: settings.batchSize * settings.seqLen,
+        maxTokens,
         signal,
         onBatch: (done) => onProgress({ column, batchesDone: done, batches: batches.length, results: [...results] }),
       });

@@ -273,18 +273,20 @@ export async function runTraining(request: TrainStartRequest, services: WorkerSe
     const stopReason = loop.stopReason === 'aborted' && run.action === 'pause' ? 'paused' : loop.stopReason;
     let adapterId: string | null = null;
     let adapterProblem: string | null = null;
-    const trained = result.adapter ?? result.ia3;
+    const trained = result.adapter ?? result.ia3 ?? result.prompt;
     if (stopReason !== 'paused' && loop.steps > 0 && trained) {
-      const ia3 = result.ia3 !== null;
+      // IA³ and prompt tuning have no rank, alpha or targeted pairs.
+      const pairs = result.adapter !== null;
+      const targets = result.ia3 ? [...IA3_DEFAULT.targets] : pairs ? [...config.targets] : [];
       try {
         const record = await addAdapter(
           {
             name: request.runName,
             baseModel: model.name,
             method: methodRecordLabel(config.method, config.quant),
-            rank: ia3 ? 0 : config.rank,
-            alpha: ia3 ? 0 : config.alpha,
-            targets: ia3 ? [...IA3_DEFAULT.targets] : [...config.targets],
+            rank: pairs ? config.rank : 0,
+            alpha: pairs ? config.alpha : 0,
+            targets,
             dataset: data.name,
             valLoss: loop.best?.loss ?? result.finalValLoss,
             source: 'trained',

@@ -3,6 +3,7 @@
  * options, and the bridge from the GPU trainer's adapters to the CPU reference (float64 copies for finite
  * differences).
  */
+import { HOST_FIELDS } from '../../adapters/merge';
 import { assembleBatch } from '../../data/batches';
 import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
 import { readHfFolder } from '../../model/hf/folder';
@@ -85,9 +86,6 @@ export const ADAMW: OptimizerHyperparameters = {
   loraPlusRatio: 1,
 };
 
-/** The host weight field of each projection. */
-const HOST_WEIGHT = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
-
 /**
  * Float64 copies of the trainer's adapters for the CPU reference, grouped by layer. A DoRA magnitude comes with
  * the row norms of these matrices over `host`'s weights, held fixed (the trained gradient detaches them).
@@ -99,7 +97,7 @@ export function hostAdapters(matrices: readonly AdapterMatrices[], scale: number
     if (m.magnitude) {
       if (!host) throw new Error('hostAdapters: a DoRA adapter needs the host weights for its row norms');
       ad.magnitude = Float64Array.from(m.magnitude);
-      ad.norms = doraRowNorms(host.layers[m.layer][HOST_WEIGHT[m.target]], ad, m.outFeatures, m.inFeatures);
+      ad.norms = doraRowNorms(host.layers[m.layer][HOST_FIELDS[m.target]], ad, m.outFeatures, m.inFeatures);
     }
     out[m.layer][m.target] = ad;
   }

@@ -3,7 +3,7 @@
  * CLI and the Train form check the same limits in the same places.
  */
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../config';
-import { isNumberSetting, type NumberRange, type NumberSettingKey, SETTING_KEYS, type SettingKey, settingSpec } from '../settings';
+import { isNumberSetting, type NumberRange, PROMPT_ONLY_SETTINGS, type NumberSettingKey, SETTING_KEYS, type SettingKey, settingSpec } from '../settings';
 
 export interface SettingBounds {
   key: NumberSettingKey;
@@ -34,7 +34,11 @@ export const NUMBER_BOUNDS: SettingBounds[] = SETTING_KEYS.filter(isNumberSettin
   return { key, ...bounds(spec.range) };
 });
 
-/** The default config with `key` set to `value` (a number of steps replaces the default number of epochs). */
+/**
+ * The default config with `key` set to `value` (a number of steps replaces the default number of epochs; a
+ * prompt-tuning setting comes with that method, and a sequence long enough for any number of virtual tokens).
+ */
 export function configWith(key: SettingKey, value: number): TrainingConfig {
-  return { ...DEFAULT_TRAINING_CONFIG, [key]: value, ...(key === 'maxSteps' ? { epochs: null } : {}) };
+  const prompt = (PROMPT_ONLY_SETTINGS as readonly string[]).includes(key) ? { method: 'prompt' as const, seqLen: 8192 } : {};
+  return { ...DEFAULT_TRAINING_CONFIG, ...prompt, [key]: value, ...(key === 'maxSteps' ? { epochs: null } : {}) };
 }

@@ -16,7 +16,8 @@ export function formatCreated(time: number): string {
 
 /** "8 (α 16)": the rank, with the alpha that sets the adapter's scale beside it; a dash for IA³, which has none. */
 export function formatRank(record: Pick<AdapterRecord, 'rank' | 'alpha' | 'method'>): string {
-  if (record.method.startsWith('IA³')) return '—';
+  // IA³ and prompt tuning have no rank (their records hold 0).
+  if (record.method.startsWith('IA³') || record.method.startsWith('Prompt tuning')) return '—';
   return `${record.rank} (α ${record.alpha})`;
 }
 

@@ -15,13 +15,19 @@ import {
   type SettingIssue,
   type SettingKey,
   settingSpec,
+  type TextSettingKey,
 } from '../../train/settings';
 
-export type { ChoiceSettingKey as ChoiceKey, NumberSettingKey as NumberKey, SwitchSettingKey as SwitchKey } from '../../train/settings';
+export type {
+  ChoiceSettingKey as ChoiceKey,
+  NumberSettingKey as NumberKey,
+  SwitchSettingKey as SwitchKey,
+  TextSettingKey as TextKey,
+} from '../../train/settings';
 
 /** The form's number fields: the config's numbers (valSplit as valPercent) and its own sample and budget fields. */
 export type TrainNumberField = Exclude<NumberKey, 'valSplit'> | 'valPercent' | 'sampleEvery' | 'sampleTokens' | 'budgetMiB';
-export type TrainField = TrainNumberField | ChoiceKey | 'targets' | 'samplePrompts';
+export type TrainField = TrainNumberField | ChoiceKey | TextSettingKey | 'targets' | 'samplePrompts';
 export type TrainFieldErrors = Partial<Record<TrainField, string>>;
 
 export interface NumberFieldSpec {

@@ -16,6 +16,7 @@ import {
   saveRun,
   withPoints,
 } from '../../library/run-history';
+import type { TrainingConfig } from '../../train/config';
 import type { MetricsHistory } from '../../train/metrics';
 import { engineProblem } from '../../worker/client';
 import { type DatasetSource, datasetSourceName, DEFAULT_READ_SETTINGS } from '../../data';
@@ -44,6 +45,13 @@ let initialized = false;
 let lastSaved = 0;
 
 /** Loads the run history (marking runs cut off by a reload) and reads the base's header once the engine is up. */
+/** The method part of a run's name: 'r8', 'DoRA r8', 'IA³', 'prompt 20'. */
+function runMethodTag(config: TrainingConfig): string {
+  if (config.method === 'ia3') return 'IA³';
+  if (config.method === 'prompt') return `prompt ${config.virtualTokens}`;
+  return `${config.method === 'dora' ? 'DoRA ' : ''}r${config.rank}`;
+}
+
 export function initTrain(): void {
   if (initialized) return;
   initialized = true;
@@ -152,7 +160,7 @@ export async function startTraining(): Promise<void> {
   const now = Date.now();
   const run: RunRecord = {
     id: newRunId(),
-    name: `${datasetName.replace(/\.[^.]+$/, '')} · ${model.name.replace(/\.gguf$/, '')} · ${config.method === 'ia3' ? 'IA³' : `${config.method === 'dora' ? 'DoRA ' : ''}r${config.rank}`}`,
+    name: `${datasetName.replace(/\.[^.]+$/, '')} · ${model.name.replace(/\.gguf$/, '')} · ${runMethodTag(config)}`,
     createdAt: now,
     updatedAt: now,
     status: 'running',

@@ -71,7 +71,9 @@ describe('train form fields against the settings table', () => {
   it.each(NUMBER_BOUNDS)('$key: refused past the same limits as the core and the CLI, naming its label', ({ key, inside, outside }) => {
     const field = numberFieldOf(key);
     const spec = NUMBER_FIELDS[field];
-    const start = form({ lengthBy: key === 'epochs' ? 'epochs' : 'steps' });
+    // A prompt-tuning setting is read only for that method, with room in the sequence for any number of virtual tokens.
+    const prompt = key === 'virtualTokens' ? { method: 'prompt' as const, seqLen: '8192' } : {};
+    const start = form({ lengthBy: key === 'epochs' ? 'epochs' : 'steps', ...prompt });
     const typed = (v: number) => String(Number((v * spec.scale).toPrecision(12)));
     for (const value of inside) {
       const result = parseTrainForm({ ...start, [field]: typed(value) }, null);

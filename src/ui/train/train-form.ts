@@ -8,7 +8,7 @@
 import type { ModelConfig } from '../../model/config';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig, trainingConfigIssues } from '../../train/config';
-import { inRange, LORA_ONLY_SETTINGS } from '../../train/settings';
+import { inRange, LORA_ONLY_SETTINGS, PROMPT_ONLY_SETTINGS, trainsLoraPairs } from '../../train/settings';
 import type { SampleSettings } from '../../worker/train-protocol';
 import {
   type ChoiceKey,
@@ -20,6 +20,7 @@ import {
   numberFieldOf,
   rangeMessage,
   type SwitchKey,
+  type TextKey,
   type TrainFieldErrors,
   type TrainNumberField,
 } from './form-settings';
@@ -28,7 +29,7 @@ export type { TrainField, TrainFieldErrors, TrainNumberField } from './form-sett
 
 export type PresetId = 'quick' | 'balanced' | 'quality';
 
-export interface TrainForm extends Record<TrainNumberField, string>, Pick<TrainingConfig, SwitchKey | ChoiceKey | 'targets'> {
+export interface TrainForm extends Record<TrainNumberField, string>, Pick<TrainingConfig, SwitchKey | ChoiceKey | TextKey | 'targets'> {
   /** The preset the numbers came from; 'custom' once one is edited. */
   preset: PresetId | 'custom';
   lengthBy: 'steps' | 'epochs';
@@ -54,6 +55,7 @@ function tableDefaults(): TrainForm {
     ...(numbers as Record<TrainNumberField, string>),
     preset: 'quick',
     method: c.method,
+    promptInit: c.promptInit,
     rsLora: c.rsLora,
     targets: [...c.targets],
     schedule: c.schedule,
@@ -173,6 +175,7 @@ export function parseTrainForm(form: TrainForm, model: ModelConfig | null): Trai
     ...DEFAULT_TRAINING_CONFIG,
     ...numbers,
     method: form.method,
+    promptInit: form.promptInit,
     rsLora: form.rsLora,
     targets: LORA_TARGETS.filter((t) => form.targets.includes(t)),
     schedule: form.schedule,
@@ -183,11 +186,10 @@ export function parseTrainForm(form: TrainForm, model: ModelConfig | null): Trai
     checkpointing: form.checkpointing,
     quant: form.quant,
   };
-  // IA³ has no LoRA settings: the form hides them and the run takes their defaults (the CLI refuses them instead).
-  const config: TrainingConfig =
-    chosen.method === 'ia3'
-      ? { ...chosen, ...Object.fromEntries(LORA_ONLY_SETTINGS.map((key) => [key, structuredClone(DEFAULT_TRAINING_CONFIG[key])])) }
-      : chosen;
+  // A method's foreign settings (LoRA's for IA³ and prompt tuning, prompt tuning's for the rest): the form hides
+  // them and the run takes their defaults (the CLI refuses them instead).
+  const foreign = [...(trainsLoraPairs(chosen.method) ? [] : LORA_ONLY_SETTINGS), ...(chosen.method === 'prompt' ? [] : PROMPT_ONLY_SETTINGS)];
+  const config: TrainingConfig = { ...chosen, ...Object.fromEntries(foreign.map((key) => [key, structuredClone(DEFAULT_TRAINING_CONFIG[key])])) };
   for (const issue of trainingConfigIssues(config, model)) {
     const field = fieldOfSetting(issue.setting);
     if (field !== undefined && errors[field] === undefined) errors[field] = formIssueMessage(issue);

@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { AdapterRecord } from '../../../library/adapter-library';
+import { isPromptRecord } from '../../../library/adapter-exports';
 import { exportAdapter, removeAdapter, renameTo } from '../../adapters/library-actions';
 import { formatCreated, formatDataset, formatRank, formatValLoss } from '../../adapters/record-format';
 import { IDLE_ROW, type AdapterTask } from '../../stores/adaptersSlice';
@@ -102,18 +103,27 @@ function DeleteConfirm({ record, onCancel }: { record: AdapterRecord; onCancel: 
 }
 
 function Actions({ record, busy, setMode }: { record: AdapterRecord; busy: boolean; setMode: (m: Mode) => void }) {
+  // A prompt is an input before every sequence, not a change of weights: nothing to merge, no llama.cpp file.
+  const prompt = isPromptRecord(record);
+  const noteId = `adapter-${record.id}-no-merge`;
+  const unmergeable = prompt ? { disabled: true, 'aria-describedby': noteId } : { disabled: busy };
   return (
     <div className="adapter-actions">
       <div className="adapter-action-group" role="group" aria-label={`Export ${record.name}`}>
         <button type="button" className="button secondary small" disabled={busy} onClick={() => void exportAdapter(record, 'peft')}>
           PEFT .zip
         </button>
-        <button type="button" className="button secondary small" disabled={busy} onClick={() => void exportAdapter(record, 'gguf')}>
+        <button type="button" className="button secondary small" {...unmergeable} onClick={() => void exportAdapter(record, 'gguf')}>
           GGUF
         </button>
-        <button type="button" className="button secondary small" disabled={busy} onClick={() => void exportAdapter(record, 'merged')}>
+        <button type="button" className="button secondary small" {...unmergeable} onClick={() => void exportAdapter(record, 'merged')}>
           Merged
         </button>
+        {prompt && (
+          <p id={noteId} className="field-hint">
+            Prompt tuning cannot be merged: its virtual tokens are an input before every prompt, not a change to the weights. Export PEFT.
+          </p>
+        )}
       </div>
       <div className="adapter-action-group" role="group" aria-label={`Manage ${record.name}`}>
         <button type="button" className="button secondary small" disabled={busy} onClick={() => setMode('rename')}>

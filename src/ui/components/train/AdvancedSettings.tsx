@@ -4,7 +4,7 @@
  */
 import { Fragment, type ReactNode } from 'react';
 import type { LoraTarget } from '../../../model/lora-targets';
-import { SETTINGS } from '../../../train/settings';
+import { SETTINGS, trainsLoraPairs } from '../../../train/settings';
 import { useStudio } from '../../stores/studio';
 import type { SwitchKey } from '../../train/form-settings';
 import { TrainSetting, type TrainSettingField, TrainSwitch } from './TrainFields';
@@ -46,12 +46,12 @@ const ADVANCED: readonly { title: string; fields: readonly TrainSettingField[]; 
   { title: 'Samples and memory', fields: ['sampleEvery', 'sampleTokens', 'budgetMiB'], switches: [], after: <SamplePrompts /> },
 ];
 
-/** The LoRA group as IA³ shows it: only what is not LoRA's own (the base's storage, checkpointing). */
-const IA3_BASE_GROUP = { title: 'Base and memory', fields: ['quant'], switches: ['checkpointing'] } as const;
+/** The LoRA group as IA³ and prompt tuning show it: only what is not LoRA's own (the base's storage, checkpointing). */
+const BASE_GROUP = { title: 'Base and memory', fields: ['quant'], switches: ['checkpointing'] } as const;
 
 export function AdvancedSettings() {
   const method = useStudio((state) => state.trainForm.method);
-  const groups = method === 'ia3' ? [IA3_BASE_GROUP, ...ADVANCED.slice(1)] : ADVANCED;
+  const groups = trainsLoraPairs(method) ? ADVANCED : [BASE_GROUP, ...ADVANCED.slice(1)];
   return (
     <details className="train-advanced">
       <summary>Advanced</summary>

@@ -65,6 +65,9 @@ export function MemoryEstimate() {
 function trainsLine(config: TrainingConfig, model: ModelConfig): string {
   const count = trainableParameterCount(config, model).toLocaleString('en-US');
   if (config.method === 'ia3') return `Trains ${count} parameters: IA³ scales on k, v and the MLP's down input, in every layer.`;
+  if (config.method === 'prompt') {
+    return `Trains ${count} parameters: ${methodSummary(config)} before every sequence (an input, so it cannot be merged into the model).`;
+  }
   const where = `${methodSummary(config)} on ${config.targets.join(', ')}`;
   return config.method === 'dora'
     ? `Trains ${count} parameters: ${where}, with a magnitude per output row, in every layer.`

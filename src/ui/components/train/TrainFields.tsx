@@ -3,8 +3,8 @@
  * hint, choices and keypad come from the settings table (through form-settings.ts), so a field is named by key.
  */
 import { useStudio } from '../../stores/studio';
-import { CHOICE_FIELDS, type ChoiceKey, NUMBER_FIELDS, type SwitchKey, type TrainNumberField } from '../../train/form-settings';
-import { settingSpec } from '../../../train/settings';
+import { CHOICE_FIELDS, type ChoiceKey, NUMBER_FIELDS, type SwitchKey, type TextKey, type TrainNumberField } from '../../train/form-settings';
+import { SETTINGS, settingSpec } from '../../../train/settings';
 import type { TrainForm } from '../../train/train-form';
 import { NumberBox } from '../NumberBox';
 
@@ -34,6 +34,31 @@ export function TrainSwitch({ field }: { field: SwitchKey }) {
       <input type="checkbox" checked={checked} onChange={(event) => edit({ [field]: event.currentTarget.checked })} />
       {settingSpec(field).label}
     </label>
+  );
+}
+
+/** A free-text setting (prompt tuning's starting text), from the table's label, hint and length limit. */
+export function TrainText({ field }: { field: TextKey }) {
+  const value = useStudio((state) => state.trainForm[field]);
+  const error = useStudio((state) => state.trainFieldErrors[field]);
+  const edit = useStudio((state) => state.editTrainForm);
+  const spec = SETTINGS[field];
+  const id = `train-${field}`;
+  return (
+    <div className={`setting${error ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{spec.label}</label>
+      <input
+        id={id}
+        type="text"
+        value={value}
+        maxLength={spec.maxLength}
+        aria-describedby={`${id}-hint`}
+        onChange={(event) => edit({ [field]: event.currentTarget.value })}
+      />
+      <p id={`${id}-hint`} className={error ? 'field-error' : 'field-hint'}>
+        {error ?? spec.hint}
+      </p>
+    </div>
   );
 }
 

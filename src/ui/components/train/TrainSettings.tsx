@@ -20,7 +20,7 @@ import { MemoryEstimate } from './MemoryEstimate';
 import { AdvancedSettings } from './AdvancedSettings';
 import { FileButton } from './FileButton';
 import { FolderButton } from './FolderButton';
-import { TrainChoice, TrainNumber } from './TrainFields';
+import { TrainChoice, TrainNumber, TrainText } from './TrainFields';
 
 function DatasetChoice() {
   const data = useStudio((state) => state.trainData);
@@ -196,18 +196,24 @@ function Length() {
   );
 }
 
-/** The settings most runs change, shown first (after the method and the run's length); IA³ has no rank. */
-const MAIN_FIELDS = ['learningRate', 'rank', 'batchSize', 'seqLen'] as const;
+/**
+ * The settings most runs change, shown first (after the method and the run's length): the rank for LoRA and DoRA,
+ * the virtual tokens for prompt tuning (IA³ has neither), and the text the prompt starts from.
+ */
+const MAIN_FIELDS = ['learningRate', 'rank', 'virtualTokens', 'batchSize', 'seqLen'] as const;
 
 function MainFields() {
   const method = useStudio((state) => state.trainForm.method);
+  const shown = (field: (typeof MAIN_FIELDS)[number]) =>
+    field === 'rank' ? trainsLoraPairs(method) : field === 'virtualTokens' ? method === 'prompt' : true;
   return (
     <>
       <TrainChoice field="method" />
       <Length />
-      {MAIN_FIELDS.filter((field) => trainsLoraPairs(method) || field !== 'rank').map((field) => (
+      {MAIN_FIELDS.filter(shown).map((field) => (
         <TrainNumber key={field} field={field} />
       ))}
+      {method === 'prompt' && <TrainText field="promptInit" />}
     </>
   );
 }

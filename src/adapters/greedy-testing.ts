@@ -1,0 +1,52 @@
+/**
+ * Greedy decoding both ways for the adapter-file tests (test support): the engine (LlamaModel with an adapter
+ * uploaded unmerged) and src/model's float64 reference forward, which knows no adapter, over weights (or a
+ * vocabulary) into which a test has written the method by its published formula.
+ */
+import { LlamaModel } from '../gpu/model/llama';
+import { releaseModel, uploadModel } from '../gpu/model/upload';
+import { testContext } from '../gpu/testing/gpu';
+import type { ModelConfig } from '../model/config';
+import { type HostWeights, referenceForward } from '../model/reference-forward';
+import type { ModelWeights } from '../model/tensor-map';
+import { type AnyAdapter, releaseLoraAdapter, uploadAnyAdapter } from './gpu-adapter';
+
+/** stories260K tokens: BOS and four of a story. */
+export const GREEDY_PROMPT = [1, 403, 407, 261, 378];
+export const GREEDY_STEPS = 12;
+
+/**
+ * The reference's greedy continuation of `prefix + prompt`, returning only the new tokens. `prefix` tokens (a
+ * vocabulary extended by a test) come first; the argmax is over the model's own `vocab` ids.
+ */
+export function greedyReference(config: ModelConfig, host: HostWeights, options: { prefix?: readonly number[]; vocab?: number } = {}): number[] {
+  const prefix = options.prefix ?? [];
+  const vocab = options.vocab ?? config.vocabSize;
+  const tokens = [...prefix, ...GREEDY_PROMPT];
+  for (let i = 0; i < GREEDY_STEPS; i++) {
+    const logits = referenceForward(config, host, tokens);
+    const last = logits.subarray((tokens.length - 1) * config.vocabSize, (tokens.length - 1) * config.vocabSize + vocab);
+    tokens.push(last.indexOf(Math.max(...last)));
+  }
+  return tokens.slice(prefix.length + GREEDY_PROMPT.length);
+}
+
+/** The engine's greedy tokens with `adapter` applied unmerged, and the prompt's logits. */
+export async function greedyEngine(b: { config: ModelConfig; weights: ModelWeights }, adapter: AnyAdapter): Promise<{ tokens: number[]; logits: Float32Array }> {
+  const ctx = await testContext();
+  const up = await uploadModel(ctx, b.weights);
+  const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: b.config.contextLength });
+  const gpu = uploadAnyAdapter(ctx, adapter, b.config);
+  model.setAdapter(gpu.inference);
+  let logits = await model.forward(GREEDY_PROMPT, 0);
+  const first = logits.slice();
+  const tokens: number[] = [];
+  for (let i = 0; i < GREEDY_STEPS; i++) {
+    tokens.push(logits.indexOf(Math.max(...logits)));
+    logits = await model.forward([tokens[i]], GREEDY_PROMPT.length + i);
+  }
+  model.dispose();
+  releaseLoraAdapter(ctx, gpu);
+  releaseModel(ctx, up);
+  return { tokens, logits: first };
+}
