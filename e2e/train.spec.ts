@@ -256,21 +256,25 @@ test('a CSV mapped in the Datasets view trains with that mapping and split', asy
   await expect(page.getByTestId('train-status')).toHaveText('Stopped', { timeout: FIRST_STEP_TIMEOUT });
 });
 
-test('Quick IA³ and DoRA runs land in the library as their methods and generate in Compare beside a LoRA adapter', async ({ page }) => {
-  test.setTimeout(3 * (FIRST_STEP_TIMEOUT + 120_000) + 240_000);
+test('Quick IA³, DoRA and prompt-tuning runs land in the library as their methods and generate in Compare beside a LoRA adapter', async ({ page }) => {
+  test.setTimeout(4 * (FIRST_STEP_TIMEOUT + 120_000) + 240_000);
   const panel = (name: string) => page.getByRole('region', { name, exact: true });
   const statusOf = (region: ReturnType<typeof panel>) => region.locator('.panel-head').getByRole('status');
-  // What each method trains on stories260K with the Quick preset's rank 8 on every projection.
+  // What each method trains on stories260K with the Quick preset's rank 8 on every projection (and 20 virtual tokens).
   const trains: Record<string, string> = {
+    'Prompt tuning': 'Trains 1,280 parameters: Prompt tuning, 20 virtual tokens before every sequence (an input, so it cannot be merged',
     'IA³': 'Trains 1,180 parameters: IA³',
     DoRA: 'Trains 49,240 parameters: DoRA rank 8 on q, k, v, o, gate, up, down, with a magnitude per output row',
     LoRA: 'Trains 46,240 parameters: LoRA rank 8',
   };
-  for (const method of ['IA³', 'DoRA', 'LoRA']) {
+  for (const method of ['Prompt tuning', 'IA³', 'DoRA', 'LoRA']) {
     await openTrain(page);
     await page.getByLabel('Method').selectOption({ label: method });
-    // IA³ has no rank: the form shows none, and says what it trains.
-    await expect(page.getByLabel('Rank', { exact: true })).toHaveCount(method === 'IA³' ? 0 : 1);
+    // IA³ and prompt tuning have no rank; only prompt tuning has virtual tokens. The form says what each trains.
+    const pairs = method === 'DoRA' || method === 'LoRA';
+    await expect(page.getByLabel('Rank', { exact: true })).toHaveCount(pairs ? 1 : 0);
+    await expect(page.getByLabel('Virtual tokens', { exact: true })).toHaveCount(method === 'Prompt tuning' ? 1 : 0);
+    if (method === 'Prompt tuning') await page.getByLabel('Start from text').fill('Hush, the moon is up.');
     await expect(page.getByTestId('train-parameters')).toContainText(trains[method]);
     await page.getByRole('button', { name: 'Start training' }).click();
     await expect.poll(() => stepOf(page), { timeout: FIRST_STEP_TIMEOUT, intervals: [1000] }).toBeGreaterThanOrEqual(3);
@@ -290,7 +294,13 @@ test('Quick IA³ and DoRA runs land in the library as their methods and generate
         };
       }),
   );
-  expect(methods).toEqual(['DoRA', 'IA³', 'LoRA']);
+  expect(methods).toEqual(['DoRA', 'IA³', 'LoRA', 'Prompt tuning']);
+  // Where a user looks to merge: the prompt-tuning adapter's GGUF and Merged exports are off, and say why.
+  await page.goto('/#adapters');
+  const promptRow = page.getByRole('row', { name: /prompt 20/ });
+  await expect(promptRow.getByText('Prompt tuning cannot be merged')).toBeVisible();
+  await expect(promptRow.getByRole('button', { name: 'Merged' })).toBeDisabled();
+  await expect(promptRow.getByRole('button', { name: 'PEFT .zip' })).toBeEnabled();
 
   await page.goto('/#playground');
   const model = panel('Model');
@@ -298,8 +308,8 @@ test('Quick IA³ and DoRA runs land in the library as their methods and generate
   await expect(statusOf(model)).toHaveText('Loaded', { timeout: 240_000 });
   await page.goto('/#compare');
   await expect(page.getByTestId('compare-base')).toHaveText('stories260K.gguf');
-  const adapters = page.getByRole('checkbox', { name: /IA³|DoRA|LoRA/ });
-  await expect(adapters).toHaveCount(3);
+  const adapters = page.getByRole('checkbox', { name: /IA³|DoRA|LoRA|Prompt tuning/ });
+  await expect(adapters).toHaveCount(4);
   for (const box of await adapters.all()) await box.check();
   await page.getByLabel('Comparison prompt').fill('Once upon a time');
   await page.getByRole('checkbox', { name: 'Greedy' }).check();
@@ -308,6 +318,6 @@ test('Quick IA³ and DoRA runs land in the library as their methods and generate
   const outputs = panel('Outputs');
   await expect(statusOf(outputs)).toHaveText('Done', { timeout: 240_000 });
   const columns = outputs.getByTestId('column-rate');
-  await expect(columns).toHaveCount(4);
-  for (let i = 0; i < 4; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s$/);
+  await expect(columns).toHaveCount(5);
+  for (let i = 0; i < 5; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s$/);
 });

@@ -1,7 +1,7 @@
 /** The training settings as flags: the table's limits, refused with the flag's name; core refusals reworded with flags. */
 import { describe, expect, it } from 'vitest';
 import { syntheticConfig } from '../model/fixtures';
-import { checkWindowFits, DEFAULT_TRAINING_CONFIG, TrainingConfigError } from '../train/config';
+import { checkTrainingConfig, checkWindowFits, DEFAULT_TRAINING_CONFIG, TrainingConfigError } from '../train/config';
 import { F32_BASE } from '../model/quant/storage';
 import { planMemory } from '../train/memory-plan';
 import { MemoryLimitError } from '../train/session';
@@ -44,6 +44,25 @@ describe('training settings as CLI flags', () => {
     }
     expect(help).toMatch(/--seq-len L {13}longest sequence in tokens; longer examples are truncated \(default 256\)/);
     expect(help).toMatch(/--schedule S +learning rate over the run \(constant \| linear \| cosine; default cosine\)/);
+  });
+
+  it('takes prompt tuning as flags, and words a setting of another method with its flag', () => {
+    const config = configFromFlags({ method: 'prompt', 'virtual-tokens': '12', 'prompt-init': 'Once upon a time' });
+    expect(config).toMatchObject({ method: 'prompt', virtualTokens: 12, promptInit: 'Once upon a time' });
+    expect(settingFlagsHelp()).toMatch(/--prompt-init TEXT .*random vocabulary tokens \(default empty\)/);
+    const worded = (flags: Record<string, string>) => {
+      try {
+        checkTrainingConfig(configFromFlags(flags));
+      } catch (e) {
+        return (inCliWords(e) as Error).message;
+      }
+      return null;
+    };
+    expect(worded({ 'virtual-tokens': '12' })).toBe('--virtual-tokens: a prompt-tuning setting, which LoRA does not have (leave it at its default)');
+    expect(worded({ method: 'prompt', rank: '4' })).toBe('--rank: a LoRA setting, which prompt tuning does not have (leave it at its default)');
+    expect(worded({ method: 'prompt', 'seq-len': '16', 'virtual-tokens': '15' })).toBe(
+      "--virtual-tokens: 15 virtual tokens leave 1 of the sequence length's 16 tokens for text; it needs at least 2; use --virtual-tokens ≤ 14",
+    );
   });
 
   it('rewords a core refusal with flags: the window check names --seq-len, not the key', () => {

@@ -27,7 +27,7 @@ function valuesText(spec: AnySetting): string {
   const parts: string[] = [];
   if (spec.kind === 'choice') parts.push(Object.keys(spec.choices).join(' | '));
   if (spec.kind === 'list') parts.push(`default ${spec.default.length === spec.items.length ? 'all' : spec.default.join(',')}`);
-  else if (spec.kind !== 'switch' && spec.default !== null) parts.push(`default ${spec.default}`);
+  else if (spec.kind !== 'switch' && spec.default !== null) parts.push(spec.default === '' ? 'default empty' : `default ${spec.default}`);
   return parts.length ? ` (${parts.join('; ')})` : '';
 }
 

@@ -21,7 +21,7 @@ export interface AdapterRecord {
   name: string;
   /** The base model's name as the studio showed it (and PEFT's base_model_name_or_path). */
   baseModel: string;
-  /** 'LoRA', or 'QLoRA (NF4)' … as trained; 'imported (PEFT)' / 'imported (GGUF)' for imports. */
+  /** 'LoRA', 'QLoRA (NF4)', 'DoRA', 'IA³', 'Prompt tuning' … as trained; 'imported (PEFT)' / 'imported (GGUF)' for LoRA imports, the method first for others ('IA³ (imported PEFT)'). */
   method: string;
   rank: number;
   alpha: number;

@@ -8,6 +8,11 @@ import { exportPeft } from '../adapters/peft';
 import { randomAdapter } from '../adapters/test-adapter';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { withRowLayout } from '../adapters/lora-weights';
+import { ia3AdapterFromTrainer, promptAdapterFromTrainer } from '../adapters/from-trainer';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
+import { exportPeftIa3 } from '../adapters/peft-ia3';
+import { exportPeftPrompt } from '../adapters/peft-prompt';
+import { IA3_DEFAULT } from '../model/lora-targets';
 import { closeModel, type LoadedModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { syntheticConfig } from '../model/fixtures';
@@ -46,8 +51,9 @@ async function refused(files: UploadedFile[], label: string): Promise<AdapterUpl
 }
 
 /** Same weights in the same (HF) row order. */
-function expectSameWeights(got: LoraAdapter, want: LoraAdapter): void {
-  const a = withRowLayout(got, 'half');
+function expectSameWeights(read: AnyAdapter, want: LoraAdapter): void {
+  if (isIa3Adapter(read) || isPromptAdapter(read)) throw new Error('expected a LoRA adapter');
+  const a = withRowLayout(read, 'half');
   const b = withRowLayout(want, 'half');
   expect(a.config.targets).toEqual(b.config.targets);
   a.layers.forEach((layer, l) => {
@@ -72,8 +78,29 @@ describe('readUploadedAdapter', () => {
       valLoss: null,
       source: 'imported',
     });
-    expect(read.adapter.rowLayout).toBe(base.config.ropeLayout);
+    expect((read.adapter as LoraAdapter).rowLayout).toBe(base.config.ropeLayout);
     expectSameWeights(read.adapter, adapter);
+  });
+
+  it("reads PEFT's IA³ and prompt-tuning folders, with their methods in the record", async () => {
+    const c = base.config.hiddenSize;
+    const prompt = promptAdapterFromTrainer({ virtualTokens: 4, init: 'SAMPLE_VOCAB', text: null }, baseRef(), new Float32Array(4 * c).fill(0.25));
+    const promptFiles = Object.entries(exportPeftPrompt(prompt)).map(([n, p]) => file(`soft/${n}`, concatBytes(p)));
+    const read = await readUploadedAdapter(promptFiles, 'soft', baseRef());
+    expect(read.record).toMatchObject({ name: 'soft', method: 'Prompt tuning (imported PEFT)', rank: 0, alpha: 0, targets: [] });
+    expect(read.adapter).toEqual(prompt);
+    const ia3 = ia3AdapterFromTrainer(IA3_DEFAULT, baseRef(), [0, 1, 2, 3, 4].flatMap((layer) => [
+      { layer, target: 'k' as const, l: new Float32Array(32).fill(1.5) },
+      { layer, target: 'v' as const, l: new Float32Array(32).fill(0.5) },
+      { layer, target: 'down' as const, l: new Float32Array(172).fill(1) },
+    ]));
+    const ia3Files = Object.entries(exportPeftIa3(ia3, base.config)).map(([n, p]) => file(n, concatBytes(p)));
+    const readIa3 = await readUploadedAdapter(ia3Files, 'scales', baseRef());
+    expect(readIa3.record).toMatchObject({ method: 'IA³ (imported PEFT)', rank: 0, targets: ['k', 'v', 'down'] });
+    // A prompt of another width is refused as made for another base.
+    const narrow = syntheticConfig();
+    const error = await readUploadedAdapter(promptFiles, 'soft', { config: narrow, name: 'narrow' }).then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ problem: 'wrong-base', message: expect.stringMatching(/embeds tokens 32 wide/) });
   });
 
   it('unpacks a .zip of the folder, with or without a top folder inside', async () => {

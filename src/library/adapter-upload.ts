@@ -5,8 +5,8 @@
  * trace. Runs in the engine worker (where the loaded base's config is) and in Node tests.
  */
 import { AdapterMismatchError } from '../adapters/fit';
-import { type AdapterFormat, importAdapter } from '../adapters/import';
-import type { LoraAdapter } from '../adapters/lora-weights';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
+import { type AdapterFormat, importAnyAdapter } from '../adapters/import';
 import { withRowLayout } from '../adapters/lora-weights';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../adapters/peft';
 import type { ModelConfig } from '../model/config';
@@ -36,7 +36,7 @@ export interface UploadedFile {
 }
 
 export interface ReadAdapter {
-  adapter: LoraAdapter;
+  adapter: AnyAdapter;
   format: AdapterFormat;
   record: NewAdapterRecord;
 }
@@ -92,12 +92,13 @@ export async function readUploadedAdapter(
     const relevant = name === PEFT_CONFIG_FILE || name === PEFT_WEIGHTS_FILE || name.toLowerCase().endsWith('.gguf');
     if (relevant && source.size === 0) throw bad(`${where}: ${name} is empty (0 bytes).`);
   }
-  let read: { adapter: LoraAdapter; format: AdapterFormat };
+  let read: { adapter: AnyAdapter; format: AdapterFormat };
   try {
-    read = await importAdapter(map, where, base ? { base } : {});
-    // The library stores PEFT (HF row order); an adapter whose q/k order cannot be converted without its base's
+    // A LoRA (or DoRA) folder or GGUF file, or PEFT's IA³ or prompt-tuning folder.
+    read = await importAnyAdapter(map, where, base ? { base } : {});
+    // The library stores PEFT (HF row order); a LoRA adapter whose q/k order cannot be converted without its base's
     // head counts is refused now rather than half-stored.
-    withRowLayout(read.adapter, 'half');
+    if (!isIa3Adapter(read.adapter) && !isPromptAdapter(read.adapter)) withRowLayout(read.adapter, 'half');
   } catch (error) {
     if (error instanceof AdapterMismatchError) throw new AdapterUploadError('wrong-base', `${where}: ${error.message}`);
     if (error instanceof ModelFormatError) throw bad(error.message);
@@ -105,16 +106,24 @@ export async function readUploadedAdapter(
     throw error;
   }
   const { adapter, format } = read;
+  // The method leads the record's label where it is not LoRA's: the library's exports go by it.
+  const shape = isPromptAdapter(adapter)
+    ? { method: 'Prompt tuning (imported PEFT)', rank: 0, alpha: 0, targets: [] }
+    : isIa3Adapter(adapter)
+      ? { method: 'IA³ (imported PEFT)', rank: 0, alpha: 0, targets: [...adapter.config.targets] }
+      : {
+          method: adapter.config.useDora ? 'DoRA (imported PEFT)' : format === 'peft' ? 'imported (PEFT)' : 'imported (GGUF)',
+          rank: adapter.config.r,
+          alpha: adapter.config.alpha,
+          targets: [...adapter.config.targets],
+        };
   return {
     adapter,
     format,
     record: {
       name: adapterNameOf(label),
       baseModel: adapter.config.baseModel || base?.name || 'unknown',
-      method: format === 'peft' ? 'imported (PEFT)' : 'imported (GGUF)',
-      rank: adapter.config.r,
-      alpha: adapter.config.alpha,
-      targets: [...adapter.config.targets],
+      ...shape,
       dataset: null,
       valLoss: null,
       source: 'imported',
