@@ -9,39 +9,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertClose } from '../gpu/testing/compare';
-import type { ModelConfig } from '../model/config';
-import { openGgufModel } from '../model/gguf/model';
-import { readHfFolder } from '../model/hf/folder';
-import { readHostWeights } from '../model/host-weights';
 import { type HostWeights, referenceForward } from '../model/reference-forward';
 import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensors/reader';
 import { encodeSafetensors } from '../model/safetensors/writer';
-import { bytesSource, concatBytes, type ByteSource } from '../model/source';
-import { closeSources, fileSource, folderSources } from '../model/source-node';
-import type { ModelWeights } from '../model/tensor-map';
+import { bytesSource, concatBytes } from '../model/source';
 import { exportGgufLora } from './gguf-lora';
 import { adapterScale, type LoraAdapter } from './lora-weights';
 import { HOST_FIELDS, mergeAdapterIntoHostWeights } from './merge';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, exportPeft, importPeft } from './peft';
-import { GREEDY_PROMPT, greedyEngine, greedyReference } from './greedy-testing';
+import { GREEDY_PROMPT, greedyEngine, greedyReference, openStoriesBases, type TestBase } from './greedy-testing';
 import { filesOf, randomAdapter } from './test-adapter';
 
-const MODELS = '../shared/models/stories260K';
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-const opened: ByteSource[] = [];
-let hf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
-let gguf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
+let bases: Awaited<ReturnType<typeof openStoriesBases>>;
+let hf: TestBase;
+let gguf: TestBase;
 
 beforeAll(async () => {
-  const folder = await folderSources(`${MODELS}/hf`);
-  const file = await fileSource(`${MODELS}/stories260K.gguf`);
-  opened.push(file, ...folder.values());
-  const w = (await readHfFolder(folder, 'hf')).weights;
-  hf = { config: w.config, weights: w, host: await readHostWeights(w.config, w) };
-  const g = (await openGgufModel(file)).weights;
-  gguf = { config: g.config, weights: g, host: await readHostWeights(g.config, g) };
+  bases = await openStoriesBases();
+  ({ hf, gguf } = bases);
 });
-afterAll(() => closeSources(opened));
+afterAll(() => bases.close());
 
 const dora = (seed: number): LoraAdapter => randomAdapter(hf.config, { seed, useDora: true, r: 2, alpha: 4, bScale: 0.2 });
 

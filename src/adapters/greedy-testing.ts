@@ -7,9 +7,33 @@ import { LlamaModel } from '../gpu/model/llama';
 import { releaseModel, uploadModel } from '../gpu/model/upload';
 import { testContext } from '../gpu/testing/gpu';
 import type { ModelConfig } from '../model/config';
+import { openGgufModel } from '../model/gguf/model';
+import { readHfFolder } from '../model/hf/folder';
+import { readHostWeights } from '../model/host-weights';
+import { closeSources, fileSource, folderSources } from '../model/source-node';
 import { type HostWeights, referenceForward } from '../model/reference-forward';
 import type { ModelWeights } from '../model/tensor-map';
 import { type AnyAdapter, releaseLoraAdapter, uploadAnyAdapter } from './gpu-adapter';
+
+/** A base as the adapter-file tests use it: its config, weights, and float64 host copies of them. */
+export interface TestBase {
+  config: ModelConfig;
+  weights: ModelWeights;
+  host: HostWeights;
+}
+
+/** stories260K in both layouts the project has: Hugging Face (half q/k rows) and GGUF (interleaved); close after. */
+export async function openStoriesBases(): Promise<{ hf: TestBase; gguf: TestBase; close: () => Promise<void> }> {
+  const models = '../shared/models/stories260K';
+  const folder = await folderSources(`${models}/hf`);
+  const file = await fileSource(`${models}/stories260K.gguf`);
+  const base = async (w: ModelWeights): Promise<TestBase> => ({ config: w.config, weights: w, host: await readHostWeights(w.config, w) });
+  return {
+    hf: await base((await readHfFolder(folder, 'hf')).weights),
+    gguf: await base((await openGgufModel(file)).weights),
+    close: () => closeSources([file, ...folder.values()]),
+  };
+}
 
 /** stories260K tokens: BOS and four of a story. */
 export const GREEDY_PROMPT = [1, 403, 407, 261, 378];

@@ -10,38 +10,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertClose } from '../gpu/testing/compare';
 import { mulberry32 } from '../gpu/testing/random';
 import type { ModelConfig } from '../model/config';
-import { openGgufModel } from '../model/gguf/model';
-import { readHfFolder } from '../model/hf/folder';
 import { readHostWeights } from '../model/host-weights';
 import { IA3_DEFAULT, type LoraTarget } from '../model/lora-targets';
 import { type HostWeights, referenceForward } from '../model/reference-forward';
 import { readSafetensors } from '../model/safetensors/reader';
-import { bytesSource, concatBytes, type ByteSource } from '../model/source';
-import { closeSources, fileSource, folderSources } from '../model/source-node';
-import type { ModelWeights } from '../model/tensor-map';
+import { bytesSource, concatBytes } from '../model/source';
 import { ia3AdapterFromTrainer } from './from-trainer';
 import { mergeIa3IntoHostWeights } from './merge';
 import type { Ia3Adapter } from './ia3-weights';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
 import { exportPeftIa3, importPeftIa3 } from './peft-ia3';
-import { GREEDY_PROMPT, greedyEngine, greedyReference } from './greedy-testing';
+import { GREEDY_PROMPT, greedyEngine, greedyReference, openStoriesBases, type TestBase } from './greedy-testing';
 import { filesOf } from './test-adapter';
 
-const MODELS = '../shared/models/stories260K';
-const opened: ByteSource[] = [];
-let hf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
-let gguf: { config: ModelConfig; weights: ModelWeights };
+let bases: Awaited<ReturnType<typeof openStoriesBases>>;
+let hf: TestBase;
+let gguf: TestBase;
 
 beforeAll(async () => {
-  const folder = await folderSources(`${MODELS}/hf`);
-  const file = await fileSource(`${MODELS}/stories260K.gguf`);
-  opened.push(file, ...folder.values());
-  const w = (await readHfFolder(folder, 'hf')).weights;
-  hf = { config: w.config, weights: w, host: await readHostWeights(w.config, w) };
-  const g = (await openGgufModel(file)).weights;
-  gguf = { config: g.config, weights: g };
+  bases = await openStoriesBases();
+  ({ hf, gguf } = bases);
 });
-afterAll(() => closeSources(opened));
+afterAll(() => bases.close());
 
 /** Vectors around 1 (0.4 .. 1.6), far enough from the base to change its greedy tokens. */
 function randomIa3(config: ModelConfig, seed: number): Ia3Adapter {

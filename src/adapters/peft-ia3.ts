@@ -8,15 +8,14 @@
 import type { ModelConfig } from '../model/config';
 import { floatBytesToF32 } from '../model/dtype';
 import { ModelFormatError } from '../model/errors';
-import { topLevelFiles } from '../model/hf/folder';
 import { LORA_TARGETS, type LoraTarget } from '../model/lora-targets';
 import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensors/reader';
 import { encodeSafetensors } from '../model/safetensors/writer';
-import { type ByteSource, readJson } from '../model/source';
+import type { ByteSource } from '../model/source';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { AdapterMismatchError } from './fit';
 import { baseShapeOf, type LoraBaseShape } from './lora-weights';
-import { BASE_METADATA_KEY, HF_MODULES, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, parseBaseShape, peftModuleName, UNKNOWN_BASE } from './peft';
+import { BASE_METADATA_KEY, HF_MODULES, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, parseBaseShape, readPeftFolder, peftModuleName, UNKNOWN_BASE } from './peft';
 
 const TARGET_BY_MODULE = new Map(LORA_TARGETS.map((t) => [peftModuleName(t), t]));
 const TENSOR_NAME = /^base_model\.model\.model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.ia3_l$/;
@@ -84,15 +83,7 @@ export async function importPeftIa3(
   files: ReadonlyMap<string, ByteSource>,
   options: { base?: { config: ModelConfig; name: string } } = {},
 ): Promise<Ia3Adapter> {
-  const top = topLevelFiles(files);
-  const configSource = top.get(PEFT_CONFIG_FILE);
-  const weightsSource = top.get(PEFT_WEIGHTS_FILE);
-  if (!configSource) throw new ModelFormatError('adapter folder', `${PEFT_CONFIG_FILE} is missing`);
-  if (!weightsSource) throw new ModelFormatError('adapter folder', `${PEFT_WEIGHTS_FILE} is missing`);
-  const json = await readJson(configSource);
-  const cfgFile = configSource.name;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(cfgFile, 'is not a JSON object');
-  const c = json as Record<string, unknown>;
+  const { config: c, configName: cfgFile, weights: weightsSource } = await readPeftFolder(files);
   if (c.peft_type !== 'IA3') throw new ModelFormatError(cfgFile, `peft_type ${JSON.stringify(c.peft_type)} is not IA3`);
   if (c.fan_in_fan_out === true) throw new ModelFormatError(cfgFile, "'fan_in_fan_out' is true: a transposed (Conv1D) layout is not supported");
   if (Array.isArray(c.modules_to_save) && c.modules_to_save.length > 0) {

@@ -8,12 +8,11 @@
 import type { ModelConfig } from '../model/config';
 import { floatBytesToF32 } from '../model/dtype';
 import { ModelFormatError } from '../model/errors';
-import { topLevelFiles } from '../model/hf/folder';
 import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensors/reader';
 import { encodeSafetensors } from '../model/safetensors/writer';
-import { type ByteSource, readJson } from '../model/source';
+import type { ByteSource } from '../model/source';
 import type { LoraBaseShape } from './lora-weights';
-import { BASE_METADATA_KEY, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, parseBaseShape, UNKNOWN_BASE } from './peft';
+import { BASE_METADATA_KEY, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, parseBaseShape, readPeftFolder, UNKNOWN_BASE } from './peft';
 import { type PromptAdapter, type PromptInit, promptOnBase, validatePromptAdapter } from './prompt-weights';
 
 export const PROMPT_TENSOR = 'prompt_embeddings';
@@ -65,15 +64,7 @@ export async function importPeftPrompt(
   files: ReadonlyMap<string, ByteSource>,
   options: { base?: { config: ModelConfig; name: string } } = {},
 ): Promise<PromptAdapter> {
-  const top = topLevelFiles(files);
-  const configSource = top.get(PEFT_CONFIG_FILE);
-  const weightsSource = top.get(PEFT_WEIGHTS_FILE);
-  if (!configSource) throw new ModelFormatError('adapter folder', `${PEFT_CONFIG_FILE} is missing`);
-  if (!weightsSource) throw new ModelFormatError('adapter folder', `${PEFT_WEIGHTS_FILE} is missing`);
-  const json = await readJson(configSource);
-  const cfgFile = configSource.name;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(cfgFile, 'is not a JSON object');
-  const c = json as Record<string, unknown>;
+  const { config: c, configName: cfgFile, weights: weightsSource } = await readPeftFolder(files);
   const refuse = (problem: string): never => {
     throw new ModelFormatError(cfgFile, problem);
   };

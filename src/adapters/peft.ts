@@ -116,16 +116,30 @@ export interface AdapterImportOptions {
   base?: { config: ModelConfig; name: string };
 }
 
-/** A PEFT adapter folder (file name → source; a dropped folder's paths are fine). */
-export async function importPeft(files: ReadonlyMap<string, ByteSource>, options: AdapterImportOptions = {}): Promise<LoraAdapter> {
+/**
+ * The two files of a PEFT adapter folder, whatever its method: adapter_config.json read as a JSON object (its file
+ * name for messages) and the safetensors source. Refuses a missing file (naming PyTorch's .bin when that is what
+ * the folder holds) or a config that is not an object.
+ */
+export async function readPeftFolder(
+  files: ReadonlyMap<string, ByteSource>,
+): Promise<{ config: Record<string, unknown>; configName: string; weights: ByteSource }> {
   const top = topLevelFiles(files);
   const configSource = top.get(PEFT_CONFIG_FILE) ?? missing('adapter folder', PEFT_CONFIG_FILE);
-  const weightsSource =
+  const weights =
     top.get(PEFT_WEIGHTS_FILE) ??
     (top.has('adapter_model.bin')
       ? missing('adapter folder', `${PEFT_WEIGHTS_FILE} (PyTorch adapter_model.bin is not supported)`)
       : missing('adapter folder', PEFT_WEIGHTS_FILE));
-  const settings = parseAdapterConfig(await readJson(configSource), configSource.name);
+  const json = await readJson(configSource);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(configSource.name, 'is not a JSON object');
+  return { config: json as Record<string, unknown>, configName: configSource.name, weights };
+}
+
+/** A PEFT adapter folder (file name → source; a dropped folder's paths are fine). */
+export async function importPeft(files: ReadonlyMap<string, ByteSource>, options: AdapterImportOptions = {}): Promise<LoraAdapter> {
+  const { config, configName, weights: weightsSource } = await readPeftFolder(files);
+  const settings = parseAdapterConfig(config, configName);
 
   const file = await readSafetensors(weightsSource);
   const fail = (problem: string): never => {

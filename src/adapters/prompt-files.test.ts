@@ -13,41 +13,31 @@ import { testContext } from '../gpu/testing/gpu';
 import { mulberry32 } from '../gpu/testing/random';
 import type { ModelConfig } from '../model/config';
 import { fixtureHfFolder, syntheticConfig } from '../model/fixtures';
-import { openGgufModel } from '../model/gguf/model';
 import { readHfFolder } from '../model/hf/folder';
-import { readHostWeights } from '../model/host-weights';
 import { type HostWeights, referenceForward } from '../model/reference-forward';
 import { readSafetensors } from '../model/safetensors/reader';
 import { encodeSafetensors } from '../model/safetensors/writer';
-import { bytesSource, concatBytes, type ByteSource } from '../model/source';
-import { closeSources, fileSource, folderSources } from '../model/source-node';
-import type { ModelWeights } from '../model/tensor-map';
+import { bytesSource, concatBytes } from '../model/source';
 import { mergedModelSafetensors } from '../library/merged-model';
 import { promptAdapterFromTrainer } from './from-trainer';
 import { releaseLoraAdapter, uploadPromptAdapter } from './gpu-adapter';
-import { GREEDY_PROMPT, greedyEngine, greedyReference } from './greedy-testing';
+import { GREEDY_PROMPT, greedyEngine, greedyReference, openStoriesBases, type TestBase } from './greedy-testing';
 import { importAnyAdapter } from './import';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';
 import { exportPeftPrompt, importPeftPrompt, PROMPT_TENSOR } from './peft-prompt';
 import { PROMPT_CANNOT_MERGE, type PromptAdapter } from './prompt-weights';
 import { filesOf } from './test-adapter';
 
-const MODELS = '../shared/models/stories260K';
 const P = 6;
-const opened: ByteSource[] = [];
-let hf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
-let gguf: { config: ModelConfig; weights: ModelWeights; host: HostWeights };
+let bases: Awaited<ReturnType<typeof openStoriesBases>>;
+let hf: TestBase;
+let gguf: TestBase;
 
 beforeAll(async () => {
-  const folder = await folderSources(`${MODELS}/hf`);
-  const file = await fileSource(`${MODELS}/stories260K.gguf`);
-  opened.push(file, ...folder.values());
-  const w = (await readHfFolder(folder, 'hf')).weights;
-  hf = { config: w.config, weights: w, host: await readHostWeights(w.config, w) };
-  const g = (await openGgufModel(file)).weights;
-  gguf = { config: g.config, weights: g, host: await readHostWeights(g.config, g) };
+  bases = await openStoriesBases();
+  ({ hf, gguf } = bases);
 });
-afterAll(() => closeSources(opened));
+afterAll(() => bases.close());
 
 /** A prompt far from any real token's embedding (a few times their scale), so that it changes the continuation. */
 function prompt(seed: number): PromptAdapter {

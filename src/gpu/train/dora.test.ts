@@ -16,7 +16,7 @@ import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
 import { checkModelGradients, randomizeB, type GradientCheckReport } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, hostAdapters, nf4Host, packSequences, storiesWeights, trainerOptions } from './train-testing';
+import { ADAMW, STORIES_HF, hostAdapters, nf4Host, packSequences, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
 import type { TrainerOptions } from './types';
 
 const BATCH = packSequences([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], [2]);
@@ -100,19 +100,15 @@ describe('DoRA', () => {
     model.setAdapter(trainer.adapterView());
     const adapters = hostAdapters(matrices, trainer.loraScale, config.numLayers, host);
     const tokens = [1, 5, 9, 60, 33, 7];
-    const nll = (logits: Float32Array, target: number) => {
-      const max = Math.max(...logits);
-      return max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0)) - logits[target];
-    };
     const referenceNll = (prefix: number[], target: number) =>
       referenceLoraLoss(config, host, adapters, packSequences([[...prefix, target]], prefix.slice(0, -1).map((_, i) => i)), up.invFreq).lossSum;
     const prefill = await model.forward(tokens.slice(0, 5), 0);
-    expect(nll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
+    expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
     const decoded = await model.forward([tokens[5]], 5);
-    expect(nll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
+    expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
     model.setAdapter(null);
     const bare = await model.forward(tokens.slice(0, 5), 0);
-    expect(Math.abs(nll(bare, tokens[5]) - nll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
     model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);

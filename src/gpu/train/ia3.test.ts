@@ -22,7 +22,7 @@ import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
 import type { Ia3VectorCopy } from './types';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, nf4Host, packSequences, storiesWeights, trainerOptions } from './train-testing';
+import { ADAMW, STORIES_HF, nf4Host, packSequences, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
 
 const BATCH = packSequences([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], [2]);
 
@@ -135,22 +135,17 @@ describe('IA³', () => {
     const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: 16 });
     model.setAdapter(trainer.adapterView());
     const tokens = [1, 5, 9, 60, 33, 7];
-    // −log p(next | prefix) from the model's last logits, against the reference's loss of that one target.
-    const nll = (logits: Float32Array, target: number) => {
-      const max = Math.max(...logits);
-      return max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0)) - logits[target];
-    };
     const referenceNll = (prefix: number[], target: number) => {
       const batch = packSequences([[...prefix, target]], prefix.slice(0, -1).map((_, i) => i));
       return referenceLoraLoss(weights.config, host, hostIa3(vectors, weights.config.numLayers), batch, up.invFreq).lossSum;
     };
     const prefill = await model.forward(tokens.slice(0, 5), 0);
-    expect(nll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
+    expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
     const decoded = await model.forward([tokens[5]], 5);
-    expect(nll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
+    expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
     model.setAdapter(null); // and back to the base, whose loss differs
     const bare = await model.forward(tokens.slice(0, 5), 0);
-    expect(Math.abs(nll(bare, tokens[5]) - nll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
     model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);

@@ -21,7 +21,7 @@ import { finiteDifference } from '../testing/compare';
 import { testContext } from '../testing/gpu';
 import { mulberry32 } from '../testing/random';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, nf4Host, packSequences, packWithPrompt, storiesWeights, trainerOptions } from './train-testing';
+import { ADAMW, STORIES_HF, nf4Host, packSequences, packWithPrompt, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
 
 const P = 3;
 const BATCH = packWithPrompt([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], P);
@@ -119,10 +119,6 @@ describe('prompt tuning', () => {
     model.setAdapter(trainer.adapterView());
     expect(model.contextLength).toBe(13);
     const tokens = [1, 5, 9, 60, 33, 7];
-    const nll = (logits: Float32Array, target: number) => {
-      const max = Math.max(...logits);
-      return max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0)) - logits[target];
-    };
     // The reference scores one target after the prefix, only the last slot trained.
     const referenceNll = (prefix: number[], target: number) => {
       const batch = packWithPrompt([[...prefix, target]], P);
@@ -130,13 +126,13 @@ describe('prompt tuning', () => {
       return referenceLoraLoss(weights.config, host, [], only, up.invFreq, { virtualTokens: P, embeddings }).lossSum;
     };
     const prefill = await model.forward(tokens.slice(0, 5), 0);
-    expect(nll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
+    expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
     const decoded = await model.forward([tokens[5]], 5);
-    expect(nll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
+    expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
     await expect(model.forward([1], 13)).rejects.toThrow(/exceed the context of 13 tokens/);
     model.setAdapter(null); // and back to the base, whose loss differs
     const bare = await model.forward(tokens.slice(0, 5), 0);
-    expect(Math.abs(nll(bare, tokens[5]) - nll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
     model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);

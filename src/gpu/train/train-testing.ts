@@ -64,6 +64,12 @@ export function packWithPrompt(sequences: readonly (readonly number[])[], virtua
   return assembleBatch(examples, [...examples.keys()], virtualTokens);
 }
 
+/** −log p(target) from a model's last-token logits (inference checks against the reference's loss of that target). */
+export function nextTokenNll(logits: Float32Array, target: number): number {
+  const max = Math.max(...logits);
+  return max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0)) - logits[target];
+}
+
 export function trainerOptions(over: Partial<TrainerOptions> & { rank?: number; targets?: readonly LoraTarget[] } = {}): TrainerOptions {
   const { rank = 4, targets = LORA_TARGETS, ...rest } = over;
   return {
