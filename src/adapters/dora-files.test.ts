@@ -9,13 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertClose } from '../gpu/testing/compare';
-import { type HostWeights, referenceForward } from '../model/reference-forward';
+import { HOST_FIELDS, type HostWeights, referenceForward } from '../model/reference-forward';
 import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensors/reader';
 import { encodeSafetensors } from '../model/safetensors/writer';
 import { bytesSource, concatBytes } from '../model/source';
 import { exportGgufLora } from './gguf-lora';
 import { adapterScale, type LoraAdapter } from './lora-weights';
-import { HOST_FIELDS, mergeAdapterIntoHostWeights } from './merge';
+import { mergeAdapterIntoHostWeights } from './merge';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, exportPeft, importPeft } from './peft';
 import { GREEDY_PROMPT, greedyEngine, greedyReference, openStoriesBases, type TestBase } from './greedy-testing';
 import { filesOf, randomAdapter } from './test-adapter';

@@ -3,7 +3,7 @@
  * A [r, in] and B [out, r] (DoRA: then each row scaled to its magnitude). Each output row is accumulated in
  * float64 and added once, so the result does not depend on r's summation order in f32.
  */
-import type { HostLayerWeights, HostWeights } from '../model/reference-forward';
+import { HOST_FIELDS, type HostLayerWeights, type HostWeights } from '../model/reference-forward';
 import { ia3Side, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { adapterScale, type LoraAdapter, type LoraPair, validateLoraAdapter } from './lora-weights';
 
@@ -56,8 +56,6 @@ export function mergePairIntoDense(weight: Float32Array, pair: LoraPair, scale: 
   return weight;
 }
 
-/** The host weight field of each projection. */
-export const HOST_FIELDS = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
 
 /**
  * The base's dense host weights with the adapter folded in (a merged model, or the CPU reference of an adapted

@@ -23,6 +23,9 @@ export type ForwardConfig = Pick<
   | 'ropeLayout'
 >;
 
+/** The host weight field of each projection. */
+export const HOST_FIELDS = { q: 'wq', k: 'wk', v: 'wv', o: 'wo', gate: 'wGate', up: 'wUp', down: 'wDown' } as const;
+
 export interface HostLayerWeights {
   attnNorm: Float32Array; // [C]
   wq: Float32Array; // [Hq·D, C]

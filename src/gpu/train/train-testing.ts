@@ -3,7 +3,6 @@
  * options, and the bridge from the GPU trainer's adapters to the CPU reference (float64 copies for finite
  * differences).
  */
-import { HOST_FIELDS } from '../../adapters/merge';
 import { assembleBatch } from '../../data/batches';
 import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
 import { readHfFolder } from '../../model/hf/folder';
@@ -12,7 +11,7 @@ import { folderSources } from '../../model/source-node';
 import type { ModelWeights } from '../../model/tensor-map';
 import { LORA_TARGETS, type LoraTarget } from '../../model/lora-targets';
 import type { AdapterMatrices, OptimizerHyperparameters, TrainerOptions } from './types';
-import type { HostWeights } from '../../model/reference-forward';
+import { HOST_FIELDS, type HostWeights } from '../../model/reference-forward';
 import { dequantize } from '../../model/quant/dequantize';
 import { NF4_BLOCK_SIZE } from '../../model/quant/formats';
 import { quantizeNf4 } from '../../model/quant/nf4';
