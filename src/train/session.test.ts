@@ -77,6 +77,39 @@ describe('training session on stories260K', () => {
     expect(straight.estimate.totalBytes / straight.peakBytes).toBeLessThan(1.15);
   }, 900_000);
 
+  it('prompt tuning: 3 steps + resume + 3 steps gives the losses and prompt of 6 straight steps', async () => {
+    const ctx = await testContext();
+    const model = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
+    const dataset = { blob: new Blob([TEXT]), read: DEFAULT_READ_SETTINGS };
+    const prompt: TrainingConfig = {
+      ...config,
+      method: 'prompt',
+      rank: DEFAULT_TRAINING_CONFIG.rank,
+      alpha: DEFAULT_TRAINING_CONFIG.alpha,
+      dropout: 0,
+      virtualTokens: 8,
+      promptInit: '',
+      seqLen: 72,
+      learningRate: 3e-2,
+    };
+    const common = { ctx, model, dataset, datasetName: 'cats.jsonl', config: prompt };
+    const straight = await runTrainingSession({ ...common, storage: new MemoryStorage(), resume: false });
+    const storage = new MemoryStorage();
+    await runTrainingSession({ ...common, storage, resume: false, untilStep: 3 });
+    const resumed = await runTrainingSession({ ...common, storage, resume: true });
+    const a = straight.loop.history.steps.map((s) => s.loss);
+    const b = resumed.loop.history.steps.map((s) => s.loss);
+    expect(b.length).toBe(6);
+    for (let i = 0; i < 6; i++) expect(Math.abs(a[i] - b[i]) / a[i], `step ${i + 1}`).toBeLessThan(1e-5);
+    expect(straight.adapter).toBeNull();
+    // Started from 8 tokens drawn from the vocabulary with the run's seed, the same both times.
+    expect(straight.prompt!.config).toMatchObject({ virtualTokens: 8, init: 'SAMPLE_VOCAB', initText: null });
+    const pa = straight.prompt!.embeddings;
+    const pb = resumed.prompt!.embeddings;
+    expect(Math.max(...pa.map((x, i) => Math.abs(x - pb[i])))).toBeLessThan(1e-6);
+    expect(a[5]).toBeLessThan(a[0]);
+  }, 900_000);
+
   it('a budget the settings exceed: the run trains with the memory plan, as if it had been set by hand, and resumes with it', async () => {
     const ctx = await testContext();
     const model = await loadModelFromPath('../shared/models/stories260K/stories260K.gguf');
