@@ -39,7 +39,9 @@ export class LossEvaluator {
       throw new TrainerSettingsError(`LossEvaluator: the adapter has ${adapter.layers.length} layers, the model ${layers.length}`);
     }
     const projections = layers.map((layer, i) => adaptedProjections(layer, adapter?.layers[i]));
-    this.fwd = new PackedForward(ctx, model, projections, { maxTokens, ...adapterBuffers(projections), checkpointing: false, forwardOnly: true });
+    const plan = { maxTokens, ...adapterBuffers(projections), checkpointing: false, forwardOnly: true };
+    // A prompt-tuning adapter's virtual tokens embed as its prompt (its batches are laid out with them).
+    this.fwd = new PackedForward(ctx, model, projections, plan, adapter?.prompt ?? null);
   }
 
   /** Σ loss and trained tokens of one batch (T ≤ maxTokens). */

@@ -21,6 +21,7 @@ import { finiteDifference } from '../testing/compare';
 import { testContext } from '../testing/gpu';
 import { mulberry32 } from '../testing/random';
 import { LoraTrainer } from './lora-trainer';
+import { LossEvaluator } from './loss-evaluator';
 import { ADAMW, STORIES_HF, nf4Host, packSequences, packWithPrompt, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
 
 const P = 3;
@@ -127,6 +128,15 @@ describe('prompt tuning', () => {
     };
     const prefill = await model.forward(tokens.slice(0, 5), 0);
     expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
+    // The loss evaluator (eval, Compare) with the same adapter gives the trainer's loss of a batch.
+    const small = packWithPrompt([[1, 5, 9, 60, 33]], P);
+    const evaluator = new LossEvaluator(ctx, up, { maxTokens: 12, adapter: trainer.adapterView() });
+    expect((await evaluator.loss(small)).lossSum).toBeCloseTo((await trainer.evaluate(small)).lossSum, 5);
+    expect((await evaluator.loss(small)).lossSum).toBeCloseTo(
+      referenceLoraLoss(weights.config, host, [], small, up.invFreq, { virtualTokens: P, embeddings }).lossSum,
+      4,
+    );
+    evaluator.dispose();
     const decoded = await model.forward([tokens[5]], 5);
     expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
     await expect(model.forward([1], 13)).rejects.toThrow(/exceed the context of 13 tokens/);
