@@ -12,6 +12,7 @@ import type { ModelConfig, RopeLayout } from '../model/config';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { adapterScale, type LoraAdapter, validateLoraAdapter } from './lora-weights';
 import { type PromptAdapter, validatePromptAdapter } from './prompt-weights';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from './any-adapter';
 
 export interface GpuLoraAdapter {
   /** What LlamaModel.setAdapter takes. */
@@ -85,17 +86,6 @@ export function uploadPromptAdapter(ctx: GpuContext, adapter: PromptAdapter, num
   const prompt = ctx.tensor([virtualTokens, tokenDim], 'f32', 'prompt.embeddings', adapter.embeddings);
   const layers = Array.from({ length: numLayers }, () => ({}));
   return { inference: { layers, prompt }, tensors: [prompt], bytes: prompt.byteSize };
-}
-
-/** A LoRA, IA³ or prompt-tuning adapter, as the CLI's generate and eval, the library and Compare take any. */
-export type AnyAdapter = LoraAdapter | Ia3Adapter | PromptAdapter;
-
-export function isIa3Adapter(a: AnyAdapter): a is Ia3Adapter {
-  return 'feedforward' in a.config;
-}
-
-export function isPromptAdapter(a: AnyAdapter): a is PromptAdapter {
-  return 'virtualTokens' in a.config;
 }
 
 /** Uploads any kind (a LoRA adapter must already be in the base's q/k layout; IA³ vectors are converted). */

@@ -13,7 +13,8 @@ import { readHostWeights } from '../model/host-weights';
 import { closeSources, fileSource, folderSources } from '../model/source-node';
 import { type HostWeights, referenceForward } from '../model/reference-forward';
 import type { ModelWeights } from '../model/tensor-map';
-import { type AnyAdapter, releaseLoraAdapter, uploadAnyAdapter } from './gpu-adapter';
+import { releaseLoraAdapter, uploadAnyAdapter } from './gpu-adapter';
+import { type AnyAdapter } from './any-adapter';
 
 /** A base as the adapter-file tests use it: its config, weights, and float64 host copies of them. */
 export interface TestBase {

@@ -8,7 +8,7 @@ import { readJson, type ByteSource } from '../model/source';
 import { importGgufLora } from './gguf-lora';
 import type { ModelConfig } from '../model/config';
 import { adaptToBase } from './fit';
-import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from './gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from './any-adapter';
 import type { LoraAdapter } from './lora-weights';
 import { ia3OnBase, importPeftIa3 } from './peft-ia3';
 import { importPeftPrompt } from './peft-prompt';

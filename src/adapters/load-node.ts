@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { ModelFormatError } from '../model/errors';
 import type { ByteSource } from '../model/source';
 import { closeSources, fileSource, folderSources } from '../model/source-node';
-import type { AnyAdapter } from './gpu-adapter';
+import { type AnyAdapter } from './any-adapter';
 import { type AdapterFormat, importAnyAdapter } from './import';
 import type { AdapterImportOptions } from './peft';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from './peft';

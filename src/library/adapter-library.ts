@@ -7,7 +7,7 @@
  * Writes are ordered so a failure never leaves half an entry listed: files first, then the record; delete removes
  * the record first, then the files.
  */
-import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/any-adapter';
 import { importAnyAdapter } from '../adapters/import';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { exportPeft, importPeft } from '../adapters/peft';

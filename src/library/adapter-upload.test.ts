@@ -9,7 +9,7 @@ import { randomAdapter } from '../adapters/test-adapter';
 import type { LoraAdapter } from '../adapters/lora-weights';
 import { withRowLayout } from '../adapters/lora-weights';
 import { ia3AdapterFromTrainer, promptAdapterFromTrainer } from '../adapters/from-trainer';
-import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/any-adapter';
 import { exportPeftIa3 } from '../adapters/peft-ia3';
 import { exportPeftPrompt } from '../adapters/peft-prompt';
 import { IA3_DEFAULT } from '../model/lora-targets';

@@ -5,7 +5,7 @@
  * trace. Runs in the engine worker (where the loaded base's config is) and in Node tests.
  */
 import { AdapterMismatchError } from '../adapters/fit';
-import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/any-adapter';
 import { type AdapterFormat, importAnyAdapter } from '../adapters/import';
 import { withRowLayout } from '../adapters/lora-weights';
 import { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE } from '../adapters/peft';

@@ -5,7 +5,7 @@
  * the studio trains.
  */
 import { permuteRowsToHalf } from '../adapters/rope-permute';
-import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from '../adapters/any-adapter';
 import { mergeAdapterIntoHostWeights, mergeIa3IntoHostWeights } from '../adapters/merge';
 import { PROMPT_CANNOT_MERGE } from '../adapters/prompt-weights';
 import { configToHfJson } from '../model/config-export';

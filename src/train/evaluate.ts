@@ -3,7 +3,8 @@
  * the model's loss (src/gpu/train/loss-evaluator.ts: the training forward, same masking as training: only trained
  * tokens count). Compare's evaluation measures its columns with `adapterMeanLoss` too.
  */
-import { type AnyAdapter, isPromptAdapter, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter, isPromptAdapter } from '../adapters/any-adapter';
 import { fitAnyAdapter } from '../adapters/import';
 import type { TokenBatch } from '../data/batch-types';
 import { fixedOrderBatches, maxTokensOf } from '../data/batches';

@@ -12,7 +12,8 @@
  * of the baseline and at least MIN_STEPS steps for the style to show in free generation).
  */
 import { describe, expect, it } from 'vitest';
-import { type AnyAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter } from '../adapters/any-adapter';
 import { openDatasetFile } from '../data/load-node';
 import { DEFAULT_READ_SETTINGS } from '../data/types';
 import { countMarker, SAMPLE_DATASET } from '../data/sample-dataset';

@@ -4,7 +4,7 @@
  * comparison never stops half-way on a setup mistake.
  */
 import { AdapterMismatchError } from '../adapters/fit';
-import type { AnyAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter } from '../adapters/any-adapter';
 import { getAdapterRecord, loadAnyAdapter } from '../library/adapter-library';
 import { ModelFormatError } from '../model/errors';
 import type { CompareColumn, CompareProblem } from './compare-protocol';

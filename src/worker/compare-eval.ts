@@ -4,7 +4,7 @@
  * model's loss, the training forward with only trained tokens counted. Here the examples are the dataset's seeded
  * validation split, progress is reported per batch, and a cancel stops between batches.
  */
-import type { AnyAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter } from '../adapters/any-adapter';
 import { DatasetError, type ParseResult, prepareDataset } from '../data';
 import type { GpuContext } from '../gpu/context';
 import { adapterMeanLoss, evaluationBatches } from '../train/evaluate';

@@ -3,7 +3,8 @@
  * in turn, each with the same settings (so the same seed and sampling). Columns run one after another on the one
  * device; the caller holds the worker's GPU lock for the whole run so no Playground generation interleaves.
  */
-import { type AnyAdapter, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { type AnyAdapter } from '../adapters/any-adapter';
 import type { GpuContext } from '../gpu/context';
 import type { ColumnOutcome } from './compare-protocol';
 import type { ModelSession } from './model-session';
