@@ -4,19 +4,17 @@
  * paper's formula (src/model/reference-lora.ts, row norms held at the step's values as the method detaches them),
  * on dense, biased and NF4 bases; checkpointing; inference through LlamaModel; and a short run that lowers the loss.
  */
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readHfFolder } from '../../model/hf/folder';
 import { readHostWeights } from '../../model/host-weights';
 import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { doraRowNorms, referenceLoraLoss } from '../../model/reference-lora';
-import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
 import { testContext } from '../testing/gpu';
 import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
 import { checkModelGradients, randomizeB, type GradientCheckReport } from './gradient-check';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, hostAdapters, nf4Host, packSequences, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
+import { ADAMW, hostAdapters, nf4Host, packSequences, storiesWeights, trainerOptions, expectAdaptedInference, storySequences } from './train-testing';
 import type { TrainerOptions } from './types';
 
 const BATCH = packSequences([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], [2]);
@@ -102,13 +100,7 @@ describe('DoRA', () => {
     const tokens = [1, 5, 9, 60, 33, 7];
     const referenceNll = (prefix: number[], target: number) =>
       referenceLoraLoss(config, host, adapters, packSequences([[...prefix, target]], prefix.slice(0, -1).map((_, i) => i)), up.invFreq).lossSum;
-    const prefill = await model.forward(tokens.slice(0, 5), 0);
-    expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
-    const decoded = await model.forward([tokens[5]], 5);
-    expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
-    model.setAdapter(null);
-    const bare = await model.forward(tokens.slice(0, 5), 0);
-    expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    await expectAdaptedInference(model, tokens, referenceNll);
     model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);
@@ -116,9 +108,7 @@ describe('DoRA', () => {
 
   it('lowers the loss of four stories260K sequences; LoRA+ steps the magnitudes with the Bs', async () => {
     const ctx = await testContext();
-    const tokenizer = fromTokenizerJson({ tokenizer: await readFile(`${STORIES_HF}/tokenizer.json`, 'utf8') });
-    const stories = ['Tom had a red ball.', 'The cat sat on the mat.', 'Lily likes to sing.', 'Sam is very hot.'];
-    const batch = packSequences(stories.map((s) => tokenizer.encode(s, { addBos: false })));
+    const batch = packSequences(await storySequences());
     const up = await uploadModel(ctx, await storiesWeights());
     const trainer = new LoraTrainer(ctx, up, doraOptions({ maxTokens: batch.tokens.length }));
     const first = await trainer.evaluate(batch);

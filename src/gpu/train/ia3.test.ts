@@ -4,7 +4,6 @@
  * finite differences (float64) of the CPU reference loss with IA³ written from the method's formulas
  * (src/model/reference-lora.ts); and a short run that lowers the loss of stories260K on four sequences.
  */
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { readHfFolder } from '../../model/hf/folder';
 import type { TokenBatch } from '../../data/batch-types';
@@ -14,7 +13,6 @@ import type { HostWeights } from '../../model/reference-forward';
 import { fixtureHfFolder, syntheticConfig } from '../../model/fixtures';
 import { IA3_DEFAULT, LORA_TARGETS, type Ia3Settings } from '../../model/lora-targets';
 import { referenceLoraLoss, type HostIa3Adapter, type HostLayerAdapters } from '../../model/reference-lora';
-import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
 import { finiteDifference } from '../testing/compare';
 import { testContext } from '../testing/gpu';
 import { mulberry32 } from '../testing/random';
@@ -22,7 +20,7 @@ import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
 import type { Ia3VectorCopy } from './types';
 import { LoraTrainer } from './lora-trainer';
-import { ADAMW, STORIES_HF, nf4Host, packSequences, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
+import { ADAMW, nf4Host, packSequences, storiesWeights, trainerOptions, expectAdaptedInference, storySequences } from './train-testing';
 
 const BATCH = packSequences([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], [2]);
 
@@ -139,13 +137,7 @@ describe('IA³', () => {
       const batch = packSequences([[...prefix, target]], prefix.slice(0, -1).map((_, i) => i));
       return referenceLoraLoss(weights.config, host, hostIa3(vectors, weights.config.numLayers), batch, up.invFreq).lossSum;
     };
-    const prefill = await model.forward(tokens.slice(0, 5), 0);
-    expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
-    const decoded = await model.forward([tokens[5]], 5);
-    expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
-    model.setAdapter(null); // and back to the base, whose loss differs
-    const bare = await model.forward(tokens.slice(0, 5), 0);
-    expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    await expectAdaptedInference(model, tokens, referenceNll);
     model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);
@@ -153,9 +145,7 @@ describe('IA³', () => {
 
   it('lowers the loss of four stories260K sequences from the base model, whose loss it starts at', async () => {
     const ctx = await testContext();
-    const tokenizer = fromTokenizerJson({ tokenizer: await readFile(`${STORIES_HF}/tokenizer.json`, 'utf8') });
-    const stories = ['Tom had a red ball.', 'The cat sat on the mat.', 'Lily likes to sing.', 'Sam is very hot.'];
-    const batch = packSequences(stories.map((s) => tokenizer.encode(s, { addBos: false })));
+    const batch = packSequences(await storySequences());
     const up = await uploadModel(ctx, await storiesWeights());
     const trainer = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: batch.tokens.length, ia3: IA3_DEFAULT }));
     const lora = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: batch.tokens.length }));

@@ -5,7 +5,6 @@
  * token embeddings; checkpointing; inference (LlamaModel) against the reference; and a short run that lowers the
  * loss of stories260K on four sequences.
  */
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { TokenBatch } from '../../data/batch-types';
 import type { ModelConfig } from '../../model/config';
@@ -14,7 +13,6 @@ import { readHfFolder } from '../../model/hf/folder';
 import { readHostWeights } from '../../model/host-weights';
 import type { HostWeights } from '../../model/reference-forward';
 import { referenceLoraLoss } from '../../model/reference-lora';
-import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
 import { LlamaModel } from '../model/llama';
 import { releaseModel, uploadModel } from '../model/upload';
 import { finiteDifference } from '../testing/compare';
@@ -22,7 +20,7 @@ import { testContext } from '../testing/gpu';
 import { mulberry32 } from '../testing/random';
 import { LoraTrainer } from './lora-trainer';
 import { LossEvaluator } from './loss-evaluator';
-import { ADAMW, STORIES_HF, nf4Host, packSequences, packWithPrompt, storiesWeights, trainerOptions, nextTokenNll } from './train-testing';
+import { ADAMW, nf4Host, packSequences, packWithPrompt, storiesWeights, trainerOptions, expectAdaptedInference, storySequences } from './train-testing';
 
 const P = 3;
 const BATCH = packWithPrompt([[1, 5, 9, 60, 33, 7], [2, 17, 17, 40, 3]], P);
@@ -126,8 +124,6 @@ describe('prompt tuning', () => {
       const only = { ...batch, targets: batch.targets.map((t, i) => (i === batch.targets.length - 2 ? t : -1)) };
       return referenceLoraLoss(weights.config, host, [], only, up.invFreq, { virtualTokens: P, embeddings }).lossSum;
     };
-    const prefill = await model.forward(tokens.slice(0, 5), 0);
-    expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
     // The loss evaluator (eval, Compare) with the same adapter gives the trainer's loss of a batch.
     const small = packWithPrompt([[1, 5, 9, 60, 33]], P);
     const evaluator = new LossEvaluator(ctx, up, { maxTokens: 12, adapter: trainer.adapterView() });
@@ -137,12 +133,8 @@ describe('prompt tuning', () => {
       4,
     );
     evaluator.dispose();
-    const decoded = await model.forward([tokens[5]], 5);
-    expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll(tokens, 2), 4);
     await expect(model.forward([1], 13)).rejects.toThrow(/exceed the context of 13 tokens/);
-    model.setAdapter(null); // and back to the base, whose loss differs
-    const bare = await model.forward(tokens.slice(0, 5), 0);
-    expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
+    await expectAdaptedInference(model, tokens, referenceNll);
     model.dispose();
     trainer.dispose();
     releaseModel(ctx, up);
@@ -150,12 +142,10 @@ describe('prompt tuning', () => {
 
   it('lowers the loss of four stories260K sequences; refuses what does not apply', async () => {
     const ctx = await testContext();
-    const tokenizer = fromTokenizerJson({ tokenizer: await readFile(`${STORIES_HF}/tokenizer.json`, 'utf8') });
-    const stories = ['Tom had a red ball.', 'The cat sat on the mat.', 'Lily likes to sing.', 'Sam is very hot.'];
-    const ids = stories.map((s) => tokenizer.encode(s, { addBos: false }));
+    const ids = await storySequences();
     const batch = packWithPrompt(ids, 8);
     const up = await uploadModel(ctx, await storiesWeights());
-    const trainer = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: batch.tokens.length, prompt: prompt(tokenizer.encode('Once upon a time', { addBos: false }).concat([0, 0, 0, 0]).slice(0, 8)) }));
+    const trainer = new LoraTrainer(ctx, up, trainerOptions({ maxTokens: batch.tokens.length, prompt: prompt([403, 407, 261, 378, 432, 376, 298, 315]) }));
     const first = await trainer.evaluate(batch);
     for (let step = 0; step < 60; step++) {
       await trainer.accumulate(batch);

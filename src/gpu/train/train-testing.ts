@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { expect } from 'vitest';
 /**
  * Shared pieces of the trainer tests: loading stories260K and synthetic models, packed batches, default
  * options, and the bridge from the GPU trainer's adapters to the CPU reference (float64 copies for finite
@@ -6,6 +8,8 @@
 import { assembleBatch } from '../../data/batches';
 import { IGNORE_TARGET, type TokenBatch } from '../../data/batch-types';
 import { readHfFolder } from '../../model/hf/folder';
+import { fromTokenizerJson } from '../../model/tokenizer/hf-tokenizer';
+import type { LlamaModel } from '../model/llama';
 import { doraRowNorms, type HostLayerAdapters, type HostLoraAdapter } from '../../model/reference-lora';
 import { folderSources } from '../../model/source-node';
 import type { ModelWeights } from '../../model/tensor-map';
@@ -67,6 +71,32 @@ export function packWithPrompt(sequences: readonly (readonly number[])[], virtua
 export function nextTokenNll(logits: Float32Array, target: number): number {
   const max = Math.max(...logits);
   return max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0)) - logits[target];
+}
+
+/** Four short stories as stories260K's tokenizer reads them (no BOS): the methods' loss-falls checks. */
+export async function storySequences(): Promise<number[][]> {
+  const tokenizer = fromTokenizerJson({ tokenizer: await readFile(`${STORIES_HF}/tokenizer.json`, 'utf8') });
+  const stories = ['Tom had a red ball.', 'The cat sat on the mat.', 'Lily likes to sing.', 'Sam is very hot.'];
+  return stories.map((s) => tokenizer.encode(s, { addBos: false }));
+}
+
+/**
+ * An adapted LlamaModel against the reference: the prefill of tokens[0..5) and the decode of tokens[5] each give
+ * the reference's loss of the next token (`referenceNll(prefix, target)`); then, the adapter removed, the base's
+ * loss differs.
+ */
+export async function expectAdaptedInference(
+  model: LlamaModel,
+  tokens: readonly number[],
+  referenceNll: (prefix: number[], target: number) => number,
+): Promise<void> {
+  const prefill = await model.forward(tokens.slice(0, 5), 0);
+  expect(nextTokenNll(prefill, tokens[5])).toBeCloseTo(referenceNll(tokens.slice(0, 5), tokens[5]), 4);
+  const decoded = await model.forward([tokens[5]], 5);
+  expect(nextTokenNll(decoded, 2)).toBeCloseTo(referenceNll([...tokens], 2), 4);
+  model.setAdapter(null);
+  const bare = await model.forward(tokens.slice(0, 5), 0);
+  expect(Math.abs(nextTokenNll(bare, tokens[5]) - nextTokenNll(prefill, tokens[5]))).toBeGreaterThan(1e-3);
 }
 
 export function trainerOptions(over: Partial<TrainerOptions> & { rank?: number; targets?: readonly LoraTarget[] } = {}): TrainerOptions {
