@@ -115,7 +115,7 @@ export class LlamaModel {
 
   /**
    * Applies a LoRA adapter or IA³ vectors unmerged (works on quantized bases too, whose weights cannot absorb
-   * B·A), or removes it with null. The KV cache holds keys/values of the previous adapter, so the next forward
+   * B·A), or a prompt (its virtual tokens then come first), or removes it with null. The KV cache holds keys/values of the previous adapter, so the next forward
    * should start at 0.
    */
   setAdapter(adapter: InferenceAdapter | null): void {
