@@ -10,8 +10,12 @@
  * their ratios are measured side by side; the figures are medians over the runs. A step's time includes reading back its logits,
  * as generation must. Peak bytes are the context arena's peak: weights + KV cache + activations + uniforms.
  *
+ * Then multi-adapter decoding (bench/multi-adapter.ts): the base and 1, 2, 4, 8 LoRA adapters batched vs one after
+ * another, for both models in F32 (results under `multiAdapter`).
+ *
  * Run: npm run bench:inference. Lengths can be set with BENCH_{STORIES,SMOL}_{PROMPT_TOKENS,DECODE_TOKENS,RUNS},
- * and BENCH_ONLY runs only the cases whose '<model> <weights>' (e.g. 'stories260K Q8_0') contains it.
+ * BENCH_MULTI_{STORIES,SMOL}_{…} for the multi-adapter runs, and BENCH_ONLY runs only the cases whose
+ * '<model> <weights>' (e.g. 'stories260K Q8_0', 'SmolLM2-135M (synthetic) multi-adapter') contains it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { GpuContext } from '../src/gpu/context';
@@ -31,6 +35,7 @@ import {
   type SyntheticLinearType,
 } from './synthetic-model';
 import { median } from './timing';
+import { multiAdapterTable, runMultiAdapter, type MultiAdapterResult } from './multi-adapter';
 
 const STORIES_GGUF = new URL('../../shared/models/stories260K/stories260K.gguf', import.meta.url);
 /** Where the results go; BENCH_RESULTS (a path) writes them elsewhere, e.g. for a partial run with BENCH_ONLY. */
@@ -66,6 +71,21 @@ function lengths(model: 'stories' | 'smol', software: boolean): Lengths {
       : software
         ? { promptTokens: 16, decodeTokens: 8, runs: 3 }
         : { promptTokens: 64, decodeTokens: 16, runs: 3 };
+  return lengthsFromEnv(prefix, defaults);
+}
+
+/**
+ * Multi-adapter runs: a short prompt (prefill is not what they compare) and enough steps for a stable median; on a
+ * software adapter the 135M model decodes 4 steps per column (the sequential way runs 19 columns over the 4 counts).
+ */
+function multiLengths(model: 'stories' | 'smol', software: boolean): Lengths {
+  const prefix = model === 'stories' ? 'BENCH_MULTI_STORIES' : 'BENCH_MULTI_SMOL';
+  const defaults: Lengths =
+    model === 'stories' || !software ? { promptTokens: 16, decodeTokens: 16, runs: 3 } : { promptTokens: 8, decodeTokens: 4, runs: 3 };
+  return lengthsFromEnv(prefix, defaults);
+}
+
+function lengthsFromEnv(prefix: string, defaults: Lengths): Lengths {
   return {
     promptTokens: envInt(`${prefix}_PROMPT_TOKENS`, defaults.promptTokens),
     decodeTokens: envInt(`${prefix}_DECODE_TOKENS`, defaults.decodeTokens),
@@ -265,6 +285,7 @@ async function main(): Promise<void> {
 
   // The results file is rewritten after every model, so a run cut short still leaves what it measured.
   const results: Result[] = [];
+  const multiAdapter: MultiAdapterResult[] = [];
   const write = async (complete: boolean) => {
     const json = {
       benchmark: 'inference',
@@ -288,6 +309,7 @@ async function main(): Promise<void> {
         peakBytes: "the context arena's peak reserved bytes: weights + KV cache + activations + uniform slabs",
       },
       results,
+      multiAdapter,
       elapsedSeconds: Math.round((Date.now() - started) / 1000),
     };
     await mkdir(new URL('./', RESULTS), { recursive: true });
@@ -305,8 +327,36 @@ async function main(): Promise<void> {
     console.error(`  ${name}: ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await write(false);
   }
+  const openStories = async () => {
+    const source = await fileSource(STORIES_GGUF.pathname);
+    return { weights: (await openGgufModel(source)).weights, close: async () => source.close?.() };
+  };
+  const multiCases = [
+    { name: 'stories260K', lengths: multiLengths('stories', software), open: openStories },
+    {
+      name: 'SmolLM2-135M (synthetic)',
+      lengths: multiLengths('smol', software),
+      open: async () => ({ weights: syntheticModelWeights(smolConfig, { seed: 1 }), close: async () => {} }),
+    },
+  ].filter((m) => !process.env.BENCH_ONLY || `${m.name} multi-adapter`.includes(process.env.BENCH_ONLY));
+  for (const m of multiCases) {
+    const opened = await m.open();
+    const t = Date.now();
+    try {
+      const prompt = promptIds(m.lengths.promptTokens, opened.weights.config.vocabSize, opened.weights.config.bosTokenId);
+      for (const r of await runMultiAdapter(shared, m.name, opened.weights, prompt, m.lengths, (line) => console.error(`    ${line}`))) {
+        multiAdapter.push(r);
+        console.error(`  ${r.name} base + ${r.adapters}: batched ${rate(r.batchedTokensPerSecond)} tok/s vs sequential ${rate(r.sequentialTokensPerSecond)} (${r.speedup.toFixed(2)}×)`);
+      }
+    } finally {
+      await opened.close();
+    }
+    console.error(`  ${m.name} multi-adapter: ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    await write(false);
+  }
   await write(true);
   console.log(table(results));
+  if (multiAdapter.length) console.log(`\n${multiAdapterTable(multiAdapter)}`);
   console.error(`wrote ${RESULTS.pathname} in ${Math.round((Date.now() - started) / 1000)} s`);
   shared.destroy();
 }

@@ -1,8 +1,9 @@
 /**
  * The Compare view in headless Chromium on WebGPU (SwiftShader), against the built studio. Adapters made in Node
- * at test time are imported through the Adapters view (a folder, as a user picks one); the base and an adapter
- * then run the same greedy prompt side by side, and the adapter's column must equal `webtune generate --adapter`
- * on the same files in Node. The evaluation table, the history (open, delete), Stop, Cancel, a bad dataset file and the
+ * at test time are imported through the Adapters view (a folder, as a user picks one); the base, two LoRA adapters
+ * (one batched generation, their columns filling together) and a DoRA adapter (a pass of its own) then run the same
+ * greedy prompt side by side, and every column must equal `webtune generate --adapter … --with-base` on the same
+ * files in Node. The evaluation table, the history (open, delete), Stop, Cancel, a bad dataset file and the
  * refusal of an adapter made for another base are checked on the way.
  */
 import { execFile } from 'node:child_process';
@@ -34,16 +35,19 @@ async function importFolder(page: Page, folder: string, name: string): Promise<v
   await expect(page.getByText(`Imported “${name}” into the library.`)).toBeVisible({ timeout: 60_000 });
 }
 
-test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval table, history, stop and refusals', async ({ page }, testInfo) => {
+const ADAPTERS = ['moon-adapter', 'sun-adapter', 'dora-adapter'];
+const COLUMNS = ['Base: stories260K.gguf', ...ADAPTERS];
+
+test('base vs library adapters: one batch, the CLI’s texts, the eval table, history, stop and refusals', async ({ page }, testInfo) => {
   test.setTimeout(SLOW * 3);
   const fixtures = testInfo.outputPath('adapters');
   await run('npx', ['tsx', 'e2e/support/compare-adapters.ts', MODEL, fixtures]);
-  const adapterDir = join(fixtures, 'moon-adapter');
-  // The CLI's greedy continuation with the same files, computed while the browser works.
+  // The CLI's greedy continuations with the same files (the base and the LoRA adapters batched there too),
+  // computed while the browser works.
   const cli = run('npm', [
-    'run', '-s', 'webtune', '--', 'generate', '--model', MODEL, '--adapter', adapterDir,
-    '--prompt', PROMPT, '--max-tokens', String(MAX_TOKENS), '--greedy', '--json',
-  ]).then(({ stdout }) => JSON.parse(stdout.trim().split('\n').at(-1)!) as { text: string });
+    'run', '-s', 'webtune', '--', 'generate', '--model', MODEL, ...ADAPTERS.flatMap((a) => ['--adapter', join(fixtures, a)]),
+    '--with-base', '--prompt', PROMPT, '--max-tokens', String(MAX_TOKENS), '--greedy', '--json',
+  ]).then(({ stdout }) => JSON.parse(stdout.trim().split('\n').at(-1)!) as { text: string; batched: boolean }[]);
 
   await page.emulateMedia({ colorScheme: 'light' });
   // With no base loaded the Adapters view stores an adapter unchecked: this one was made for another vocabulary.
@@ -58,11 +62,11 @@ test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval 
   const model = panel(page, 'Model');
   await model.getByRole('button', { name: 'Load stories260K (GGUF file)' }).click();
   await expect(statusOf(model)).toHaveText('Loaded', { timeout: SLOW });
-  await importFolder(page, adapterDir, 'moon-adapter');
+  for (const name of ADAPTERS) await importFolder(page, join(fixtures, name), name);
 
   await page.goto('/#compare');
   await expect(page.getByTestId('compare-base')).toHaveText('stories260K.gguf');
-  await page.getByRole('checkbox', { name: /moon-adapter/ }).check();
+  for (const name of ADAPTERS) await page.getByRole('checkbox', { name: new RegExp(name) }).check();
   await page.getByLabel('Comparison prompt').fill(PROMPT);
   await page.getByRole('checkbox', { name: 'Greedy' }).check();
   await page.getByLabel('Max tokens').fill(String(MAX_TOKENS));
@@ -70,12 +74,18 @@ test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval 
 
   const outputs = panel(page, 'Outputs');
   await expect(statusOf(outputs)).toHaveText('Done', { timeout: SLOW });
-  const baseText = await outputs.getByLabel('Base: stories260K.gguf text').textContent();
-  const adapterText = await outputs.getByLabel('moon-adapter text').textContent();
-  expect(baseText).not.toBe(adapterText);
-  expect(adapterText).toBe((await cli).text);
-  await expect(outputs.getByTestId('column-rate').first()).toContainText(/^24 tokens · \d+\.\d tokens\/s$/);
-  await expect(outputs.getByTestId('column-rate').nth(1)).toContainText(/^24 tokens · \d+\.\d tokens\/s$/);
+  const texts = await Promise.all(COLUMNS.map((c) => outputs.getByLabel(`${c} text`).textContent()));
+  const [baseText, adapterText] = texts;
+  expect(new Set(texts).size).toBe(COLUMNS.length);
+  const expected = await cli;
+  expect(expected.map((c) => c.batched)).toEqual([true, true, true, false]);
+  expect(texts).toEqual(expected.map((c) => c.text));
+  const rates = outputs.getByTestId('column-rate');
+  for (let i = 0; i < 3; i++) await expect(rates.nth(i)).toContainText(/^24 tokens · \d+\.\d tokens\/s · batched, 3 columns at once$/);
+  await expect(rates.nth(3)).toContainText(/^24 tokens · \d+\.\d tokens\/s · own pass: DoRA needs its own adapted weights$/);
+  await expect(outputs.getByTestId('batch-note')).toHaveText(
+    /^3 columns generated in one batch \(\d+\.\d tokens\/s in all\): the base read once for all, 2 adapters in [\d.]+ KiB of GPU slots beside it\.$/,
+  );
 
   // Evaluation on the sample's validation split (5%, held out by a seeded hash: 22 examples, to keep SwiftShader's time down).
   const evaluation = panel(page, 'Evaluation');
@@ -84,9 +94,9 @@ test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval 
   await expect(statusOf(evaluation)).toHaveText('Done', { timeout: SLOW });
   await expect(evaluation.locator('caption')).toContainText('moon-stories.jsonl: 22 validation examples');
   const losses = (await evaluation.getByTestId('eval-loss').allTextContents()).map(Number);
-  expect(losses).toHaveLength(2);
+  expect(losses).toHaveLength(COLUMNS.length);
   for (const loss of losses) expect(Number.isFinite(loss) && loss > 0).toBe(true);
-  expect(losses[1]).not.toBe(losses[0]);
+  expect(new Set(losses).size).toBe(COLUMNS.length);
   await expect(evaluation.getByText('Added to this comparison in the history.')).toBeVisible();
 
   // The history keeps the comparison with its evaluation; opened, it shows the same texts and losses.
@@ -94,7 +104,7 @@ test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval 
   const entries = history.getByRole('list', { name: 'Past comparisons' }).getByRole('listitem');
   await expect(entries).toHaveCount(1);
   await expect(entries.first()).toContainText(`“${PROMPT}”`);
-  await expect(entries.first()).toContainText('Base: stories260K.gguf vs moon-adapter · evaluated');
+  await expect(entries.first()).toContainText(`${COLUMNS.join(' vs ')} · evaluated`);
   await entries.first().getByRole('button', { name: /^Open comparison/ }).click();
   const opened = history.getByRole('region', { name: 'Opened comparison' });
   await expect(opened.getByLabel('moon-adapter text')).toHaveText(adapterText!);
@@ -105,13 +115,26 @@ test('base vs a library adapter: same greedy prompt, the CLI’s text, the eval 
   await mkdir(dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-  // Stop: the base column ends where it was, the adapter's is skipped, and nothing is added to the history.
+  // The batched columns fill at the same time: while the base's column is generating, so are both LoRA columns,
+  // each with text of its own, and the DoRA column waits for its own pass. Stop: every batched column keeps the
+  // text it had (and ends), the DoRA column is skipped, and nothing is added to the history.
   await page.getByLabel('Max tokens').fill('400');
   await page.getByRole('button', { name: 'Compare', exact: true }).click();
-  await expect(outputs.getByRole('listitem', { name: 'Base: stories260K.gguf' })).toContainText('Generating', { timeout: SLOW });
+  const column = (name: string) => outputs.getByRole('listitem', { name, exact: true });
+  await expect(column(COLUMNS[0])).toContainText('Generating', { timeout: SLOW });
+  await expect(outputs.getByLabel(`${COLUMNS[0]} text`)).not.toHaveText('');
+  for (const name of COLUMNS.slice(1, 3)) {
+    await expect(column(name)).toContainText('Generating');
+    await expect(outputs.getByLabel(`${name} text`)).not.toHaveText('');
+  }
+  await expect(column(COLUMNS[3])).toContainText('Waiting');
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(statusOf(outputs)).toHaveText('Stopped', { timeout: SLOW });
-  await expect(outputs.getByRole('listitem', { name: 'moon-adapter' })).toContainText('Skipped');
+  for (const name of COLUMNS.slice(0, 3)) {
+    await expect(column(name)).toContainText('Done');
+    await expect(outputs.getByLabel(`${name} text`)).not.toHaveText('');
+  }
+  await expect(column(COLUMNS[3])).toContainText('Skipped');
   await expect(entries).toHaveCount(1);
 
   // Cancel an evaluation: no table, nothing saved.

@@ -319,5 +319,13 @@ test('Quick IA³, DoRA and prompt-tuning runs land in the library as their metho
   await expect(statusOf(outputs)).toHaveText('Done', { timeout: 240_000 });
   const columns = outputs.getByTestId('column-rate');
   await expect(columns).toHaveCount(5);
-  for (let i = 0; i < 5; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s$/);
+  for (let i = 0; i < 5; i++) await expect(columns.nth(i)).toContainText(/^16 tokens · \d+\.\d tokens\/s · (batched, 2 columns at once|own pass: .+)$/);
+  // The base and the LoRA adapter share the batch; IA³, DoRA and prompt tuning each run a pass of their own.
+  const passes = (await columns.allTextContents()).map((t) => t.split(' · ')[2]);
+  expect(passes.filter((p) => p === 'batched, 2 columns at once')).toHaveLength(2);
+  expect(passes.filter((p) => p.startsWith('own pass: ')).sort()).toEqual([
+    'own pass: DoRA needs its own adapted weights',
+    'own pass: IA³ rescales inside the base product',
+    'own pass: prompt tuning changes the sequence',
+  ]);
 });

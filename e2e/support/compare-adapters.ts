@@ -1,7 +1,8 @@
 /**
- * Makes the Compare test's adapters in Node (run through tsx by e2e/compare.spec.ts): a PEFT folder for the bundled
- * stories260K with nonzero B (so it changes the text and the loss), and one whose recorded base has another
- * vocabulary, which the Compare view must refuse naming both bases.
+ * Makes the Compare test's adapters in Node (run through tsx by e2e/compare.spec.ts): PEFT folders for the bundled
+ * stories260K with nonzero B (so each changes the text and the loss) — two LoRA adapters of different ranks and
+ * targets, which generate in one batch with the base, and a DoRA one, which runs in a pass of its own — and one
+ * whose recorded base has another vocabulary, which the Compare view must refuse naming both bases.
  *
  * usage: tsx e2e/support/compare-adapters.ts <model.gguf> <out-dir>
  */
@@ -23,6 +24,8 @@ const model = await loadModelFromPath(modelPath);
 try {
   const { config } = model;
   await writeFolder(join(out, 'moon-adapter'), exportPeft(randomAdapter(config, { seed: 3, r: 4, alpha: 8, bScale: 0.05 })));
+  await writeFolder(join(out, 'sun-adapter'), exportPeft(randomAdapter(config, { seed: 5, r: 8, alpha: 16, targets: ['q', 'v', 'down'], bScale: 0.1 })));
+  await writeFolder(join(out, 'dora-adapter'), exportPeft(randomAdapter(config, { seed: 6, r: 4, alpha: 8, useDora: true, bScale: 0.05 })));
   const otherBase = { ...config, vocabSize: config.vocabSize * 2 };
   await writeFolder(
     join(out, 'other-base-adapter'),

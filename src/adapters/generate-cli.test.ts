@@ -39,6 +39,8 @@ beforeAll(async () => {
   const zero = randomAdapter(config, { zeroB: true, seed: 1 });
   await writeAdapterFolder(join(dir, 'zero-peft'), zero, ['peft']);
   await writeAdapterFolder(join(dir, 'nonzero'), randomAdapter(config, { seed: 2, bScale: 0.3 }), ['gguf']);
+  await writeAdapterFolder(join(dir, 'rank8'), randomAdapter(config, { seed: 3, r: 8, targets: ['q', 'v', 'down'], bScale: 0.3 }), ['peft']);
+  await writeAdapterFolder(join(dir, 'dora'), randomAdapter(config, { seed: 4, useDora: true, bScale: 0.3 }), ['peft']);
   const other = { ...config, hiddenSize: 32, intermediateSize: 44, numHeads: 4, numKvHeads: 2 };
   await writeAdapterFolder(join(dir, 'other'), randomAdapter(other, { baseModel: 'someone/other-model', rowLayout: 'half' }));
 });
@@ -49,7 +51,7 @@ describe('webtune generate --adapter', () => {
     // The base's greedy text is the published reference (shared/models/README.md), so the base need not be rerun.
     const zero = await generate(['--adapter', join(dir, 'zero-peft')]);
     expect(zero.code, zero.stderr).toBe(0);
-    expect(zero.stderr).toMatch(/adapter .*zero-peft — r 4, alpha 8, q,k,v,o,gate,up,down/);
+    expect(zero.stderr).toMatch(/adapter .*zero-peft — LoRA r 4, alpha 8, q,k,v,o,gate,up,down/);
     expect(zero.stdout.length).toBeGreaterThan(40);
     expect(REFERENCE.startsWith(zero.stdout)).toBe(true);
 
@@ -69,4 +71,35 @@ describe('webtune generate --adapter', () => {
     expect(notAdapter.code).toBe(1);
     expect(notAdapter.stderr).toMatch(/hf: is not a LoRA adapter: expected adapter_config.json \+ adapter_model.safetensors/);
   }, 120_000);
+
+  it('continues one prompt per adapter, labelled: LoRA adapters and the base in one batch, DoRA in its own pass', async () => {
+    const one = async (path: string) => JSON.parse((await generate(['--adapter', path, '--json'])).stdout).text as string;
+    const paths = [join(dir, 'nonzero', 'adapter.gguf'), join(dir, 'rank8'), join(dir, 'dora')];
+    const many = await generate([...paths.flatMap((p) => ['--adapter', p]), '--with-base', '--json']);
+    expect(many.code, many.stderr).toBe(0);
+    const columns = JSON.parse(many.stdout) as { label: string; adapter: string | null; batched: boolean; text: string; ownPass?: string }[];
+    expect(columns.map((c) => [c.label, c.adapter, c.batched])).toEqual([
+      ['base', null, true],
+      [paths[0], paths[0], true],
+      [paths[1], paths[1], true],
+      [paths[2], paths[2], false],
+    ]);
+    expect(columns[3].ownPass).toBe('DoRA needs its own adapted weights');
+    expect(many.stderr).toMatch(/batched 3 columns \(2 adapters in [\d.]+ MiB of slots\)/);
+    expect(many.stderr).toMatch(/dora runs in its own pass: DoRA needs its own adapted weights/);
+    // Each column is what the adapter gives alone (and the base column is the base's published text).
+    expect(REFERENCE.startsWith(columns[0].text)).toBe(true);
+    for (const [i, path] of paths.entries()) expect(columns[i + 1].text).toBe(await one(path));
+    expect(new Set(columns.map((c) => c.text)).size).toBe(4);
+
+    const text = await generate(['--adapter', paths[0], '--with-base']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe(`== base ==\n${columns[0].text}\n\n== ${paths[0]} ==\n${columns[1].text}\n`);
+  }, 600_000);
+
+  it('refuses more than 8 adapters before loading any', async () => {
+    const nine = await generate(new Array(9).fill(['--adapter', join(dir, 'rank8')]).flat());
+    expect(nine.code).toBe(2); // a usage error
+    expect(nine.stderr).toMatch(/9 adapters given; at most 8 continue one prompt together/);
+  });
 });

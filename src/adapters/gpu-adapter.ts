@@ -12,7 +12,8 @@ import type { ModelConfig, RopeLayout } from '../model/config';
 import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from './ia3-weights';
 import { adapterScale, type LoraAdapter, validateLoraAdapter } from './lora-weights';
 import { type PromptAdapter, validatePromptAdapter } from './prompt-weights';
-import { type AnyAdapter, isIa3Adapter, isPromptAdapter } from './any-adapter';
+import { type AnyAdapter, batchable, isIa3Adapter, isPromptAdapter, ownPassReason } from './any-adapter';
+import type { SlotAdapter } from '../gpu/lora/adapter-slots';
 
 export interface GpuLoraAdapter {
   /** What LlamaModel.setAdapter takes. */
@@ -23,8 +24,8 @@ export interface GpuLoraAdapter {
   bytes: number;
 }
 
-/** Uploads every pair; refuses an adapter whose q/k rows are not in the base's layout. */
-export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLayout: RopeLayout): GpuLoraAdapter {
+/** Refuses an adapter whose q/k rows are not in the base's layout. */
+function checkRowLayout(adapter: LoraAdapter, baseLayout: RopeLayout): void {
   validateLoraAdapter(adapter);
   const touchesQk = adapter.config.targets.some((t) => t === 'q' || t === 'k');
   if (touchesQk && adapter.rowLayout !== baseLayout) {
@@ -33,6 +34,22 @@ export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLay
         `${baseLayout}; import it with the base (or call adaptToBase) first`,
     );
   }
+}
+
+/** A LoRA adapter's pairs as AdapterSlots takes them; refuses what cannot share a batch, saying why. */
+export function slotAdapter(adapter: AnyAdapter, baseLayout: RopeLayout): SlotAdapter {
+  if (!batchable(adapter)) throw new RangeError(`this adapter cannot share a batch: ${ownPassReason(adapter)}`);
+  checkRowLayout(adapter, baseLayout);
+  const { r } = adapter.config;
+  const scale = adapterScale(adapter.config);
+  return adapter.layers.map((layer) =>
+    Object.fromEntries(adapter.config.targets.map((t) => [t, { r, a: layer[t]!.a, b: layer[t]!.b, scale }])),
+  );
+}
+
+/** Uploads every pair; refuses an adapter whose q/k rows are not in the base's layout. */
+export function uploadLoraAdapter(ctx: GpuContext, adapter: LoraAdapter, baseLayout: RopeLayout): GpuLoraAdapter {
+  checkRowLayout(adapter, baseLayout);
   const { r } = adapter.config;
   const scale = adapterScale(adapter.config);
   const tensors: Tensor[] = [];

@@ -8,6 +8,12 @@
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
+/**
+ * LoRA adapters one batched generation holds beside its base (AdapterSlots): Compare's columns and the CLI's
+ * repeated --adapter stop there. Here, the lowest layer, so the studio's form reads it without the engine.
+ */
+export const MAX_ADAPTER_SLOTS = 8;
+
 /** What a LoRA adapter is, apart from its weights. */
 export interface LoraSettings {
   rank: number;

@@ -1,7 +1,7 @@
 // The entry point of the kernels that run one thread per element, over the grid of linearGrid(count,
 // WORKGROUP_SIZE) in src/gpu/grid.ts: a 1-D grid wider than 65,535 workgroups is folded into rows of
 // num_workgroups.x workgroups, and the grid is rounded up to whole workgroups. Spliced in by the launchers of
-// residual, swiglu, embedding_forward, dropout_forward, attention_backward_delta and column_scale_forward.
+// residual, swiglu, embedding_forward, dropout_forward, attention_backward_delta, column_scale_forward and lora_expand_forward.
 //
 // Contract with the kernel: it defines element_count() -> u32, the number of threads that have work, and
 // element(i: u32), the work of thread i < element_count().

@@ -10,8 +10,8 @@
 //
 // Entry points: `main`, a 64×64-output tile per workgroup (8×8 threads, 8×8 outputs each: the register block of
 // matmul_register_block.wgsl, spliced in by the launcher with matmul_low_rank.wgsl), reading K in steps of TK;
-// `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading one W row, M ≤ 8
-// (two vec4s of partial sums per thread); `matvec1` for a single row of X (a decoded token), each thread summing
+// `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading W_ROWS rows of W,
+// X_ROWS ≤ 8 rows of X per dispatch (a vec4 of partial sums per X row, one lane per W row); `matvec1` for a single row of X (a decoded token), each thread summing
 // ROWS_PER_THREAD adjacent W rows with the format's span dot w_dot (matvec_dot_<format>.wgsl, spliced in too: for
 // Q8_0 and Q4_0 a block's scale applied once to its sum) and every span of x loaded once for all its rows. The
 // launcher picks the threads per row and rows per thread for the device.
@@ -24,6 +24,13 @@ override TK: u32 = 32u;
 override ROWS_PER_GROUP: u32 = 8u;
 override THREADS_PER_ROW: u32 = 32u;
 override ROWS_PER_THREAD: u32 = 1u; // matvec1 only, ≤ 4
+// matvec only: the rows of X of this dispatch (≤ 8, from row params.m0), fixed per pipeline so that each row's sum is a named register
+// (SwiftShader keeps an array indexed by a loop variable in memory: the looped form ran a 5-row product at the
+// cost of 5 one-row ones).
+override X_ROWS: u32 = 8u;
+// matvec only: W rows (output columns) per thread, 1 to 4 (more than 1 only with THREADS_PER_ROW = 1): each span
+// of x is loaded once for all of them.
+override W_ROWS: u32 = 1u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override ACCUMULATE: bool = false;
@@ -40,6 +47,7 @@ struct Params {
   scale: f32,
   rank: u32,
   low_rank_scale: f32,
+  m0: u32, // matvec: the first row of X (and Y) of this dispatch's block of X_ROWS rows
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -124,25 +132,71 @@ fn matvec(
   @builtin(num_workgroups) groups: vec3<u32>,
 ) {
   let lane = lid % THREADS_PER_ROW;
-  let col = (wg.x + wg.y * groups.x) * ROWS_PER_GROUP + lid / THREADS_PER_ROW;
+  let col = ((wg.x + wg.y * groups.x) * ROWS_PER_GROUP + lid / THREADS_PER_ROW) * W_ROWS;
   let k4 = params.k / 4u;
-  var acc = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0)); // one partial sum per row of X (M ≤ 8)
+  // s<m>: X row m's sums against the thread's W rows (component r: W row col + r), each a named register.
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var s3 = vec4<f32>(0.0);
+  var s4 = vec4<f32>(0.0);
+  var s5 = vec4<f32>(0.0);
+  var s6 = vec4<f32>(0.0);
+  var s7 = vec4<f32>(0.0);
   if (col < params.n) {
-    let row = params.row_offset + col;
+    // Columns past the end read the last row again (never written).
+    let last = params.n - 1u;
+    let r0 = params.row_offset + col;
+    let r1 = params.row_offset + min(col + 1u, last);
+    let r2 = params.row_offset + min(col + 2u, last);
+    let r3 = params.row_offset + min(col + 3u, last);
     for (var g = lane; g < params.k / 8u; g += THREADS_PER_ROW) {
-      let w = w_load8(row, 8u * g, params.k);
-      for (var m = 0u; m < params.m; m++) {
-        let at = m * k4 + 2u * g;
-        acc[m / 4u][m % 4u] += dot(w[0], x[at]) + dot(w[1], x[at + 1u]);
+      let c = 8u * g;
+      let w0 = w_load8(r0, c, params.k);
+      var w1 = w0;
+      var w2 = w0;
+      var w3 = w0;
+      if (W_ROWS > 1u) { w1 = w_load8(r1, c, params.k); }
+      if (W_ROWS > 2u) { w2 = w_load8(r2, c, params.k); }
+      if (W_ROWS > 3u) { w3 = w_load8(r3, c, params.k); }
+      let at = params.m0 * k4 + 2u * g;
+      s0 += rows_dot(w0, w1, w2, w3, at);
+      if (X_ROWS > 1u) { s1 += rows_dot(w0, w1, w2, w3, at + k4); }
+      if (X_ROWS > 2u) { s2 += rows_dot(w0, w1, w2, w3, at + 2u * k4); }
+      if (X_ROWS > 3u) { s3 += rows_dot(w0, w1, w2, w3, at + 3u * k4); }
+      if (X_ROWS > 4u) { s4 += rows_dot(w0, w1, w2, w3, at + 4u * k4); }
+      if (X_ROWS > 5u) { s5 += rows_dot(w0, w1, w2, w3, at + 5u * k4); }
+      if (X_ROWS > 6u) { s6 += rows_dot(w0, w1, w2, w3, at + 6u * k4); }
+      if (X_ROWS > 7u) { s7 += rows_dot(w0, w1, w2, w3, at + 7u * k4); }
+    }
+  }
+  let sums = array<vec4<f32>, 8>(s0, s1, s2, s3, s4, s5, s6, s7);
+  if (W_ROWS > 1u) {
+    // Several W rows per thread only with one thread per column (the launcher's software layout): no lanes to sum.
+    for (var m = 0u; m < X_ROWS; m++) {
+      for (var r = 0u; r < W_ROWS; r++) {
+        if (col + r < params.n) { finish_column(params.m0 + m, col + r, sums[m][r]); }
       }
     }
+    return;
   }
-  sum_lanes(lid, lane, acc);
+  sum_lanes(lid, lane, array<vec4<f32>, 2>(vec4<f32>(s0.x, s1.x, s2.x, s3.x), vec4<f32>(s4.x, s5.x, s6.x, s7.x)));
   if (lane == 0u && col < params.n) {
-    for (var m = 0u; m < params.m; m++) {
-      finish_column(m, col, partial[lid][m / 4u][m % 4u]);
+    for (var m = 0u; m < X_ROWS; m++) {
+      finish_column(params.m0 + m, col, partial[lid][m / 4u][m % 4u]);
     }
   }
+}
+
+// One span of 8 values of x (from vec4 `at` on) against the same 8 of up to four W rows: component r is w_r·x.
+fn rows_dot(w0: mat2x4<f32>, w1: mat2x4<f32>, w2: mat2x4<f32>, w3: mat2x4<f32>, at: u32) -> vec4<f32> {
+  let xa = x[at];
+  let xb = x[at + 1u];
+  var out = vec4<f32>(dot(w0[0], xa) + dot(w0[1], xb), 0.0, 0.0, 0.0);
+  if (W_ROWS > 1u) { out.y = dot(w1[0], xa) + dot(w1[1], xb); }
+  if (W_ROWS > 2u) { out.z = dot(w2[0], xa) + dot(w2[1], xb); }
+  if (W_ROWS > 3u) { out.w = dot(w3[0], xa) + dot(w3[1], xb); }
+  return out;
 }
 
 // A decode kernel's output (row, col) from its reduced sum: the LoRA term's r steps (a short loop here rather than

@@ -1,6 +1,6 @@
 // The entry point of the kernels that run one workgroup per row, over the grid of linearGrid(rows, 1) in
 // src/gpu/grid.ts: rows past 65,535 fold into workgroup_id.y. Spliced in by the launchers of rmsnorm_forward,
-// rmsnorm_backward and grad_norm_forward, with workgroup_sum.wgsl for the row's reduction.
+// rmsnorm_backward, grad_norm_forward and lora_shrink_forward, with workgroup_sum.wgsl for the row's reduction.
 //
 // Contract with the kernel: it declares WORKGROUP_SIZE and defines row_count() -> u32, the number of rows, and
 // row_work(row, lane), the work of thread `lane` on `row` (all of a workgroup's threads share one row, so

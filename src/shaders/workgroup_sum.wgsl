@@ -1,6 +1,6 @@
 // The sum of one f32 per thread over a workgroup of WORKGROUP_SIZE threads (a power of two): a tree reduction in
 // workgroup memory, whose order depends only on WORKGROUP_SIZE, so the sum is the same on every run. Spliced in by
-// the launchers of rmsnorm_forward, rmsnorm_backward, grad_norm_forward and grad_norm_forward_finish.
+// the launchers of rmsnorm_forward, rmsnorm_backward, grad_norm_forward, grad_norm_forward_finish and lora_shrink_forward.
 //
 // Contract with the kernel: it declares WORKGROUP_SIZE, and every thread of the workgroup calls workgroup_sum (it
 // holds barriers) once, in uniform control flow. Every thread gets the sum.

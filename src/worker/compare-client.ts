@@ -6,6 +6,7 @@
 import type { EngineClient } from './client';
 import type {
   ColumnOutcome,
+  ColumnPass,
   CompareColumn,
   CompareDatasetSource,
   CompareEvalSettings,
@@ -16,7 +17,7 @@ import type {
 import type { GenerateSettings, GenerationProgress } from './protocol';
 
 export interface GenerateHandlers {
-  onToken(column: number, progress: GenerationProgress): void;
+  onToken(column: number, progress: GenerationProgress, pass: ColumnPass): void;
   onColumnDone(column: number, result: ColumnOutcome): void;
 }
 
@@ -27,7 +28,7 @@ export interface EvalProgressUpdate {
   results: EvalColumnResult[];
 }
 
-/** Generates in every column, one after another; resolves with each column's outcome. */
+/** Generates in every column (the batchable ones together); resolves with each column's outcome. */
 export function compareGenerate(
   client: EngineClient,
   settings: GenerateSettings,
@@ -41,7 +42,7 @@ export function compareGenerate(
     {
       signal,
       onEvent: (event) => {
-        if (event.kind === 'compare-token') handlers.onToken(event.column, event.progress);
+        if (event.kind === 'compare-token') handlers.onToken(event.column, event.progress, event.pass);
         else handlers.onColumnDone(event.column, event.result);
       },
     },

@@ -1,8 +1,9 @@
 /**
  * The engine worker's comparison requests (`CompareRequests`, joined into the one map in protocol.ts).
  *
- * A comparison runs one prompt through the loaded base and through each chosen library adapter attached to it, one
- * column after another under the worker's GPU lock; an evaluation measures the same columns' loss on a dataset.
+ * A comparison runs one prompt through the loaded base and through each chosen library adapter attached to it under
+ * the worker's GPU lock: the base and the LoRA adapters in one batched pass (their columns stream together), each
+ * other adapter in a pass of its own after it; an evaluation measures the same columns' loss on a dataset.
  * Events carry `requestId` (never `id`, see protocol.ts); a refusal of the whole request is a failure reply
  * carrying a CompareProblem (domain 'compare'). A `cancel` naming the request stops it; it still answers.
  */
@@ -29,9 +30,16 @@ export interface CompareProblem {
   message: string;
 }
 
+/**
+ * How a column is generated: in the one batched pass of the base and the LoRA adapters (`columns` of them, the
+ * adapters resident in `slotBytes` of GPU memory beside the base), or in a pass of its own, saying why (DoRA, IA³
+ * and prompt tuning cannot share the batch).
+ */
+export type ColumnPass = { kind: 'batched'; columns: number; slotBytes: number } | { kind: 'own'; reason: string };
+
 /** How one column's generation ended: its outcome, why it failed, or 'skipped' (stopped before it began). */
 export type ColumnOutcome =
-  | { status: 'done'; outcome: GenerationOutcome }
+  | { status: 'done'; outcome: GenerationOutcome; pass: ColumnPass }
   | { status: 'failed'; problem: CompareProblem }
   | { status: 'skipped' };
 
@@ -89,15 +97,16 @@ export interface CompareEvaluateRequest {
 
 // Worker → main thread.
 
-/** A column's text so far. */
+/** A column's text so far, and the pass it is generated in. */
 export interface CompareTokenEvent {
   kind: 'compare-token';
   requestId: number;
   column: number;
   progress: GenerationProgress;
+  pass: ColumnPass;
 }
 
-/** A column finished (or could not run); the next one starts. */
+/** A column finished (or could not run). */
 export interface CompareColumnDoneEvent {
   kind: 'compare-column-done';
   requestId: number;

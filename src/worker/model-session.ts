@@ -3,12 +3,14 @@
  * The worker holds at most one. Its weights are the worker's one base on the GPU, lent to Train and Compare
  * (base-lease.ts); `dispose` gives back every buffer of its own, and the weights once no lease holds them.
  */
-import type { GpuLoraAdapter } from '../adapters/gpu-adapter';
+import { slotAdapter, type GpuLoraAdapter } from '../adapters/gpu-adapter';
+import type { LoraAdapter } from '../adapters/lora-weights';
+import { AdapterSlots } from '../gpu/lora/adapter-slots';
 import type { GpuContext } from '../gpu/context';
 import { LlamaModel } from '../gpu/model/llama';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
 import type { TrainingConfig } from '../train/config';
-import { generate } from '../generate/generate';
+import { generate, generateBatch, type GenerationResult, type GenerationStep } from '../generate/generate';
 import { type ChatTemplate, chatPrompt, chatPromptBos, chatTemplateFor } from '../model/chat';
 import type { Tokenizer } from '../model/tokenizer';
 import { closeModel, type LoadedModel } from '../model/load';
@@ -76,35 +78,61 @@ export class ModelSession {
     signal: AbortSignal,
     onProgress: (progress: GenerationProgress) => void,
   ): Promise<GenerationOutcome> {
-    const { tokenizer, chatTemplate } = this.loaded;
     const started = performance.now();
+    const step = progressOf(onProgress);
+    const result = await generate(this.model, this.loaded.tokenizer, this.promptIds(settings), { ...settings.sampling, maxTokens: settings.maxTokens, signal }, step);
+    return outcomeOf(result, started);
+  }
+
+  /**
+   * One prompt continued once per column in one batched pass: the base (null) and LoRA adapters resident in slots
+   * beside the one base, every step one forward of all of them (same settings, so the same seed, for each). The
+   * batch's cache holds the prompt and the tokens asked for, no more. A stop ends every column where it is.
+   * `onSlots` hears the GPU bytes of the adapters' slots once they are resident, before the first token.
+   */
+  async generateBatch(
+    settings: GenerateSettings,
+    adapters: readonly (LoraAdapter | null)[],
+    signal: AbortSignal,
+    onProgress: (column: number, progress: GenerationProgress) => void,
+    onSlots: (bytes: number) => void = () => {},
+  ): Promise<GenerationOutcome[]> {
+    const started = performance.now();
+    const promptIds = this.promptIds(settings);
+    const lease = this.lendBase();
+    const { uploaded } = lease;
+    const slots = new AdapterSlots(this.ctx, uploaded.weights.layers);
+    let model: LlamaModel | null = null;
+    try {
+      let next = 0;
+      const slotOf = adapters.map((adapter) => {
+        if (!adapter) return null;
+        slots.set(next, slotAdapter(adapter, uploaded.config.ropeLayout));
+        return next++;
+      });
+      model = new LlamaModel(this.ctx, uploaded.config, uploaded.weights, {
+        invFreq: uploaded.invFreq,
+        maxContext: Math.min(PLAYGROUND_CONTEXT, promptIds.length + settings.maxTokens + 1),
+        sequences: adapters.length,
+      });
+      model.setSlots(slots, slotOf);
+      onSlots(slots.bytes);
+      await model.preparePipelines();
+      const steps = adapters.map((_, j) => progressOf((p) => onProgress(j, p)));
+      const options = { ...settings.sampling, maxTokens: settings.maxTokens, signal };
+      const results = await generateBatch(model, this.loaded.tokenizer, promptIds, adapters.map(() => options), (j, s) => steps[j](s));
+      return results.map((r) => outcomeOf(r, started));
+    } finally {
+      model?.dispose();
+      slots.dispose();
+      lease.release();
+    }
+  }
+
+  private promptIds(settings: GenerateSettings): number[] {
+    const { tokenizer, chatTemplate } = this.loaded;
     const text = settings.chat ? chatPrompt(chatTemplate, tokenizer, settings.prompt) : settings.prompt;
-    const promptIds = tokenizer.encode(text, settings.chat ? { addBos: chatPromptBos(tokenizer, text) } : {});
-    let tokens = 0;
-    let firstTokenAt = 0;
-    const result = await generate(
-      this.model,
-      tokenizer,
-      promptIds,
-      { ...settings.sampling, maxTokens: settings.maxTokens, signal },
-      (step) => {
-        tokens++;
-        const now = performance.now();
-        if (tokens === 1) firstTokenAt = now;
-        // The first token comes straight out of the prefill, so decode speed is measured from it.
-        const seconds = (now - firstTokenAt) / 1000;
-        onProgress({ text: step.text, tokens, tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null });
-      },
-    );
-    return {
-      text: result.text,
-      tokens: result.ids.length,
-      promptTokens: result.promptTokens,
-      stopReason: result.stopReason,
-      prefillTokensPerSecond: result.prefillTokensPerSecond,
-      decodeTokensPerSecond: result.decodeTokensPerSecond,
-      milliseconds: performance.now() - started,
-    };
+    return tokenizer.encode(text, settings.chat ? { addBos: chatPromptBos(tokenizer, text) } : {});
   }
 
   /** The tokenizer and chat template that datasets are tokenized with for this model (throws if the template is unusable). */
@@ -158,6 +186,32 @@ export class ModelSession {
     this.ctx.arena.trim();
     await closeModel(this.loaded);
   }
+}
+
+/** A generation's steps as the studio's progress: the text, the token count and the decode speed so far. */
+function progressOf(onProgress: (progress: GenerationProgress) => void): (step: GenerationStep) => void {
+  let tokens = 0;
+  let firstTokenAt = 0;
+  return (step) => {
+    tokens++;
+    const now = performance.now();
+    if (tokens === 1) firstTokenAt = now;
+    // The first token comes straight out of the prefill, so decode speed is measured from it.
+    const seconds = (now - firstTokenAt) / 1000;
+    onProgress({ text: step.text, tokens, tokensPerSecond: tokens > 1 && seconds > 0 ? (tokens - 1) / seconds : null });
+  };
+}
+
+function outcomeOf(result: GenerationResult, started: number): GenerationOutcome {
+  return {
+    text: result.text,
+    tokens: result.ids.length,
+    promptTokens: result.promptTokens,
+    stopReason: result.stopReason,
+    prefillTokensPerSecond: result.prefillTokensPerSecond,
+    decodeTokensPerSecond: result.decodeTokensPerSecond,
+    milliseconds: performance.now() - started,
+  };
 }
 
 function summarize(loaded: LoadedModel, uploaded: UploadedModel, model: LlamaModel, ms: number): ModelSummary {

@@ -216,8 +216,10 @@ describe.each(FORMATS)('matmul with %s weights', (format) => {
 
 /**
  * The decode kernels in both of their thread layouts: the one this device gets (SwiftShader: one thread per row, no
- * barrier; M = 1 in `matvec1`, four rows per thread) and the one a GPU gets (`matvec` for every M ≤ 8, 32 threads
- * per row, summed in workgroup memory), taken here by a context whose adapter says it is a GPU.
+ * barrier; M = 1 in `matvec1`, four rows per thread; `matvec` four W rows per thread) and the one a GPU gets
+ * (`matvec` for every M ≤ 16, 32 threads per row, summed in workgroup memory), taken here by a context whose
+ * adapter says it is a GPU. M = 9 and 16 take two dispatches of up to 8 rows of X each (a batch of the base and
+ * eight adapters' sequences is 9).
  * Every format, and dense f32 through matmulForward (K = 40: one 32-value span and an 8-value tail), N = 70 (not a
  * multiple of the rows per thread), with bias, residual, accumulate and a low-rank term against the CPU reference.
  */
@@ -225,16 +227,16 @@ describe.each(['software', 'gpu'] as const)('the matrix-vector kernel in the %s 
   const context = () => layoutContext(layout);
 
   it('is the layout of that kind of device', async () => {
-    const expected = layout === 'software' ? { threadsPerRow: 1, rowsPerGroup: 32, rowsPerThread: 4 } : { threadsPerRow: 32, rowsPerGroup: 8, rowsPerThread: 0 };
+    const expected = layout === 'software' ? { threadsPerRow: 1, rowsPerGroup: 32, rowsPerThread: 4, columnsPerThread: 4 } : { threadsPerRow: 32, rowsPerGroup: 8, rowsPerThread: 0, columnsPerThread: 1 };
     expect(matvecShapeFor(await context())).toEqual(expected);
   });
 
-  it.each([...FORMATS, 'f32'] as const)('%s weights, M = 1, 5 and 8: bias, residual, accumulate and a low-rank term', async (format) => {
+  it.each([...FORMATS, 'f32'] as const)('%s weights, M = 1, 5, 8, 9 and 16: bias, residual, accumulate and a low-rank term', async (format) => {
     const ctx = await context();
     const k = format === 'f32' ? 40 : 2 * QUANT_FORMATS[format].blockSize;
     const n = 70;
     const r = 3;
-    for (const m of [1, 5, 8]) {
+    for (const m of [1, 5, 8, 9, 16]) {
       const seed = m * 100 + k;
       const dense = variedWeights(n * k, seed);
       const host = format === 'f32' ? null : hostWeight(format, n, k, seed);

@@ -42,8 +42,12 @@ import { spliceWgsl } from './splice';
 const TILE = 64;
 /** Depth of one step of the tiled kernels: 2 tiles × TILE × 32 × 4 bytes = 16 KiB of workgroup memory. */
 const TILE_DEPTH = 32;
-/** Forward with at most this many rows of X uses the matrix-vector kernel (it keeps two vec4s of sums). */
-export const MATVEC_MAX_M = 8;
+/**
+ * Forward with at most this many rows of X uses the matrix-vector kernel (a batch of decoded tokens: the base and
+ * eight adapters' sequences are 9), in dispatches of up to MATVEC_BLOCK_ROWS rows, the sums a thread keeps.
+ */
+export const MATVEC_MAX_M = 16;
+const MATVEC_BLOCK_ROWS = 8;
 
 /**
  * How the matrix-vector (decode) kernels lay their threads: per output column (a row of W) and per workgroup; and
@@ -52,8 +56,10 @@ export const MATVEC_MAX_M = 8;
 export interface MatvecShape {
   threadsPerRow: number;
   rowsPerGroup: number;
-  /** W rows per thread of matvec1; 0: M = 1 takes `matvec` like any M ≤ 8. */
+  /** W rows per thread of matvec1; 0: M = 1 takes `matvec` like any M ≤ MATVEC_MAX_M. */
   rowsPerThread: number;
+  /** W rows per thread of matvec (2 needs threadsPerRow = 1). */
+  columnsPerThread: 1 | 2 | 4;
 }
 
 /**
@@ -67,8 +73,8 @@ export interface MatvecShape {
  */
 export function matvecShapeFor(ctx: GpuContext): MatvecShape {
   return isSoftwareAdapter(ctx.report)
-    ? { threadsPerRow: 1, rowsPerGroup: 32, rowsPerThread: 4 }
-    : { threadsPerRow: 32, rowsPerGroup: 8, rowsPerThread: 0 };
+    ? { threadsPerRow: 1, rowsPerGroup: 32, rowsPerThread: 4, columnsPerThread: 4 }
+    : { threadsPerRow: 32, rowsPerGroup: 8, rowsPerThread: 0, columnsPerThread: 1 };
 }
 
 const WEIGHTS_WGSL: Record<QuantFormat, string> = {
@@ -250,8 +256,8 @@ export function matmulForwardQuant(
   if (low) checkLowRank(kernelName, low, [m, low.u.shape[1]], [w.shape[0], low.u.shape[1]], options);
   if (low && options.wRows) throw new GpuError(`${kernelName}: a low-rank term cannot be combined with wRows`);
   if (m === 0) return;
-  const kernel = forwardKernel(ctx, kernelName, forwardWgsl(w.format), m, options);
-  forwardDispatches(ctx, kernel, x, partSlices(w, rows), y, rows.count, options);
+  const code = forwardWgsl(w.format);
+  forwardDispatches(ctx, (xRows) => forwardKernel(ctx, kernelName, code, m, options, xRows), x, partSlices(w, rows), y, rows.count, options);
 }
 
 /** The matrix-vector kernel over dense f32 weights (matmul_weights_f32.wgsl): the same decode kernel as the stored formats. */
@@ -263,10 +269,9 @@ const F32_MATVEC_WGSL = spliceWgsl(matmulForwardQuantWgsl, weightsF32Wgsl, regis
  * and calls it). A low-rank term's B is [N, r], one row per output column.
  */
 export function matvecForwardF32(ctx: GpuContext, x: Tensor, w: Tensor, y: Tensor, options: MatmulForwardOptions, rows: RowSlice): void {
-  const kernel = forwardKernel(ctx, 'matmul_forward_f32', F32_MATVEC_WGSL, x.shape[0], options);
   // One part: W itself, bound as the weight and as its (unread) scales.
   const whole: ForwardSlice = { part: { q: w, s: w }, partRow: rows.offset, column: 0, count: rows.count, row: rows.offset };
-  forwardDispatches(ctx, kernel, x, [whole], y, rows.count, options);
+  forwardDispatches(ctx, (xRows) => forwardKernel(ctx, 'matmul_forward_f32', F32_MATVEC_WGSL, x.shape[0], options, xRows), x, [whole], y, rows.count, options);
 }
 
 /** Rows of one part of W for one dispatch: `count` rows from `partRow` in the part, written from y column `column`. */
@@ -280,7 +285,8 @@ interface ForwardSlice {
 }
 
 /** matmul_forward_quant.wgsl's pipeline: the matrix-vector entry point (laid out for the device) or the tiled one. */
-function forwardKernel(ctx: GpuContext, name: string, code: string, m: number, options: MatmulForwardOptions): Kernel {
+/** The forward kernel for M rows of X, in a dispatch of `xRows` of them (a block of the matrix-vector kernel's). */
+function forwardKernel(ctx: GpuContext, name: string, code: string, m: number, options: MatmulForwardOptions, xRows = m): Kernel {
   const shape = matvecShapeFor(ctx);
   const matvec = { ROWS_PER_GROUP: shape.rowsPerGroup, THREADS_PER_ROW: shape.threadsPerRow };
   const token = oneToken(shape, m);
@@ -289,7 +295,7 @@ function forwardKernel(ctx: GpuContext, name: string, code: string, m: number, o
     code,
     entryPoint: token ? 'matvec1' : m <= MATVEC_MAX_M ? 'matvec' : 'main',
     constants: {
-      ...(token ? { ...matvec, ROWS_PER_THREAD: shape.rowsPerThread } : m <= MATVEC_MAX_M ? matvec : { TK: TILE_DEPTH }),
+      ...(token ? { ...matvec, ROWS_PER_THREAD: shape.rowsPerThread } : m <= MATVEC_MAX_M ? { ...matvec, X_ROWS: xRows, W_ROWS: shape.columnsPerThread } : { TK: TILE_DEPTH }),
       HAS_BIAS: options.bias ? 1 : 0,
       HAS_RESIDUAL: options.residual ? 1 : 0,
       ACCUMULATE: options.accumulate ? 1 : 0,
@@ -303,10 +309,14 @@ function oneToken(shape: MatvecShape, m: number): boolean {
   return m === 1 && shape.rowsPerThread > 0;
 }
 
-/** One dispatch of the forward kernel per slice, each filling its columns of y (row length `yStride`). */
+/**
+ * One dispatch of the forward kernel per slice, each filling its columns of y (row length `yStride`); the
+ * matrix-vector kernel takes X in blocks of up to MATVEC_BLOCK_ROWS rows, one dispatch each. `kernelFor(rows)`
+ * is the kernel for a dispatch of that many rows of X.
+ */
 function forwardDispatches(
   ctx: GpuContext,
-  kernel: Kernel,
+  kernelFor: (xRows: number) => Kernel,
   x: Tensor,
   slices: Iterable<ForwardSlice>,
   y: Tensor,
@@ -317,26 +327,33 @@ function forwardDispatches(
   const low = options.lowRank;
   const shape = matvecShapeFor(ctx);
   // Output columns per workgroup: the tiled kernel's TILE, or the matrix-vector kernels' rows.
-  const columnsPerGroup = oneToken(shape, m) ? shape.rowsPerGroup * shape.rowsPerThread : shape.rowsPerGroup;
+  const columnsPerGroup =
+    shape.rowsPerGroup * (oneToken(shape, m) ? shape.rowsPerThread : m <= MATVEC_MAX_M ? shape.columnsPerThread : 1);
+  const blocks = m <= MATVEC_MAX_M && !oneToken(shape, m) ? Math.ceil(m / MATVEC_BLOCK_ROWS) : 1;
   for (const slice of slices) {
-    const params = new Params()
-      .u32(m)
-      .u32(slice.count)
-      .u32(k)
-      .u32(slice.partRow)
-      .u32(yStride)
-      .u32(slice.column)
-      .u32(slice.row)
-      .f32(options.scale ?? 1)
-      .u32(low ? low.u.shape[1] : 0)
-      .f32(low?.scale ?? 0);
-    // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
-    const bindings = [
-      ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
-      ...[low?.u ?? x, low?.b ?? x],
-    ];
-    const grid = m <= MATVEC_MAX_M ? linearGrid(slice.count, columnsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
-    ctx.dispatch(kernel, params, bindings, grid);
+    for (let b = 0; b < blocks; b++) {
+      const firstRow = b * MATVEC_BLOCK_ROWS;
+      const xRows = blocks > 1 ? Math.min(MATVEC_BLOCK_ROWS, m - firstRow) : m;
+      const params = new Params()
+        .u32(m)
+        .u32(slice.count)
+        .u32(k)
+        .u32(slice.partRow)
+        .u32(yStride)
+        .u32(slice.column)
+        .u32(slice.row)
+        .f32(options.scale ?? 1)
+        .u32(low ? low.u.shape[1] : 0)
+        .f32(low?.scale ?? 0)
+        .u32(firstRow);
+      // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
+      const bindings = [
+        ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
+        ...[low?.u ?? x, low?.b ?? x],
+      ];
+      const grid = m <= MATVEC_MAX_M ? linearGrid(slice.count, columnsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
+      ctx.dispatch(kernelFor(xRows), params, bindings, grid);
+    }
   }
 }
 

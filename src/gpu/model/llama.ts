@@ -7,6 +7,12 @@
  * With a prompt-tuning adapter the P virtual tokens come first: a forward at start 0 runs them (positions 0..P-1,
  * their embeddings the prompt's) before the tokens, which sit at positions P + start.., as PEFT prepends them to
  * the input embeddings. Callers keep counting from 0; the context they see is the cache less P.
+ *
+ * With `sequences: N > 1` the model decodes N sequences in lockstep (one prompt continued N ways: Compare's
+ * columns, `webtune generate --adapter a --adapter b`): a chunk of T tokens is T·N rows, token-major (row t·N + j
+ * is sequence j's token t), so every product runs once over the whole batch, and for attention the N sequences
+ * are N times the heads over T queries — the cache holds [positions, N·Hkv, D], and the attention kernel needs
+ * nothing new. Each sequence's rows may carry their own LoRA adapter from an AdapterSlots (`setSlots`).
  */
 import type { GpuContext } from '../context';
 import { embeddingForward } from '../kernels/embedding';
@@ -15,6 +21,9 @@ import { HostEmbedding } from './host-embedding';
 import { rmsnormForward } from '../kernels/rmsnorm';
 import { isIa3, type InferenceAdapter } from '../lora/adapted-linear';
 import { adaptedProjections } from '../lora/projections';
+import { MAX_ADAPTER_SLOTS, type AdapterSlots } from '../lora/adapter-slots';
+import { SlotLinear } from '../lora/slot-linear';
+import { NO_SLOT } from '../kernels/lora_slots';
 import type { Tensor } from '../tensor';
 import { LORA_TARGETS } from '../../model/lora-targets';
 import { ropeInverseFrequencies } from '../../model/rope-frequencies';
@@ -32,29 +41,38 @@ export interface LlamaOptions {
   invFreq?: Float32Array;
   /** A LoRA adapter applied unmerged from the first forward (see `setAdapter`). */
   adapter?: InferenceAdapter | null;
+  /** Sequences decoded together in lockstep (1 to MAX_BATCH_SEQUENCES; default 1). */
+  sequences?: number;
 }
 
-/** The model's own buffers for a chunk of T ≤ maxChunk tokens; the blocks' live in `layer`. */
+/** The base and eight adapters. */
+export const MAX_BATCH_SEQUENCES = MAX_ADAPTER_SLOTS + 1;
+
+/** The model's own buffers for a chunk of T ≤ maxChunk tokens of N sequences (R = T·N rows); the blocks' live in `layer`. */
 interface Activations {
-  ids: Tensor; // [T] u32
-  positions: Tensor; // [T] u32
-  seqStart: Tensor; // [T] u32, all zero: one sequence
-  x: Tensor; // [T, C] residual stream, updated in place by every block
+  ids: Tensor; // [R] u32
+  positions: Tensor; // [R] u32
+  seqStart: Tensor; // [T] u32, all zero: each sequence's keys start at 0 of its own heads
+  rowSlot: Tensor; // [R] u32, each row's adapter slot (NO_SLOT: the base)
+  x: Tensor; // [R, C] residual stream, updated in place by every block
   /** One block's buffers, shared by all layers (nothing is kept for a backward). */
   layer: LayerActivations;
-  last: Tensor; // [1, C] final hidden state of the last token
-  lastNormed: Tensor; // [1, C]
-  lastRstd: Tensor; // [1]
-  logits: Tensor; // [1, V]
+  last: Tensor; // [N, C] final hidden state of each sequence's last token
+  lastNormed: Tensor; // [N, C]
+  lastRstd: Tensor; // [N]
+  logits: Tensor; // [N, V]
 }
 
 export class LlamaModel {
   /** Positions the KV cache holds (virtual tokens included). */
   private readonly cacheLength: number;
   readonly vocabSize: number;
+  /** Sequences decoded together. */
+  readonly sequences: number;
+  /** Tokens per sequence in one chunk. */
   private readonly maxChunk: number;
   private readonly act: Activations;
-  private readonly keyCache: Tensor[]; // per layer [maxContext, Hkv, D]
+  private readonly keyCache: Tensor[]; // per layer [maxContext, N·Hkv, D]
   private readonly valueCache: Tensor[];
   private readonly invFreq: Tensor; // [D/2]
   /** Every layer's projections, carrying the adapter's matrices or vectors where it adapts them. */
@@ -66,6 +84,10 @@ export class LlamaModel {
   private loraScratch: Tensor | null = null;
   /** Prompt tuning's [P, C] virtual-token embeddings, or null. */
   private prompt: Tensor | null = null;
+  /** Each sequence's adapter slot (null: the base) while slots are set; else null. */
+  private sequenceSlots: (number | null)[] | null = null;
+  /** The slots set, and the largest rank the scratch was planned for. */
+  private slotSource: { slots: AdapterSlots; width: number } | null = null;
   private disposed = false;
 
   constructor(
@@ -81,22 +103,30 @@ export class LlamaModel {
     const window = c.slidingWindow ?? Infinity;
     this.cacheLength = Math.min(options.maxContext ?? c.contextLength, c.contextLength, window);
     this.vocabSize = c.vocabSize;
-    this.maxChunk = Math.min(options.maxChunkTokens ?? 256, this.cacheLength);
+    const n = options.sequences ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH_SEQUENCES) {
+      throw new RangeError(`LlamaModel: ${n} sequences asked for; 1 to ${MAX_BATCH_SEQUENCES} decode together (the base and ${MAX_ADAPTER_SLOTS} adapters)`);
+    }
+    this.sequences = n;
+    // A batch's chunk keeps the rows of one sequence's default chunk, so its buffers cost what a single one does.
+    this.maxChunk = Math.min(options.maxChunkTokens ?? Math.max(1, Math.floor(256 / n)), this.cacheLength);
     const t = this.maxChunk;
+    const rows = t * n;
     const f32 = (shape: number[], label: string) => ctx.tensor(shape, 'f32', label);
     this.act = {
-      ids: ctx.tensor([t], 'u32', 'ids'),
-      positions: ctx.tensor([t], 'u32', 'positions'),
+      ids: ctx.tensor([rows], 'u32', 'ids'),
+      positions: ctx.tensor([rows], 'u32', 'positions'),
       seqStart: ctx.tensor([t], 'u32', 'seqStart'),
-      x: f32([t, c.hiddenSize], 'x'),
-      layer: planLayerActivations(f32, c, t, 'layer', {}, { sharedNorms: true }),
-      last: f32([1, c.hiddenSize], 'last'),
-      lastNormed: f32([1, c.hiddenSize], 'lastNormed'),
-      lastRstd: f32([1], 'lastRstd'),
-      logits: f32([1, c.vocabSize], 'logits'),
+      rowSlot: ctx.tensor([rows], 'u32', 'rowSlot'),
+      x: f32([rows, c.hiddenSize], 'x'),
+      layer: planLayerActivations(f32, c, rows, 'layer', {}, { sharedNorms: true }),
+      last: f32([n, c.hiddenSize], 'last'),
+      lastNormed: f32([n, c.hiddenSize], 'lastNormed'),
+      lastRstd: f32([n], 'lastRstd'),
+      logits: f32([n, c.vocabSize], 'logits'),
     };
     this.blocks = weights.layers.map((w, index) => ({ index, weights: w, projections: adaptedProjections(w) }));
-    const cacheShape = [this.cacheLength, c.numKvHeads, c.headDim];
+    const cacheShape = [this.cacheLength, n * c.numKvHeads, c.headDim];
     this.keyCache = weights.layers.map((_, i) => f32(cacheShape, `kcache.${i}`));
     this.valueCache = weights.layers.map((_, i) => f32(cacheShape, `vcache.${i}`));
     const invFreq = options.invFreq ?? ropeInverseFrequencies(c.headDim, c.ropeTheta, c.ropeScaling);
@@ -124,9 +154,45 @@ export class LlamaModel {
     if (adapter) this.checkAdapter(adapter);
     this.blocks.forEach((block, i) => Object.assign(block.projections, adaptedProjections(block.weights, adapter?.layers[i])));
     this.prompt = adapter?.prompt ?? null;
+    this.sequenceSlots = null;
+    this.slotSource = null;
+    this.planScratch();
+  }
+
+  /**
+   * Gives each sequence its own LoRA adapter from `slots` (`slotOfSequence[j]`, null for the base alone), all
+   * decoded in one batch; replaces any adapter set with setAdapter. The projections read the slots at every
+   * forward; an adapter of a higher rank than any there now needs setSlots again (a forward says so). The KV cache
+   * holds keys/values of the previous adapters, so the next forward should start at 0.
+   */
+  setSlots(slots: AdapterSlots, slotOfSequence: readonly (number | null)[]): void {
+    if (this.disposed) throw new RangeError('setSlots: the model was disposed');
+    if (slotOfSequence.length !== this.sequences) {
+      throw new RangeError(`setSlots: ${slotOfSequence.length} sequences given a slot; the model decodes ${this.sequences}`);
+    }
+    for (const s of slotOfSequence) {
+      if (s !== null && !slots.has(s)) throw new RangeError(`setSlots: slot ${s} holds no adapter`);
+    }
+    if (slots.disposed) throw new RangeError('setSlots: the adapter slots were disposed');
+    const width = Math.max(1, slots.maxRank);
+    this.blocks.forEach((block) => {
+      const projections = Object.fromEntries(
+        LORA_TARGETS.map((target) => [target, new SlotLinear(block.weights[target], slots, block.index, target, this.act.rowSlot, width)]),
+      );
+      Object.assign(block.projections, projections);
+    });
+    this.prompt = null;
+    this.sequenceSlots = [...slotOfSequence];
+    this.slotSource = { slots, width };
+    this.planScratch();
+  }
+
+  /** The scratch the adapted projections share, as wide as the widest of them needs. */
+  private planScratch(): void {
     const width = Math.max(0, ...this.blocks.flatMap((b) => LORA_TARGETS.map((t) => b.projections[t].savedWidth)));
     if (this.loraScratch) this.ctx.release(this.loraScratch);
-    this.loraScratch = width > 0 ? this.ctx.tensor([this.maxChunk * width], 'f32', 'adapter.saved') : null;
+    const rows = this.maxChunk * this.sequences;
+    this.loraScratch = width > 0 ? this.ctx.tensor([rows * width], 'f32', 'adapter.saved') : null;
     // Each projection's saved tensor is consumed by its own product at once, so all of them share the scratch.
     const u = this.loraScratch;
     this.act.layer.u = u ? Object.fromEntries(LORA_TARGETS.map((target) => [target, u])) : {};
@@ -178,29 +244,51 @@ export class LlamaModel {
     });
   }
 
+  /** One sequence's tokens at positions start..; the logits [V] of the last. A batched model takes forwardBatch. */
   async forward(tokens: readonly number[], start: number): Promise<Float32Array> {
+    if (this.sequences !== 1) throw new RangeError(`forward: the model decodes ${this.sequences} sequences; use forwardBatch`);
+    return (await this.forwardBatch([tokens], start))[0];
+  }
+
+  /**
+   * Every sequence's next tokens (as many for each) at positions start..; returns each sequence's logits [V] of
+   * its last token.
+   */
+  async forwardBatch(tokens: readonly (readonly number[])[], start: number): Promise<Float32Array[]> {
     if (this.disposed) throw new RangeError('forward: the model was disposed');
-    if (tokens.length === 0) throw new RangeError('forward: no tokens');
-    if (start + tokens.length > this.contextLength) {
-      throw new RangeError(
-        `forward: positions ${start}..${start + tokens.length - 1} exceed the context of ${this.contextLength} tokens`,
-      );
+    if (tokens.length !== this.sequences) throw new RangeError(`forward: tokens for ${tokens.length} sequences; the model decodes ${this.sequences}`);
+    const count = tokens[0].length;
+    if (count === 0) throw new RangeError('forward: no tokens');
+    if (tokens.some((t) => t.length !== count)) throw new RangeError('forward: batched sequences advance together, with as many tokens each');
+    if (start + count > this.contextLength) {
+      throw new RangeError(`forward: positions ${start}..${start + count - 1} exceed the context of ${this.contextLength} tokens`);
     }
-    for (const id of tokens) {
+    for (const id of tokens.flat()) {
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
         throw new RangeError(`forward: token id ${id} is outside the vocabulary (0..${this.vocabSize - 1})`);
       }
     }
+    // Checked before anything is recorded (SlotLinear checks again, as it runs).
+    if (this.slotSource) {
+      const { slots, width } = this.slotSource;
+      if (slots.disposed) throw new RangeError('forward: the AdapterSlots were disposed; give the model live slots with setSlots');
+      if (slots.maxRank > width) {
+        throw new RangeError(`forward: an adapter of rank ${slots.maxRank} in its slots, more than the ${width} the model planned for: call setSlots again`);
+      }
+    }
     // The virtual tokens run with the first forward (token 0 stands in for each: the prompt replaces its row).
     const p = this.virtualTokens;
-    const ids = p > 0 && start === 0 ? [...new Array<number>(p).fill(0), ...tokens] : tokens;
+    const ids = p > 0 && start === 0 ? tokens.map((t) => [...new Array<number>(p).fill(0), ...t]) : tokens;
     const first = p > 0 && start === 0 ? 0 : start + p;
-    for (let at = 0; at < ids.length; at += this.maxChunk) {
-      const chunk = ids.slice(at, at + this.maxChunk);
-      this.recordChunk(chunk, first + at, at + chunk.length === ids.length);
+    const length = ids[0].length;
+    for (let at = 0; at < length; at += this.maxChunk) {
+      const chunk = ids.map((t) => t.slice(at, at + this.maxChunk));
+      this.recordChunk(chunk, first + at, at + chunk[0].length === length);
       this.ctx.flush();
     }
-    return (await this.ctx.read(this.act.logits)) as Float32Array;
+    const logits = (await this.ctx.read(this.act.logits)) as Float32Array;
+    const v = this.vocabSize;
+    return Array.from({ length: this.sequences }, (_, j) => logits.slice(j * v, (j + 1) * v));
   }
 
   /**
@@ -213,39 +301,49 @@ export class LlamaModel {
    */
   async preparePipelines(): Promise<number> {
     if (this.disposed) throw new RangeError('preparePipelines: the model was disposed');
+    const n = this.sequences;
+    const zeros = (t: number) => Array.from({ length: n }, () => new Array<number>(t).fill(0));
     return this.ctx.prepareKernels(() => {
-      for (let t = 1; t <= this.maxChunk; t *= 2) this.recordChunk(new Array<number>(t).fill(0), 0, true);
-      for (let keys = 2; keys <= this.cacheLength; keys *= 2) this.recordChunk([0], keys - 1, true);
+      for (let t = 1; t <= this.maxChunk; t *= 2) this.recordChunk(zeros(t), 0, true);
+      for (let keys = 2; keys <= this.cacheLength; keys *= 2) this.recordChunk(zeros(1), keys - 1, true);
     });
   }
 
-  /** Records the dispatches for T tokens at positions start..start+T-1. */
-  private recordChunk(tokens: readonly number[], start: number, computeLogits: boolean): void {
+  /** Records the dispatches for T tokens of every sequence at positions start..start+T-1. */
+  private recordChunk(tokens: readonly (readonly number[])[], start: number, computeLogits: boolean): void {
     const { ctx, config: c, weights: w, act: a } = this;
-    const t = tokens.length;
-    const rows = (x: Tensor) => leadingRows(x, t);
-    ctx.write(a.ids, Uint32Array.from(tokens));
-    ctx.write(a.positions, Uint32Array.from(tokens, (_, i) => start + i));
+    const n = this.sequences;
+    const t = tokens[0].length;
+    const count = t * n;
+    const rows = (x: Tensor) => leadingRows(x, count);
+    // Token-major rows: row i·N + j is sequence j's token i.
+    const ids = Uint32Array.from({ length: count }, (_, r) => tokens[r % n][Math.floor(r / n)]);
+    ctx.write(a.ids, ids);
+    ctx.write(a.positions, Uint32Array.from(ids, (_, r) => start + Math.floor(r / n)));
+    if (this.sequenceSlots) {
+      const slots = this.sequenceSlots;
+      ctx.write(a.rowSlot, Uint32Array.from(ids, (_, r) => slots[r % n] ?? NO_SLOT));
+    }
     const x = rows(a.x);
-    if (w.tokenEmbedding instanceof HostEmbedding) ctx.write(x, w.tokenEmbedding.gather(tokens));
+    if (w.tokenEmbedding instanceof HostEmbedding) ctx.write(x, w.tokenEmbedding.gather([...ids]));
     else embeddingForward(ctx, rows(a.ids), w.tokenEmbedding, x);
     if (this.prompt && start < this.virtualTokens) promptEmbeddingForward(ctx, rows(a.positions), this.prompt, x);
     const inputs = {
       ctx,
       config: c,
-      tokens: t,
+      tokens: count,
       positions: rows(a.positions),
-      seqStart: rows(a.seqStart),
+      seqStart: leadingRows(a.seqStart, t),
       invFreq: this.invFreq,
       dropout: null,
-      kvCache: { keys: this.keyCache, values: this.valueCache, start },
+      kvCache: { keys: this.keyCache, values: this.valueCache, start, sequences: n },
     };
     // The training forward's block, with the cache: x is updated in place, layer after layer.
     for (const block of this.blocks) blockForward(inputs, block, a.layer, x, x);
     if (!computeLogits) return;
-    // Only the last token's logits are needed to pick the next token.
+    // Only each sequence's last token's logits are needed to pick its next token: the chunk's last N rows.
     const hiddenBytes = c.hiddenSize * 4;
-    ctx.copy(x, a.last, hiddenBytes, (t - 1) * hiddenBytes, 0);
+    ctx.copy(x, a.last, n * hiddenBytes, (count - n) * hiddenBytes, 0);
     rmsnormForward(ctx, a.last, w.outputNorm, a.lastNormed, a.lastRstd, c.rmsNormEps);
     linearForward(ctx, w.output, a.lastNormed, a.logits);
   }

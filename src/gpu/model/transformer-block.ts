@@ -28,11 +28,16 @@ export interface BlockDropout {
   site(layer: number, target: LoraTarget): AdapterInputMask;
 }
 
-/** Inference's KV cache: per layer [maxContext, Hkv, D]; this chunk's tokens are at positions start.. */
+/**
+ * Inference's KV cache: per layer [maxContext, N·Hkv, D]; this chunk's tokens are at positions start... With
+ * N `sequences` decoded in lockstep the block's T rows are T/N tokens of each, token-major, and attention sees the
+ * sequences as N times the heads.
+ */
 export interface KvCache {
   keys: readonly Tensor[];
   values: readonly Tensor[];
   start: number;
+  sequences?: number;
 }
 
 /** What every block of one forward shares. */
@@ -41,7 +46,7 @@ export interface BlockInputs {
   config: GpuModelConfig;
   tokens: number; // T
   positions: Tensor; // [T] u32
-  seqStart: Tensor; // [T] u32
+  seqStart: Tensor; // [T / sequences] u32 (one per query of the attention)
   invFreq: Tensor; // [D/2]
   /** Dropout on the adapters' inputs (training forward only); null = off. */
   dropout: BlockDropout | null;
@@ -106,6 +111,11 @@ export function blockForward(b: BlockInputs, block: Block, a: LayerActivations, 
   const k3 = k.view([t, c.numKvHeads, c.headDim]);
   ropeForward(ctx, q3, q3, b.positions, b.invFreq, c.ropeLayout);
   ropeForward(ctx, k3, k3, b.positions, b.invFreq, c.ropeLayout);
+  // Lockstep sequences are heads of their own: [T, Hq, D] rows of N sequences are [T/N, N·Hq, D].
+  const n = b.kvCache?.sequences ?? 1;
+  const queries = t / n;
+  const hq = n * c.numHeads;
+  const hkv = n * c.numKvHeads;
   let keys = k3;
   let values = v.view([t, c.numKvHeads, c.headDim]);
   let qOffset = 0;
@@ -114,19 +124,19 @@ export function blockForward(b: BlockInputs, block: Block, a: LayerActivations, 
     const { start } = b.kvCache;
     const cacheK = b.kvCache.keys[block.index];
     const cacheV = b.kvCache.values[block.index];
-    const kvBytes = c.numKvHeads * c.headDim * 4;
-    ctx.copy(k, cacheK, t * kvBytes, 0, start * kvBytes);
-    ctx.copy(v, cacheV, t * kvBytes, 0, start * kvBytes);
-    keys = cacheK.view([start + t, c.numKvHeads, c.headDim]);
-    values = cacheV.view([start + t, c.numKvHeads, c.headDim]);
+    const kvBytes = hkv * c.headDim * 4;
+    ctx.copy(k, cacheK, queries * kvBytes, 0, start * kvBytes);
+    ctx.copy(v, cacheV, queries * kvBytes, 0, start * kvBytes);
+    keys = cacheK.view([start + queries, hkv, c.headDim]);
+    values = cacheV.view([start + queries, hkv, c.headDim]);
     qOffset = start;
   }
   attentionForward(ctx, {
-    q: q3,
+    q: q.view([queries, hq, c.headDim]),
     k: keys,
     v: values,
-    out: a.attn.view([t, c.numHeads, c.headDim]),
-    lse: a.lse.view([c.numHeads, t]),
+    out: a.attn.view([queries, hq, c.headDim]),
+    lse: a.lse.view([hq, queries]),
     seqStart: b.seqStart,
     qOffset,
   });

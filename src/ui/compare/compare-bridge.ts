@@ -16,7 +16,7 @@ import { useStudio } from '../stores/studio';
 import { StoppableRun } from '../stoppable-run';
 import { TASK_PROBLEM_TITLES } from '../task-problem-titles';
 import { throttleLatest } from '../throttle';
-import { waitingColumns } from './column-views';
+import { type ColumnProgress, waitingColumns } from './column-views';
 import { columnsOf, parseEvalForm } from './compare-form';
 import { evaluationOf, recordOfRun, withEvaluation } from './history-record';
 
@@ -107,18 +107,25 @@ export async function startComparison(): Promise<void> {
   await comparison.run(
     async (signal, isCurrent) => {
       state.compareStarted(settings, waitingColumns(columns));
-      const progress = throttleLatest(
-        (p: { column: number; progress: GenerationProgress }) => useStudio.getState().compareProgressed(p.column, p.progress),
-        PROGRESS_INTERVAL_MS,
-      );
+      // Every column's latest progress, applied together at most PROGRESS_INTERVAL_MS apart: the batched columns
+      // stream at once, and one column's update must not push out another's.
+      const latest = new Map<number, ColumnProgress>();
+      const progress = throttleLatest(() => {
+        const updates = [...latest.values()];
+        latest.clear();
+        useStudio.getState().compareProgressed(updates);
+      }, PROGRESS_INTERVAL_MS);
       const result = await compareGenerate(
         client,
         settings,
         columns,
         {
-          onToken: (column, p) => progress.push({ column, progress: p }),
+          onToken: (column, p, pass) => {
+            latest.set(column, { column, progress: p, pass });
+            progress.push(undefined);
+          },
           onColumnDone: (column, outcome) => {
-            progress.cancel();
+            latest.delete(column);
             useStudio.getState().compareColumnDone(column, outcome);
           },
         },

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { columnsOf, DEFAULT_EVAL_FORM, MAX_ADAPTERS, parseEvalForm, toggleAdapter } from './compare-form';
 
 describe('adapter choice', () => {
-  it('adds and removes, and stops at four adapters', () => {
+  it('adds and removes, and stops at eight adapters (the slots of a batch)', () => {
     let selected: string[] = [];
-    for (const id of ['a', 'b', 'c', 'd', 'e']) selected = toggleAdapter(selected, id);
-    expect(selected).toEqual(['a', 'b', 'c', 'd']);
+    for (const id of 'abcdefghi') selected = toggleAdapter(selected, id);
+    expect(selected).toEqual([...'abcdefgh']);
     expect(selected).toHaveLength(MAX_ADAPTERS);
     selected = toggleAdapter(selected, 'b');
-    expect(selected).toEqual(['a', 'c', 'd']);
-    expect(toggleAdapter(selected, 'e')).toEqual(['a', 'c', 'd', 'e']);
+    expect(selected).toEqual([...'acdefgh']);
+    expect(toggleAdapter(selected, 'i')).toEqual([...'acdefghi']);
   });
 
   it('puts the base first, then the adapters in the order chosen, dropping ids gone from the library', () => {

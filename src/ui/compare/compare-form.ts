@@ -1,14 +1,15 @@
 /**
- * The Compare view's choices as the user makes them: which adapters join the base (at most four), and the
+ * The Compare view's choices as the user makes them: which adapters join the base (at most eight, the batch's slots), and the
  * evaluation form (numbers kept as typed, parsed into the worker's settings with a message per bad field). The
  * prompt and sampling form is the Playground's (playground/settings.ts), parsed by its parseForm.
  */
 import { inRange, settingSpec } from '../../train/settings';
 import type { CompareColumn, CompareEvalSettings } from '../../worker/compare-protocol';
 import { formRange } from '../train/form-settings';
+import { MAX_ADAPTER_SLOTS } from '../../model/lora-targets';
 
-/** Columns beside the base: four adapters keep five columns readable at 1280 px. */
-export const MAX_ADAPTERS = 4;
+/** Columns beside the base: as many adapters as one batched generation holds (the columns wrap past five). */
+export const MAX_ADAPTERS = MAX_ADAPTER_SLOTS;
 
 export interface AdapterChoice {
   id: string;

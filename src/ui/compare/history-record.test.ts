@@ -14,7 +14,7 @@ const columns = [
   { adapterId: 'a', label: 'moon' },
 ];
 const done = (text: string, stopReason: 'max-tokens' | 'aborted' = 'max-tokens') =>
-  ({ status: 'done', outcome: { text, tokens: 4, promptTokens: 2, stopReason, prefillTokensPerSecond: 1, decodeTokensPerSecond: 2, milliseconds: 3 } }) as const;
+  ({ status: 'done', outcome: { text, tokens: 4, promptTokens: 2, stopReason, prefillTokensPerSecond: 1, decodeTokensPerSecond: 2, milliseconds: 3 }, pass: { kind: 'batched', columns: 2, slotBytes: 4096 } }) as const;
 
 describe('history records', () => {
   it('keeps a finished comparison with every column', () => {

@@ -7,7 +7,7 @@ import type { StateCreator } from 'zustand';
 import type { ComparisonRecord } from '../../library/compare-history';
 import type { EvalColumnResult, EvalSummary } from '../../worker/compare-protocol';
 import type { GenerateSettings, GenerationProgress } from '../../worker/protocol';
-import { type ColumnView, columnFinished, columnProgressed } from '../compare/column-views';
+import { type ColumnProgress, type ColumnView, columnFinished, columnsProgressed } from '../compare/column-views';
 import { type AdapterChoice, DEFAULT_EVAL_FORM, type EvalFieldErrors, type EvalForm, toggleAdapter } from '../compare/compare-form';
 import { DEFAULT_FORM, type FieldErrors, type PlaygroundForm } from '../playground/settings';
 import type { ColumnOutcome } from '../../worker/compare-protocol';
@@ -69,7 +69,8 @@ export interface CompareSlice {
   editCompareForm(patch: Partial<PlaygroundForm>): void;
   compareFormRejected(errors: FieldErrors): void;
   compareStarted(settings: GenerateSettings, columns: ColumnView[]): void;
-  compareProgressed(column: number, progress: GenerationProgress): void;
+  /** The latest progress of the columns that moved since the last update (a batch streams them together). */
+  compareProgressed(updates: readonly ColumnProgress[]): void;
   compareColumnDone(column: number, result: ColumnOutcome): void;
   compareStopping(): void;
   compareFinished(stopped: boolean): void;
@@ -90,7 +91,7 @@ export interface CompareSlice {
   compareOpen(record: ComparisonRecord | null): void;
 }
 
-/** Shorter than the Playground's default: every column generates it, one after another. */
+/** Shorter than the Playground's default: every column generates it. */
 const DEFAULT_COMPARE_FORM: PlaygroundForm = { ...DEFAULT_FORM, maxTokens: '48' };
 
 export const createCompareSlice: StateCreator<CompareSlice, [], [], CompareSlice> = (set) => ({
@@ -123,9 +124,9 @@ export const createCompareSlice: StateCreator<CompareSlice, [], [], CompareSlice
     }),
   compareFormRejected: (errors) => set({ compareFieldErrors: errors }),
   compareStarted: (settings, columns) => set({ compareRun: { status: 'running', settings, columns, stopping: false } }),
-  compareProgressed: (column, progress) =>
+  compareProgressed: (updates) =>
     set((s) =>
-      s.compareRun.status === 'running' ? { compareRun: { ...s.compareRun, columns: columnProgressed(s.compareRun.columns, column, progress) } } : {},
+      s.compareRun.status === 'running' ? { compareRun: { ...s.compareRun, columns: columnsProgressed(s.compareRun.columns, updates) } } : {},
     ),
   compareColumnDone: (column, result) =>
     set((s) =>

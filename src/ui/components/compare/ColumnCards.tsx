@@ -1,6 +1,7 @@
 /** Comparison columns side by side: each column's label, text and speed (a live run or a history entry). */
 import type { ColumnStatus } from '../../compare/column-views';
-import { formatRate } from './compare-format';
+import type { ColumnPass } from '../../../worker/compare-protocol';
+import { formatPass, formatRate } from './compare-format';
 
 export interface ColumnCard {
   label: string;
@@ -9,7 +10,12 @@ export interface ColumnCard {
   tokens: number;
   tokensPerSecond: number | null;
   problem: string | null;
+  /** How it was generated (a live run says; history entries do not keep it). */
+  pass?: ColumnPass | null;
 }
+
+/** Five columns stay readable at 1280 px; more wrap onto a second row. */
+const COLUMNS_PER_ROW = 5;
 
 const STATUS: Record<ColumnStatus, string> = {
   waiting: 'Waiting',
@@ -21,7 +27,7 @@ const STATUS: Record<ColumnStatus, string> = {
 
 export function ColumnCards({ columns, prompt, label }: { columns: ColumnCard[]; prompt: string; label: string }) {
   return (
-    <ol className="compare-columns" aria-label={label} style={{ gridTemplateColumns: `repeat(${columns.length}, minmax(0, 1fr))` }}>
+    <ol className="compare-columns" aria-label={label} style={{ gridTemplateColumns: `repeat(${Math.min(columns.length, COLUMNS_PER_ROW)}, minmax(0, 1fr))` }}>
       {columns.map((c, i) => (
         <li key={i} className={`compare-column status-col-${c.status}`} aria-label={c.label}>
           <div className="compare-column-head">
@@ -37,6 +43,7 @@ export function ColumnCards({ columns, prompt, label }: { columns: ColumnCard[];
           {c.problem && c.status === 'failed' && <p className="field-error">{c.problem}</p>}
           <p className="compare-column-stats muted" data-testid="column-rate">
             {c.tokens} tokens · {formatRate(c.tokensPerSecond)}
+            {formatPass(c.pass)}
           </p>
         </li>
       ))}

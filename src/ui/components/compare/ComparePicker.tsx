@@ -1,4 +1,4 @@
-/** Which columns the comparison has: the loaded base (always) and up to four adapters from the library. */
+/** Which columns the comparison has: the loaded base (always) and up to eight adapters from the library (the batch's slots). */
 import { useShallow } from 'zustand/react/shallow';
 import { refreshCompareLibrary } from '../../compare/compare-bridge';
 import { MAX_ADAPTERS } from '../../compare/compare-form';

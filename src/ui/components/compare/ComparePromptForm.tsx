@@ -13,7 +13,7 @@ export function ComparePromptForm() {
       prompt={{ label: 'Comparison prompt', hiddenLabel: true, rows: 2 }}
       hints={{ maxTokens: 'Per column.', seed: 'The same in every column.' }}
       action={{ label: 'Compare', shortcut: 'compares' }}
-      status={{ running: 'Comparing…', idle: () => 'Columns run one after another on the GPU.' }}
+      status={{ running: 'Comparing…', idle: () => 'The base and LoRA adapters generate together in one batch; DoRA, IA³ and prompt-tuning columns run in a pass of their own.' }}
       bind={(s) => ({ form: s.compareForm, errors: s.compareFieldErrors, edit: s.editCompareForm, run: s.compareRun })}
       start={() => void startComparison()}
       stop={stopComparison}

@@ -1,7 +1,27 @@
-/** The comparison in progress (or the last one), its columns streaming one after another. */
+/** The comparison in progress (or the last one): the batched columns stream together, the others after them. */
 import { useStudio } from '../../stores/studio';
 import { ProblemMessage } from '../playground/ProblemMessage';
+import type { ColumnView } from '../../compare/column-views';
+import { formatBytes } from '../../format';
 import { ColumnCards } from './ColumnCards';
+import { formatRate } from './compare-format';
+
+/** What the batch held: its columns and the adapters' slots beside the one base. */
+function BatchNote({ columns }: { columns: readonly ColumnView[] }) {
+  const pass = columns.map((c) => c.pass).find((p) => p?.kind === 'batched');
+  if (!pass || pass.kind !== 'batched' || pass.columns < 2) return null;
+  const batched = columns.filter((c) => c.pass?.kind === 'batched');
+  const adapters = batched.filter((c) => c.adapterId !== null).length;
+  // Each batched column's speed is the batch's steps; together they make what the one pass produced.
+  const rates = batched.map((c) => c.tokensPerSecond);
+  const total = rates.every((r) => r !== null) ? ` (${formatRate(rates.reduce((s, r) => s + r!, 0))} in all)` : '';
+  return (
+    <p className="muted run-note" data-testid="batch-note">
+      {pass.columns} columns generated in one batch{total}: the base read once for all,{' '}
+      {adapters === 1 ? '1 adapter' : `${adapters} adapters`} in {formatBytes(pass.slotBytes)} of GPU slots beside it.
+    </p>
+  );
+}
 
 export function CompareRunColumns() {
   const run = useStudio((s) => s.compareRun);
@@ -25,6 +45,7 @@ export function CompareRunColumns() {
               Reading the adapters and the prompt. The first run also compiles the GPU kernels, which can take a while.
             </p>
           )}
+          <BatchNote columns={run.columns} />
           {run.status === 'done' && run.stopped && <p className="muted run-note">Stopped: this comparison is not kept in the history.</p>}
         </>
       )}
