@@ -73,9 +73,14 @@ describe('webtune generate --adapter', () => {
   }, 120_000);
 
   it('continues one prompt per adapter, labelled: LoRA adapters and the base in one batch, DoRA in its own pass', async () => {
-    const one = async (path: string) => JSON.parse((await generate(['--adapter', path, '--json'])).stdout).text as string;
     const paths = [join(dir, 'nonzero', 'adapter.gguf'), join(dir, 'rank8'), join(dir, 'dora')];
-    const many = await generate([...paths.flatMap((p) => ['--adapter', p]), '--with-base', '--json']);
+    // Three processes (each acquires a device and makes its pipelines): the batch, one batched adapter alone, and
+    // the text form with the DoRA adapter; the in-process test (batched-generation.test.ts) covers 1 to 8 adapters.
+    const [many, alone, labelled] = await Promise.all([
+      generate([...paths.flatMap((p) => ['--adapter', p]), '--with-base', '--json']),
+      generate(['--adapter', paths[1], '--json']),
+      generate(['--adapter', paths[2], '--with-base']),
+    ]);
     expect(many.code, many.stderr).toBe(0);
     const columns = JSON.parse(many.stdout) as { label: string; adapter: string | null; batched: boolean; text: string; ownPass?: string }[];
     expect(columns.map((c) => [c.label, c.adapter, c.batched])).toEqual([
@@ -87,14 +92,14 @@ describe('webtune generate --adapter', () => {
     expect(columns[3].ownPass).toBe('DoRA needs its own adapted weights');
     expect(many.stderr).toMatch(/batched 3 columns \(2 adapters in [\d.]+ MiB of slots\)/);
     expect(many.stderr).toMatch(/dora runs in its own pass: DoRA needs its own adapted weights/);
-    // Each column is what the adapter gives alone (and the base column is the base's published text).
-    expect(REFERENCE.startsWith(columns[0].text)).toBe(true);
-    for (const [i, path] of paths.entries()) expect(columns[i + 1].text).toBe(await one(path));
     expect(new Set(columns.map((c) => c.text)).size).toBe(4);
-
-    const text = await generate(['--adapter', paths[0], '--with-base']);
-    expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toBe(`== base ==\n${columns[0].text}\n\n== ${paths[0]} ==\n${columns[1].text}\n`);
+    // The base column is the base's published text; a batched adapter's is its text alone.
+    expect(REFERENCE.startsWith(columns[0].text)).toBe(true);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(columns[2].text).toBe(JSON.parse(alone.stdout).text);
+    // The text form: each continuation under its label (the base batched alone here, DoRA in its own pass).
+    expect(labelled.code, labelled.stderr).toBe(0);
+    expect(labelled.stdout).toBe(`== base ==\n${columns[0].text}\n\n== ${paths[2]} ==\n${columns[3].text}\n`);
   }, 600_000);
 
   it('refuses more than 8 adapters before loading any', async () => {

@@ -208,6 +208,8 @@ async function columns(
   contextCap: number | undefined,
 ): Promise<ColumnResult[]> {
   const results = new Array<ColumnResult>(list.length);
+  // Each column's cache holds the prompt and the tokens asked for (a batch's is N times one), unless --context says.
+  const maxContext = contextCap ?? promptIds.length + (options.maxTokens ?? 0) + 1;
   const inBatch = list.flatMap((c, i) => (c.adapter === null || batchable(c.adapter) ? [i] : []));
   if (inBatch.length > 0) {
     const slots = new AdapterSlots(ctx, uploaded.weights.layers);
@@ -220,7 +222,7 @@ async function columns(
     });
     const model = new LlamaModel(ctx, uploaded.config, uploaded.weights, {
       invFreq: uploaded.invFreq,
-      maxContext: contextCap,
+      maxContext,
       sequences: inBatch.length,
     });
     try {
@@ -243,7 +245,7 @@ async function columns(
     if (results[i]) continue;
     const adapter = c.adapter!;
     log(`webtune: ${c.label} runs in its own pass: ${ownPassReason(adapter)}`);
-    const model = new LlamaModel(ctx, uploaded.config, uploaded.weights, { invFreq: uploaded.invFreq, maxContext: contextCap });
+    const model = new LlamaModel(ctx, uploaded.config, uploaded.weights, { invFreq: uploaded.invFreq, maxContext });
     const gpu = uploadAnyAdapter(ctx, adapter, uploaded.config);
     try {
       model.setAdapter(gpu.inference);
