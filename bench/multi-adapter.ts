@@ -7,9 +7,8 @@
  * figures are medians: total decode tokens/s (every column's tokens over the decode time) and per column.
  */
 import { randomAdapter } from '../src/adapters/test-adapter';
-import { releaseLoraAdapter, slotAdapter, uploadLoraAdapter } from '../src/adapters/gpu-adapter';
+import { adapterBatch, releaseLoraAdapter, uploadLoraAdapter } from '../src/adapters/gpu-adapter';
 import { GpuContext } from '../src/gpu/context';
-import { AdapterSlots } from '../src/gpu/lora/adapter-slots';
 import { LlamaModel } from '../src/gpu/model/llama';
 import { releaseModel, uploadModel } from '../src/gpu/model/upload';
 import { argmax } from '../src/generate/sampler';
@@ -76,10 +75,7 @@ export async function runMultiAdapter(
     try {
       for (const count of ADAPTER_COUNTS) {
         const columns = count + 1;
-        const slots = new AdapterSlots(ctx, up.weights.layers);
-        adapters.slice(0, count).forEach((a, i) => slots.set(i, slotAdapter(a, up.config.ropeLayout)));
-        const batch = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext, sequences: columns });
-        batch.setSlots(slots, [null, ...adapters.slice(0, count).map((_, i) => i)]);
+        const { model: batch, slots, dispose } = adapterBatch(ctx, up, [null, ...adapters.slice(0, count)], { maxContext });
         const sequentialRun = async (steps: number) => {
           let ms = 0;
           for (let c = 0; c < columns; c++) {
@@ -117,8 +113,7 @@ export async function runMultiAdapter(
             batchedDecodeMs: batchedMs,
           });
         } finally {
-          batch.dispose();
-          slots.dispose();
+          dispose();
         }
       }
     } finally {

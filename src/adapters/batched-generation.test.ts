@@ -16,7 +16,7 @@ import { fileSource } from '../model/source-node';
 import type { ModelWeights } from '../model/tensor-map';
 import type { LoraTarget } from '../model/lora-targets';
 import { GREEDY_PROMPT } from './greedy-testing';
-import { releaseLoraAdapter, slotAdapter, uploadLoraAdapter } from './gpu-adapter';
+import { adapterBatch, releaseLoraAdapter, slotAdapter, uploadLoraAdapter } from './gpu-adapter';
 import { randomAdapter } from './test-adapter';
 import type { LoraAdapter } from './lora-weights';
 
@@ -58,17 +58,9 @@ async function sequential(up: UploadedModel, list: (LoraAdapter | null)[]): Prom
 
 /** The same columns in one batch: adapters in slots, the base row (null) adds nothing. */
 async function batched(up: UploadedModel, list: (LoraAdapter | null)[]): Promise<number[][]> {
-  const slots = new AdapterSlots(ctx, up.weights.layers);
-  const slotOf = list.map((adapter, i) => {
-    if (!adapter) return null;
-    slots.set(i % slots.capacity, slotAdapter(adapter, up.config.ropeLayout));
-    return i % slots.capacity;
-  });
-  const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, sequences: list.length });
-  model.setSlots(slots, slotOf);
-  const results = await generateBatch(model, tokenizer, GREEDY_PROMPT, list.map(() => greedy));
-  model.dispose();
-  slots.dispose();
+  const batch = adapterBatch(ctx, up, list);
+  const results = await generateBatch(batch.model, tokenizer, GREEDY_PROMPT, list.map(() => greedy));
+  batch.dispose();
   return results.map((r) => r.ids);
 }
 

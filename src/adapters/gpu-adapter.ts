@@ -13,7 +13,9 @@ import { ia3Side, ia3WithRowLayout, validateIa3Adapter, type Ia3Adapter } from '
 import { adapterScale, type LoraAdapter, validateLoraAdapter } from './lora-weights';
 import { type PromptAdapter, validatePromptAdapter } from './prompt-weights';
 import { type AnyAdapter, batchable, isIa3Adapter, isPromptAdapter, ownPassReason } from './any-adapter';
-import type { SlotAdapter } from '../gpu/lora/adapter-slots';
+import { AdapterSlots, type SlotAdapter } from '../gpu/lora/adapter-slots';
+import { LlamaModel } from '../gpu/model/llama';
+import type { UploadedModel } from '../gpu/model/upload';
 
 export interface GpuLoraAdapter {
   /** What LlamaModel.setAdapter takes. */
@@ -45,6 +47,52 @@ export function slotAdapter(adapter: AnyAdapter, baseLayout: RopeLayout): SlotAd
   return adapter.layers.map((layer) =>
     Object.fromEntries(adapter.config.targets.map((t) => [t, { r, a: layer[t]!.a, b: layer[t]!.b, scale }])),
   );
+}
+
+/** A batched model over one uploaded base: sequence j runs `columns[j]`, a LoRA adapter in a slot or null for the base. */
+export interface AdapterBatch {
+  model: LlamaModel;
+  slots: AdapterSlots;
+  /** Frees the model's cache and the slots (the base belongs to its uploader). */
+  dispose(): void;
+}
+
+/**
+ * The base and LoRA adapters (up to eight) as one batched model, each adapter in a slot of its own; refuses an
+ * adapter that cannot share a batch (ownPassReason) before anything is on the GPU.
+ */
+export function adapterBatch(
+  ctx: GpuContext,
+  base: UploadedModel,
+  columns: readonly (AnyAdapter | null)[],
+  options: { maxContext?: number } = {},
+): AdapterBatch {
+  const pairs = columns.map((adapter) => (adapter ? slotAdapter(adapter, base.config.ropeLayout) : null));
+  const slots = new AdapterSlots(ctx, base.weights.layers);
+  let model: LlamaModel | null = null;
+  try {
+    let next = 0;
+    const slotOf = pairs.map((pair) => {
+      if (!pair) return null;
+      slots.set(next, pair);
+      return next++;
+    });
+    model = new LlamaModel(ctx, base.config, base.weights, { invFreq: base.invFreq, maxContext: options.maxContext, sequences: columns.length });
+    model.setSlots(slots, slotOf);
+  } catch (error) {
+    model?.dispose();
+    slots.dispose();
+    throw error;
+  }
+  const batched = model;
+  return {
+    model: batched,
+    slots,
+    dispose: () => {
+      batched.dispose();
+      slots.dispose();
+    },
+  };
 }
 
 /** Uploads every pair; refuses an adapter whose q/k rows are not in the base's layout. */

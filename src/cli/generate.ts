@@ -11,9 +11,9 @@ import { acquireNodeDevice } from '../gpu/device-node';
 import { LlamaModel } from '../gpu/model/llama';
 import { uploadModel } from '../gpu/model/upload';
 import { generate, generateBatch, type GenerateOptions, type GenerationResult } from '../generate/generate';
-import { releaseLoraAdapter, slotAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
+import { adapterBatch, releaseLoraAdapter, uploadAnyAdapter } from '../adapters/gpu-adapter';
 import { type AnyAdapter, batchable, isIa3Adapter, isPromptAdapter, ownPassReason } from '../adapters/any-adapter';
-import { AdapterSlots, MAX_ADAPTER_SLOTS } from '../gpu/lora/adapter-slots';
+import { MAX_ADAPTER_SLOTS } from '../gpu/lora/adapter-slots';
 import type { UploadedModel } from '../gpu/model/upload';
 import type { GpuContext as Context } from '../gpu/context';
 import { loadAdapterFromPath } from '../adapters/load-node';
@@ -209,24 +209,11 @@ async function columns(
 ): Promise<ColumnResult[]> {
   const results = new Array<ColumnResult>(list.length);
   // Each column's cache holds the prompt and the tokens asked for (a batch's is N times one), unless --context says.
-  const maxContext = contextCap ?? promptIds.length + (options.maxTokens ?? 0) + 1;
+  const maxContext = contextCap ?? promptIds.length + options.maxTokens + 1;
   const inBatch = list.flatMap((c, i) => (c.adapter === null || batchable(c.adapter) ? [i] : []));
   if (inBatch.length > 0) {
-    const slots = new AdapterSlots(ctx, uploaded.weights.layers);
-    let next = 0;
-    const slotOf = inBatch.map((i) => {
-      const adapter = list[i].adapter;
-      if (!adapter) return null;
-      slots.set(next, slotAdapter(adapter, uploaded.config.ropeLayout));
-      return next++;
-    });
-    const model = new LlamaModel(ctx, uploaded.config, uploaded.weights, {
-      invFreq: uploaded.invFreq,
-      maxContext,
-      sequences: inBatch.length,
-    });
+    const { model, slots, dispose } = adapterBatch(ctx, uploaded, inBatch.map((i) => list[i].adapter), { maxContext });
     try {
-      model.setSlots(slots, slotOf);
       await model.preparePipelines();
       const batch = await generateBatch(model, tokenizer, promptIds, inBatch.map(() => options));
       inBatch.forEach((i, j) => (results[i] = { result: batch[j], batched: true }));
@@ -237,8 +224,7 @@ async function columns(
           `${tokens} tokens, decode ${rate.toFixed(1)} tok/s in all`,
       );
     } finally {
-      model.dispose();
-      slots.dispose();
+      dispose();
     }
   }
   for (const [i, c] of list.entries()) {

@@ -3,9 +3,8 @@
  * The worker holds at most one. Its weights are the worker's one base on the GPU, lent to Train and Compare
  * (base-lease.ts); `dispose` gives back every buffer of its own, and the weights once no lease holds them.
  */
-import { slotAdapter, type GpuLoraAdapter } from '../adapters/gpu-adapter';
+import { adapterBatch, type AdapterBatch, type GpuLoraAdapter } from '../adapters/gpu-adapter';
 import type { LoraAdapter } from '../adapters/lora-weights';
-import { AdapterSlots } from '../gpu/lora/adapter-slots';
 import type { GpuContext } from '../gpu/context';
 import { LlamaModel } from '../gpu/model/llama';
 import { releaseModel, uploadModel, type UploadedModel } from '../gpu/model/upload';
@@ -100,31 +99,19 @@ export class ModelSession {
     const started = performance.now();
     const promptIds = this.promptIds(settings);
     const lease = this.lendBase();
-    const { uploaded } = lease;
-    const slots = new AdapterSlots(this.ctx, uploaded.weights.layers);
-    let model: LlamaModel | null = null;
+    let batch: AdapterBatch | null = null;
     try {
-      let next = 0;
-      const slotOf = adapters.map((adapter) => {
-        if (!adapter) return null;
-        slots.set(next, slotAdapter(adapter, uploaded.config.ropeLayout));
-        return next++;
-      });
-      model = new LlamaModel(this.ctx, uploaded.config, uploaded.weights, {
-        invFreq: uploaded.invFreq,
+      batch = adapterBatch(this.ctx, lease.uploaded, adapters, {
         maxContext: Math.min(PLAYGROUND_CONTEXT, promptIds.length + settings.maxTokens + 1),
-        sequences: adapters.length,
       });
-      model.setSlots(slots, slotOf);
-      onSlots(slots.bytes);
-      await model.preparePipelines();
+      onSlots(batch.slots.bytes);
+      await batch.model.preparePipelines();
       const steps = adapters.map((_, j) => progressOf((p) => onProgress(j, p)));
       const options = { ...settings.sampling, maxTokens: settings.maxTokens, signal };
-      const results = await generateBatch(model, this.loaded.tokenizer, promptIds, adapters.map(() => options), (j, s) => steps[j](s));
+      const results = await generateBatch(batch.model, this.loaded.tokenizer, promptIds, adapters.map(() => options), (j, s) => steps[j](s));
       return results.map((r) => outcomeOf(r, started));
     } finally {
-      model?.dispose();
-      slots.dispose();
+      batch?.dispose();
       lease.release();
     }
   }
