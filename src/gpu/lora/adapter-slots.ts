@@ -2,7 +2,8 @@
  * Up to eight LoRA adapters resident beside one base, for batched generation (Punica / S-LoRA): every
  * projection keeps all the slots' matrices in one stacked buffer and a small table (rank, rank offset, scale per
  * slot), so one gather kernel serves every row of a batch whatever its adapter (lora_slots.ts). Loading or
- * dropping a slot rebuilds the stacks from the host pairs the slots keep; the base is untouched.
+ * dropping a slot marks the stacks stale; they are rebuilt from the host pairs the slots keep, once, when next
+ * read (so filling eight slots uploads each adapter once); the base is untouched.
  *
  * Only plain LoRA (and rsLoRA) pairs batch: DoRA rescales each row by its own adapted weight's norm, IA³ and
  * prompt tuning change other parts of the forward; those run in a pass of their own (LlamaModel.setAdapter).
@@ -36,7 +37,9 @@ export interface SlotProjection {
 
 export class AdapterSlots {
   private readonly held: (SlotAdapter | null)[];
-  private projections: (Partial<Record<LoraTarget, SlotProjection>>)[] = [];
+  private built: Partial<Record<LoraTarget, SlotProjection>>[] = [];
+  /** The stacks no longer match the slots (set since the last build). */
+  private stale = false;
   private released = false;
 
   constructor(
@@ -58,7 +61,7 @@ export class AdapterSlots {
     }
     if (adapter) this.check(slot, adapter);
     this.held[slot] = adapter;
-    this.rebuild();
+    this.stale = true;
   }
 
   /** Slots that hold an adapter. */
@@ -74,6 +77,12 @@ export class AdapterSlots {
   projection(layer: number, target: LoraTarget): SlotProjection | null {
     if (this.released) throw new RangeError('AdapterSlots: disposed; a model still reading them needs setSlots with live slots');
     return this.projections[layer]?.[target] ?? null;
+  }
+
+  /** Every projection's stacks as the slots now hold them (built here if a slot changed since). */
+  private get projections(): Partial<Record<LoraTarget, SlotProjection>>[] {
+    if (this.stale && !this.released) this.rebuild();
+    return this.built;
   }
 
   /** The largest rank any slot has on any projection (the width of the batch's x·Aᵀ scratch). */
@@ -117,16 +126,17 @@ export class AdapterSlots {
   }
 
   private release(): void {
-    for (const p of this.projections.flatMap((x) => Object.values(x))) {
+    for (const p of this.built.flatMap((x) => Object.values(x))) {
       this.ctx.release(p!.stack);
       this.ctx.release(p!.table);
     }
-    this.projections = [];
+    this.built = [];
   }
 
   private rebuild(): void {
     this.release();
-    this.projections = this.layers.map((weights, l) => {
+    this.stale = false;
+    this.built = this.layers.map((weights, l) => {
       const out: Partial<Record<LoraTarget, SlotProjection>> = {};
       for (const target of LORA_TARGETS) {
         const pairs = this.held.map((a) => a?.[l][target] ?? null);

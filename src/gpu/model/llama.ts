@@ -84,8 +84,6 @@ export class LlamaModel {
   private loraScratch: Tensor | null = null;
   /** Prompt tuning's [P, C] virtual-token embeddings, or null. */
   private prompt: Tensor | null = null;
-  /** Each sequence's adapter slot (null: the base) while slots are set; else null. */
-  private sequenceSlots: (number | null)[] | null = null;
   /** The slots set, and the largest rank the scratch was planned for. */
   private slotSource: { slots: AdapterSlots; width: number } | null = null;
   private disposed = false;
@@ -154,7 +152,6 @@ export class LlamaModel {
     if (adapter) this.checkAdapter(adapter);
     this.blocks.forEach((block, i) => Object.assign(block.projections, adaptedProjections(block.weights, adapter?.layers[i])));
     this.prompt = adapter?.prompt ?? null;
-    this.sequenceSlots = null;
     this.slotSource = null;
     this.planScratch();
   }
@@ -182,8 +179,9 @@ export class LlamaModel {
       Object.assign(block.projections, projections);
     });
     this.prompt = null;
-    this.sequenceSlots = [...slotOfSequence];
     this.slotSource = { slots, width };
+    // Row r of every chunk is sequence r mod N's (token-major), so the rows' slots are the same for every chunk.
+    this.ctx.write(this.act.rowSlot, Uint32Array.from({ length: this.act.rowSlot.size }, (_, r) => slotOfSequence[r % this.sequences] ?? NO_SLOT));
     this.planScratch();
   }
 
@@ -320,10 +318,6 @@ export class LlamaModel {
     const ids = Uint32Array.from({ length: count }, (_, r) => tokens[r % n][Math.floor(r / n)]);
     ctx.write(a.ids, ids);
     ctx.write(a.positions, Uint32Array.from(ids, (_, r) => start + Math.floor(r / n)));
-    if (this.sequenceSlots) {
-      const slots = this.sequenceSlots;
-      ctx.write(a.rowSlot, Uint32Array.from(ids, (_, r) => slots[r % n] ?? NO_SLOT));
-    }
     const x = rows(a.x);
     if (w.tokenEmbedding instanceof HostEmbedding) ctx.write(x, w.tokenEmbedding.gather([...ids]));
     else embeddingForward(ctx, rows(a.ids), w.tokenEmbedding, x);
