@@ -11,10 +11,11 @@
 // Entry points: `main`, a 64×64-output tile per workgroup (8×8 threads, 8×8 outputs each: the register block of
 // matmul_register_block.wgsl, spliced in by the launcher with matmul_low_rank.wgsl), reading K in steps of TK;
 // `matvec` for a few rows of X (decode), THREADS_PER_ROW threads per output column reading W_ROWS rows of W,
-// X_ROWS ≤ 8 rows of X per dispatch (a vec4 of partial sums per X row, one lane per W row); `matvec1` for a single row of X (a decoded token), each thread summing
-// ROWS_PER_THREAD adjacent W rows with the format's span dot w_dot (matvec_dot_<format>.wgsl, spliced in too: for
-// Q8_0 and Q4_0 a block's scale applied once to its sum) and every span of x loaded once for all its rows. The
-// launcher picks the threads per row and rows per thread for the device.
+// X_ROWS ≤ 8 rows of X per dispatch (a vec4 of partial sums per X row, one lane per W row); `matvec1` for a
+// single row of X (a decoded token), each thread summing ROWS_PER_THREAD adjacent W rows with the format's span
+// dot w_dot (matvec_dot_<format>.wgsl, spliced in too: for Q8_0 and Q4_0 a block's scale applied once to its sum)
+// and every span of x loaded once for all its rows. The launcher picks the threads per row and rows per thread
+// for the device.
 
 const TILE = 64u; // outputs per workgroup along M and along N: 8 threads × 8 (fixed by main)
 const TILE_M = TILE;
@@ -24,9 +25,9 @@ override TK: u32 = 32u;
 override ROWS_PER_GROUP: u32 = 8u;
 override THREADS_PER_ROW: u32 = 32u;
 override ROWS_PER_THREAD: u32 = 1u; // matvec1 only, ≤ 4
-// matvec only: the rows of X of this dispatch (≤ 8, from row params.m0), fixed per pipeline so that each row's sum is a named register
-// (SwiftShader keeps an array indexed by a loop variable in memory: the looped form ran a 5-row product at the
-// cost of 5 one-row ones).
+// matvec only: the rows of X of this dispatch (≤ 8, from row params.m0), fixed per pipeline so that each row's
+// sum is a named register (SwiftShader keeps an array indexed by a loop variable in memory: the looped form ran a
+// 5-row product at the cost of 5 one-row ones).
 override X_ROWS: u32 = 8u;
 // matvec only: W rows (output columns) per thread, 1 to 4 (more than 1 only with THREADS_PER_ROW = 1): each span
 // of x is loaded once for all of them.

@@ -58,7 +58,7 @@ export interface MatvecShape {
   rowsPerGroup: number;
   /** W rows per thread of matvec1; 0: M = 1 takes `matvec` like any M ≤ MATVEC_MAX_M. */
   rowsPerThread: number;
-  /** W rows per thread of matvec (2 needs threadsPerRow = 1). */
+  /** W rows per thread of matvec (more than 1 needs threadsPerRow = 1). */
   columnsPerThread: 1 | 2 | 4;
 }
 
@@ -331,6 +331,12 @@ function forwardDispatches(
     shape.rowsPerGroup * (oneToken(shape, m) ? shape.rowsPerThread : m <= MATVEC_MAX_M ? shape.columnsPerThread : 1);
   const blocks = m <= MATVEC_MAX_M && !oneToken(shape, m) ? Math.ceil(m / MATVEC_BLOCK_ROWS) : 1;
   for (const slice of slices) {
+    // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
+    const bindings = [
+      ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
+      ...[low?.u ?? x, low?.b ?? x],
+    ];
+    const grid = m <= MATVEC_MAX_M ? linearGrid(slice.count, columnsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
     for (let b = 0; b < blocks; b++) {
       const firstRow = b * MATVEC_BLOCK_ROWS;
       const xRows = blocks > 1 ? Math.min(MATVEC_BLOCK_ROWS, m - firstRow) : m;
@@ -346,12 +352,6 @@ function forwardDispatches(
         .u32(low ? low.u.shape[1] : 0)
         .f32(low?.scale ?? 0)
         .u32(firstRow);
-      // Unused optional operands are bound to read-only stand-ins: the shader never reads them.
-      const bindings = [
-        ...[x, slice.part.q, slice.part.s, options.bias ?? slice.part.q, options.residual ?? x, y],
-        ...[low?.u ?? x, low?.b ?? x],
-      ];
-      const grid = m <= MATVEC_MAX_M ? linearGrid(slice.count, columnsPerGroup) : ([ceilDiv(slice.count, TILE), ceilDiv(m, TILE)] as const);
       ctx.dispatch(kernelFor(xRows), params, bindings, grid);
     }
   }

@@ -8,7 +8,6 @@ import { listAdapters } from '../../library/adapter-library';
 import { engineProblem } from '../../worker/client';
 import { compareEvaluate, compareGenerate } from '../../worker/compare-client';
 import type { CompareDatasetSource, CompareProblemKind } from '../../worker/compare-protocol';
-import type { GenerationProgress } from '../../worker/protocol';
 import { engineClient, settingsAsShown } from '../engineBridge';
 import { parseForm } from '../playground/settings';
 import type { ShownProblem } from '../stores/playgroundSlice';

@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { ComparisonRecord } from '../../library/compare-history';
 import type { EvalColumnResult, EvalSummary } from '../../worker/compare-protocol';
-import type { GenerateSettings, GenerationProgress } from '../../worker/protocol';
+import type { GenerateSettings } from '../../worker/protocol';
 import { type ColumnProgress, type ColumnView, columnFinished, columnsProgressed } from '../compare/column-views';
 import { type AdapterChoice, DEFAULT_EVAL_FORM, type EvalFieldErrors, type EvalForm, toggleAdapter } from '../compare/compare-form';
 import { DEFAULT_FORM, type FieldErrors, type PlaygroundForm } from '../playground/settings';

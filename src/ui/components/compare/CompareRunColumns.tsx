@@ -8,9 +8,9 @@ import { formatRate } from './compare-format';
 
 /** What the batch held: its columns and the adapters' slots beside the one base. */
 function BatchNote({ columns }: { columns: readonly ColumnView[] }) {
-  const pass = columns.map((c) => c.pass).find((p) => p?.kind === 'batched');
-  if (!pass || pass.kind !== 'batched' || pass.columns < 2) return null;
   const batched = columns.filter((c) => c.pass?.kind === 'batched');
+  const pass = batched[0]?.pass;
+  if (pass?.kind !== 'batched' || pass.columns < 2) return null;
   const adapters = batched.filter((c) => c.adapterId !== null).length;
   // Each batched column's speed is the batch's steps; together they make what the one pass produced.
   const rates = batched.map((c) => c.tokensPerSecond);
