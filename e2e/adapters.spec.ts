@@ -14,6 +14,7 @@ import {
   checkMergedModel,
   maxWeightDifference,
   readDownloadedAdapter,
+  readMergedGguf,
   writeOtherBaseFixture,
   writePeftFixture,
 } from './support/adapter-fixtures';
@@ -99,7 +100,7 @@ test('import, list, export (PEFT, GGUF, merged), rename, delete and re-import ag
   expect(peft.name).toBe('moon-adapter.zip');
   const fromZip = await readDownloadedAdapter(peft.path);
   expect(fromZip.format).toBe('peft');
-  expect(fromZip.names).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+  expect(fromZip.names).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
   expect(maxWeightDifference(fromZip.adapter, adapter)).toBe(0);
 
   const gguf = await download(page, moon, 'GGUF', outDir);
@@ -109,13 +110,29 @@ test('import, list, export (PEFT, GGUF, merged), rename, delete and re-import ag
   expect(fromGguf.adapter.config.base.architecture).toBe('llama');
   expect(maxWeightDifference(fromGguf.adapter, adapter)).toBe(0);
 
+  // Merged exports, each the .zip of its folder: a Hugging Face folder (F32, so the weights compare exactly) and a
+  // GGUF in the default Q8_0, whose row says which tensors could not be Q8_0.
+  const mergedFormat = moon.getByLabel('Merged format for moon-adapter');
+  await expect(mergedFormat).toHaveValue('gguf:q8_0');
+  await mergedFormat.selectOption({ label: 'Hugging Face folder, F32' });
   const merged = await download(page, moon, 'Merged', outDir);
-  expect(merged.name).toBe('moon-adapter-merged.safetensors');
+  expect(merged.name).toBe('moon-adapter-merged-hf-f32.zip');
   const check = await checkMergedModel(merged.path, adapter);
   testInfo.annotations.push({ type: 'merged', description: JSON.stringify(check) });
+  expect(check.names).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
   expect(check.checked).toBeGreaterThan(100);
   expect(check.changed).toBeGreaterThan(10);
   expect(check.maxError).toBeLessThan(1e-5);
+  await mergedFormat.selectOption({ label: 'GGUF Q8_0' });
+  const mergedGguf = await download(page, moon, 'Merged', outDir);
+  expect(mergedGguf.name).toBe('moon-adapter-merged-q8_0.zip');
+  const gguf8 = await readMergedGguf(mergedGguf.path);
+  expect(gguf8.names).toEqual(['Modelfile', 'README.md', 'moon-adapter.q8_0.gguf']);
+  expect(gguf8.modelfile).toContain('FROM ./moon-adapter.q8_0.gguf');
+  expect(gguf8.types).toMatchObject({ 'layers.0.attn_q': 'Q8_0', token_embd: 'Q8_0', 'layers.0.ffn_down': 'F16', 'layers.0.attn_norm': 'F32' });
+  expect(gguf8.vocab).toBe(512);
+  await expect(page.getByTestId('adapter-notice')).toContainText('Merged: GGUF Q8_0');
+  await expect(page.getByTestId('adapter-notice')).toContainText('5 tensors (blk.0.ffn_down.weight, …) written as F16: rows of 172 values are not whole 32-value Q8_0 blocks');
 
   // Rename inline from the keyboard: an empty name is refused in place, Escape cancels, Enter saves.
   await moon.getByRole('button', { name: 'Rename' }).click();

@@ -12,7 +12,7 @@ import { exportPeft } from '../../src/adapters/peft';
 import { randomAdapter } from '../../src/adapters/test-adapter';
 import { syntheticConfig } from '../../src/model/fixtures';
 import { floatBytesToF32 } from '../../src/model/dtype';
-import { closeModel } from '../../src/model/load';
+import { closeModel, loadGgufModel } from '../../src/model/load';
 import { loadModelFromPath } from '../../src/model/load-node';
 import { readSafetensors, readSafetensorsTensorBytes } from '../../src/model/safetensors/reader';
 import { bytesSource, concatBytes, type ByteSource } from '../../src/model/source';
@@ -80,9 +80,21 @@ export function maxWeightDifference(got: LoraAdapter, want: LoraAdapter): number
  * Checks a downloaded merged model: it parses as safetensors, and sampled entries of adapted weights equal the
  * bundled HF checkpoint's W + scale·B·A computed here from the adapter. Returns what was checked, for the report.
  */
-export async function checkMergedModel(path: string, adapter: LoraAdapter): Promise<{ tensors: number; checked: number; changed: number; maxError: number }> {
-  const bytes = new Uint8Array(await readFile(path));
-  const merged = await readSafetensors(bytesSource(bytes, 'merged.safetensors'));
+/** The files of a downloaded .zip, by name. */
+async function unzipped(path: string): Promise<Record<string, Uint8Array>> {
+  return unzipSync(new Uint8Array(await readFile(path)));
+}
+
+/**
+ * A merged Hugging Face folder export (its .zip): the file names, and model.safetensors checked on a sample of
+ * weights against the bundled HF checkpoint's W + scale·B·A.
+ */
+export async function checkMergedModel(
+  path: string,
+  adapter: LoraAdapter,
+): Promise<{ names: string[]; tensors: number; checked: number; changed: number; maxError: number }> {
+  const files = await unzipped(path);
+  const merged = await readSafetensors(bytesSource(files['model.safetensors'], 'model.safetensors'));
   const hf = await loadModelFromPath(STORIES_HF);
   const peft = withRowLayout(adapter, 'half');
   const scale = adapterScale(peft.config);
@@ -114,5 +126,15 @@ export async function checkMergedModel(path: string, adapter: LoraAdapter): Prom
     }
   }
   await closeModel(hf);
-  return { tensors: merged.tensors.length, checked, changed, maxError };
+  return { names: Object.keys(files).sort(), tensors: merged.tensors.length, checked, changed, maxError };
+}
+
+/** A merged GGUF export (its .zip): the file names, the Modelfile, and each weight's type as our reader sees it. */
+export async function readMergedGguf(path: string): Promise<{ names: string[]; modelfile: string; types: Record<string, string>; vocab: number }> {
+  const files = await unzipped(path);
+  const name = Object.keys(files).find((n) => n.endsWith('.gguf'))!;
+  const model = await loadGgufModel(bytesSource(files[name], name));
+  const types: Record<string, string> = {};
+  for (const [key, ref] of model.weights.tensors) types[key] = ref.dtype;
+  return { names: Object.keys(files).sort(), modelfile: new TextDecoder().decode(files.Modelfile), types, vocab: model.tokenizer.vocabSize };
 }

@@ -56,22 +56,31 @@ export function greedyReference(config: ModelConfig, host: HostWeights, options:
   return tokens.slice(prefix.length + GREEDY_PROMPT.length);
 }
 
-/** The engine's greedy tokens with `adapter` applied unmerged, and the prompt's logits. */
-export async function greedyEngine(b: { config: ModelConfig; weights: ModelWeights }, adapter: AnyAdapter): Promise<{ tokens: number[]; logits: Float32Array }> {
+/**
+ * The engine's greedy tokens with `adapter` applied unmerged (null: the base alone), and the prompt's logits.
+ * `prompt` and `steps` default to GREEDY_PROMPT and GREEDY_STEPS.
+ */
+export async function greedyEngine(
+  b: { config: ModelConfig; weights: ModelWeights },
+  adapter: AnyAdapter | null,
+  options: { prompt?: readonly number[]; steps?: number } = {},
+): Promise<{ tokens: number[]; logits: Float32Array }> {
+  const prompt = options.prompt ?? GREEDY_PROMPT;
+  const steps = options.steps ?? GREEDY_STEPS;
   const ctx = await testContext();
   const up = await uploadModel(ctx, b.weights);
   const model = new LlamaModel(ctx, up.config, up.weights, { invFreq: up.invFreq, maxContext: b.config.contextLength });
-  const gpu = uploadAnyAdapter(ctx, adapter, b.config);
-  model.setAdapter(gpu.inference);
-  let logits = await model.forward(GREEDY_PROMPT, 0);
+  const gpu = adapter ? uploadAnyAdapter(ctx, adapter, b.config) : null;
+  if (gpu) model.setAdapter(gpu.inference);
+  let logits = await model.forward([...prompt], 0);
   const first = logits.slice();
   const tokens: number[] = [];
-  for (let i = 0; i < GREEDY_STEPS; i++) {
+  for (let i = 0; i < steps; i++) {
     tokens.push(logits.indexOf(Math.max(...logits)));
-    logits = await model.forward([tokens[i]], GREEDY_PROMPT.length + i);
+    if (i + 1 < steps) logits = await model.forward([tokens[i]], prompt.length + i);
   }
   model.dispose();
-  releaseLoraAdapter(ctx, gpu);
+  if (gpu) releaseLoraAdapter(ctx, gpu);
   releaseModel(ctx, up);
   return { tokens, logits: first };
 }

@@ -18,7 +18,7 @@ import { type HostWeights, referenceForward } from '../model/reference-forward';
 import { readSafetensors } from '../model/safetensors/reader';
 import { encodeSafetensors } from '../model/safetensors/writer';
 import { bytesSource, concatBytes } from '../model/source';
-import { mergedModelSafetensors } from '../library/merged-model';
+import { mergedSafetensors } from '../export/hf-folder';
 import { promptAdapterFromTrainer } from './from-trainer';
 import { releaseLoraAdapter, uploadPromptAdapter } from './gpu-adapter';
 import { GREEDY_PROMPT, greedyEngine, greedyReference, openStoriesBases, type TestBase } from './greedy-testing';
@@ -142,7 +142,7 @@ describe('prompt tuning in PEFT files', () => {
       /has 64-wide virtual tokens; base 'narrow' embeds tokens 32 wide/,
     );
     // No merge: the library's merged-model export says why.
-    await expect(mergedModelSafetensors(hf.config, hf.weights, prompt(3), { baseName: 'hf', adapterName: 'p' })).rejects.toThrow(PROMPT_CANNOT_MERGE);
+    await expect(mergedSafetensors(hf, prompt(3), 'f32', { baseName: 'hf', adapterName: 'p' })).rejects.toThrow(PROMPT_CANNOT_MERGE);
   });
 
   it('is refused by a model whose context the virtual tokens would fill, or of another width', async () => {

@@ -4,6 +4,7 @@
  */
 import { runData } from './data';
 import { runEval } from './eval';
+import { runExport } from './export';
 import { runGenerate } from './generate';
 import { runTrain } from './train';
 import { log, UsageError } from './output';
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; summary
   generate: { run: runGenerate, summary: 'continue a prompt with a model (GGUF file or Hugging Face folder)' },
   train: { run: runTrain, summary: 'fine-tune a LoRA adapter on a dataset (LoRA or QLoRA)' },
   eval: { run: runEval, summary: 'mean loss and perplexity of a model (and adapter) on a dataset' },
+  export: { run: runExport, summary: 'a model with an adapter merged in, as GGUF (F16, Q8_0, Q4_0, Q4_K) or a Hugging Face folder' },
   data: { run: runData, summary: 'what a dataset file gives: shape, columns, bad rows, tokens, lengths, split' },
 };
 

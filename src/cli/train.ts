@@ -5,7 +5,12 @@
  * adapter.gguf.
  */
 import { parseArgs } from 'node:util';
-import { writeAdapterFolder, writeIa3AdapterFolder, writePromptAdapterFolder } from '../adapters/save-node';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { GGUF_ADAPTER_FILE, writeAdapterFolder, writeIa3AdapterFolder, writePromptAdapterFolder } from '../adapters/save-node';
+import { modelCard } from '../export/model-card';
+import { adapterModelfile } from '../export/modelfile';
+import { trainingCardSettings } from '../library/record-card';
 import { type DatasetReadSettings, DEFAULT_READ_SETTINGS } from '../data/types';
 import { openDatasetFile } from '../data/load-node';
 import { nodeDataOpener } from '../data/stream/remote/node';
@@ -17,7 +22,7 @@ import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
 import { formatBytes, trainableParameterCount } from '../train/memory-estimate';
 import { runTrainingSession } from '../train/session';
 import { sessionNoticeText } from '../train/session-notice';
-import { inRange, MEMORY_BUDGET_MIB, methodSummary } from '../train/settings';
+import { inRange, MEMORY_BUDGET_MIB, methodRecordLabel, methodSummary, trainsLoraPairs } from '../train/settings';
 import { FolderStorage } from '../train/storage-node';
 import { isPositiveInt, numberOption } from './args';
 import { log, out, UsageError } from './output';
@@ -36,6 +41,36 @@ ${DATASET_FLAGS_HELP}
   --stop-after N          pause after step N (checkpoint saved; continue later with --resume)
   --json                  print one JSON object of final metrics on stdout
 `;
+
+/** The run's README.md model card and, beside a GGUF LoRA, the Ollama Modelfile that puts it on its base. */
+async function writeCardAndModelfile(
+  args: { outDir: string; data: string; config: TrainingConfig },
+  baseName: string,
+  valLoss: number | null,
+  steps: number,
+  gguf: boolean,
+): Promise<string[]> {
+  const c = args.config;
+  const method = methodRecordLabel(c.method, c.quant);
+  const card = modelCard({
+    name: basename(args.outDir),
+    baseModel: baseName,
+    method,
+    artifact: gguf ? 'PEFT adapter, and adapter.gguf (llama.cpp LoRA)' : 'PEFT adapter',
+    ...(trainsLoraPairs(c.method) ? { rank: c.rank, alpha: c.alpha } : {}),
+    targets: c.targets,
+    dataset: { name: basename(args.data) },
+    validationLoss: valLoss,
+    settings: trainingCardSettings(c, steps),
+  });
+  const written = [join(args.outDir, 'README.md')];
+  await writeFile(written[0], card);
+  if (gguf) {
+    written.push(join(args.outDir, 'Modelfile'));
+    await writeFile(written[1], adapterModelfile(basename(baseName), GGUF_ADAPTER_FILE, `${method} adapter on ${baseName}, made with webtune`));
+  }
+  return written;
+}
 
 export function parseTrainArgs(argv: string[]): {
   model: string;
@@ -143,6 +178,7 @@ export async function runTrain(argv: string[]): Promise<void> {
         ? await writePromptAdapterFolder(args.outDir, result.prompt)
         : await writeIa3AdapterFolder(args.outDir, result.ia3!, loaded.config);
     const { loop } = result;
+    files.push(...(await writeCardAndModelfile(args, loaded.name, result.finalValLoss ?? loop.best?.loss ?? null, loop.steps, Boolean(result.adapter && !result.adapter.config.useDora))));
     if (loop.stopReason === 'paused' || loop.stopReason === 'aborted') {
       log(`webtune: stopped at step ${loop.steps}/${loop.totalSteps}; checkpoint in ${args.outDir}. Run the same command with --resume to continue.`);
     }

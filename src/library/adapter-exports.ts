@@ -8,6 +8,9 @@ import { adapterFiles, type AdapterRecord, loadAdapter } from './adapter-library
 import { PROMPT_CANNOT_MERGE } from '../adapters/prompt-weights';
 import { completeBaseFacts } from './base-facts';
 import { zipFiles } from './zip';
+import { modelCard } from '../export/model-card';
+import { recordCardFacts } from './record-card';
+import { getRun } from './run-history';
 
 /** The base the studio has loaded, as far as an export needs to know it. */
 export interface LoadedBase {
@@ -15,10 +18,15 @@ export interface LoadedBase {
   shape: LoraBaseShape;
 }
 
-/** The stored adapter_config.json + adapter_model.safetensors, zipped (the bytes PEFT itself reads). */
+/**
+ * The stored adapter_config.json + adapter_model.safetensors (the bytes PEFT itself reads), zipped with a README.md
+ * model card of the record (and of the run that trained it).
+ */
 export async function peftZip(record: AdapterRecord): Promise<Blob> {
   const files: Record<string, Uint8Array[]> = {};
   for (const [name, source] of await adapterFiles(record.id)) files[name] = [await source.read(0, source.size)];
+  const run = record.runId ? await getRun(record.runId).catch(() => null) : null;
+  files['README.md'] = [new TextEncoder().encode(modelCard({ ...recordCardFacts(record, run), artifact: 'PEFT adapter (adapter_config.json + adapter_model.safetensors)' }))];
   return new Blob([zipFiles(files) as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
 }
 

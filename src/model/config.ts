@@ -11,6 +11,11 @@ import type { Llama3RopeScaling } from './rope-frequencies';
 export type Architecture = 'llama' | 'mistral' | 'qwen2' | 'qwen3';
 export const ARCHITECTURES: readonly Architecture[] = ['llama', 'mistral', 'qwen2', 'qwen3'];
 
+/** The q/k row order of a GGUF file of this architecture: llama.cpp's converter interleaves llama/mistral rows. */
+export function ggufRopeLayout(architecture: Architecture): RopeLayout {
+  return architecture === 'qwen2' || architecture === 'qwen3' ? 'half' : 'interleaved';
+}
+
 /**
  * How RoPE pairs the dimensions of a head: 'half' rotates (i, i + headDim/2), Hugging Face's rotate_half and
  * llama.cpp's NEOX mode; 'interleaved' rotates (2i, 2i + 1), llama.cpp's NORM mode. llama.cpp's converter permutes
@@ -203,7 +208,7 @@ export function configFromGguf(gguf: GgufFile): ModelConfig {
       ropeTheta: f32Decimal(m.optionalNumber(key('rope.freq_base')) ?? 10000),
       ropeScaling: null,
       ropeFreqsTensor: has('rope_freqs.weight'),
-      ropeLayout: architecture === 'qwen2' || architecture === 'qwen3' ? 'half' : 'interleaved',
+      ropeLayout: ggufRopeLayout(architecture),
       slidingWindow: null,
       bosTokenId: m.optionalInteger('tokenizer.ggml.bos_token_id') ?? null,
       eosTokenIds: [...new Set(eosTokenIds)],

@@ -120,7 +120,7 @@ describe('engine client', () => {
   it('rejects a kind the worker has no handler for, instead of waiting forever', async () => {
     const { client } = clientOf();
     // As a client built against another protocol version would send it.
-    const error = await client.call('library-merge', { adapterId: 'x' }).catch((e: unknown) => e);
+    const error = await client.call('library-merge', { adapterId: 'x', format: { kind: 'gguf', type: 'f16' } }).catch((e: unknown) => e);
     expect(engineProblem(error, 'protocol')).toEqual({ domain: 'protocol', kind: 'unknown-kind', message: "Unknown engine request 'library-merge'." });
   });
 

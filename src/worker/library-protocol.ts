@@ -5,6 +5,7 @@
  * weights and run on the main thread over the same IndexedDB/OPFS library.
  */
 import type { AdapterRecord } from '../library/adapter-library';
+import type { MergedFormat } from '../export/formats';
 import type { FolderFile } from './engine-types';
 import type { Spec } from './request-spec';
 
@@ -26,13 +27,19 @@ export interface LibraryImportRequest {
   files: FolderFile[];
 }
 
+/** A merged export: its folder as one .zip (a Blob, so the main thread saves it without a copy). */
+export interface MergedDownload {
+  zip: Blob;
+  /** The files' bytes before zipping. */
+  bytes: number;
+  /** Per-tensor fallbacks and the like, for the user. */
+  notes: string[];
+}
+
 /** kind → what the request carries and its reply; failures carry a LibraryProblem (domain 'library'). */
 export interface LibraryRequests {
   /** Reads an adapter (folder files, one .zip, or one GGUF LoRA), checks it against the loaded base, stores it. */
   'library-import': Spec<LibraryImportRequest, AdapterRecord>;
-  /**
-   * The loaded base with a library adapter folded in, as safetensors bytes (a Blob, so the main thread can
-   * download it without a copy).
-   */
-  'library-merge': Spec<{ adapterId: string }, Blob>;
+  /** The loaded base with a library adapter folded in, exported in `format` (export/export-merged.ts). */
+  'library-merge': Spec<{ adapterId: string; format: MergedFormat }, MergedDownload>;
 }

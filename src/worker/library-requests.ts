@@ -5,12 +5,16 @@
 import { AdapterMismatchError } from '../adapters/fit';
 import { addAdapter, getAdapterRecord, loadAnyAdapter } from '../library/adapter-library';
 import { AdapterUploadError, readUploadedAdapter } from '../library/adapter-upload';
-import { mergedModelSafetensors } from '../library/merged-model';
+import { exportMerged } from '../export/export-merged';
+import type { MergedFormat } from '../export/formats';
+import { recordCardFacts } from '../library/record-card';
+import { getRun } from '../library/run-history';
+import { zipFiles } from '../library/zip';
 import { ModelFormatError } from '../model/errors';
 import { blobSource } from '../model/source';
 import type { RequestHandlers, WorkerServices } from './domains';
 import { EngineError, failingWith } from './engine-error';
-import type { LibraryImportRequest, LibraryProblem, LibraryRequests } from './library-protocol';
+import type { LibraryImportRequest, LibraryProblem, LibraryRequests, MergedDownload } from './library-protocol';
 import type { AdapterRecord } from '../library/adapter-library';
 
 function libraryProblemOf(error: unknown): LibraryProblem {
@@ -40,16 +44,34 @@ async function importToLibrary(request: LibraryImportRequest, services: WorkerSe
   return addAdapter(record, adapter);
 }
 
-async function mergeFromLibrary(adapterId: string, services: WorkerServices): Promise<Blob> {
+/** Bytes the browser's storage quota still leaves, or null where it does not say. */
+async function storageLeft(): Promise<number | null> {
+  const estimate = await navigator.storage?.estimate?.().catch(() => null);
+  return estimate?.quota !== undefined && estimate.usage !== undefined ? estimate.quota - estimate.usage : null;
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/**
+ * The loaded base with a library adapter merged in, in `format`, as one .zip of the export's folder (the GGUF with
+ * its Modelfile and card, or the Hugging Face folder). Nothing is stored: the zip is handed to the page to save.
+ */
+async function mergeFromLibrary(adapterId: string, format: MergedFormat, services: WorkerServices): Promise<MergedDownload> {
   const session = services.session();
   if (!session) refuse({ kind: 'no-model', message: 'Load the base model in the Playground first: merging needs its weights.' });
   const record = await getAdapterRecord(adapterId);
   if (!record) refuse({ kind: 'not-found', message: 'This adapter is no longer in the library.' });
-  const { config, weights } = session.files;
   const name = session.summary.name;
-  const adapter = await loadAnyAdapter(record.id, { base: { config, name } });
-  const parts = await mergedModelSafetensors(config, weights, adapter, { baseName: name, adapterName: record.name });
-  return new Blob(parts as Uint8Array<ArrayBuffer>[]);
+  const adapter = await loadAnyAdapter(record.id, { base: { config: session.files.config, name } });
+  const run = record.runId ? await getRun(record.runId).catch(() => null) : null;
+  const made = await exportMerged({ ...session.files, name }, adapter, format, recordCardFacts(record, run));
+  const bytes = Object.values(made.files).reduce((n, parts) => n + parts.reduce((m, p) => m + p.byteLength, 0), 0);
+  // The zip is a second copy the browser may have to hold on disk until it is saved.
+  const left = await storageLeft();
+  if (left !== null && bytes > left) {
+    refuse({ kind: 'storage', message: `The export is ${mib(bytes)}, but this browser's storage quota leaves ${mib(left)} free. Free some space (delete adapters or cached models) and try again.` });
+  }
+  return { zip: new Blob([zipFiles(made.files) as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), bytes, notes: made.notes };
 }
 
 export function libraryHandlers(services: WorkerServices): RequestHandlers<keyof LibraryRequests> {
@@ -57,6 +79,6 @@ export function libraryHandlers(services: WorkerServices): RequestHandlers<keyof
     // After any load asked before it, so the check is against the base the user sees as loaded.
     'library-import': (request) => services.exclusive(() => asLibraryRequest(() => importToLibrary(request, services))),
     // The base's files must not be closed by a load while they are read.
-    'library-merge': (request) => services.exclusive(() => asLibraryRequest(() => mergeFromLibrary(request.adapterId, services))),
+    'library-merge': (request) => services.exclusive(() => asLibraryRequest(() => mergeFromLibrary(request.adapterId, request.format, services))),
   };
 }

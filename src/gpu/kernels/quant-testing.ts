@@ -1,13 +1,14 @@
 /**
- * Test-only GGML quantizers: f32 values → valid Q8_0 / Q4_0 / Q4_K / Q6_K blocks (and F16 / BF16 values), written from the published
- * block layouts (see model/quant/dequantize.ts). They pick scales simply (absmax or min/max per sub-block)
- * rather than llama.cpp's error-minimizing search: only the layout has to match, not the rounding choices.
+ * Quantizers for the kernel tests: every format the kernels read, from f32 values. Q8_0, Q4_0 and Q4_K are the
+ * exporter's (model/quant/quantize.ts); Q6_K, which nothing exports, is test-only here, written from the published
+ * block layout (see model/quant/dequantize.ts) with simple absmax scales: only the layout has to match.
  * Also `randomBlocks`, blocks of random bytes with sane scales, which reach bit patterns a quantizer may not.
  */
 import { QUANT_FORMATS, quantByteSize, type QuantFormat } from '../../model/quant/formats';
 import { f32ToBf16Bytes, f32ToF16Bytes } from '../../model/dtype';
 import { floatToHalf, halfToFloat } from '../../model/quant/half';
 import { quantizeNf4 } from '../../model/quant/nf4';
+import { quantizeBlocks } from '../../model/quant/quantize';
 import { mulberry32 } from '../testing/random';
 
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
@@ -25,73 +26,6 @@ function signedMax(values: ArrayLike<number>, from: number, n: number): number {
   let best = 0;
   for (let i = from; i < from + n; i++) if (Math.abs(values[i]) > Math.abs(best)) best = values[i];
   return best;
-}
-
-function quantizeQ8_0(values: ArrayLike<number>): Uint8Array {
-  const { out, view, count } = blocks('q8_0', values);
-  for (let b = 0; b < count; b++) {
-    const at = b * 34;
-    const d = asHalf(Math.abs(signedMax(values, b * 32, 32)) / 127);
-    view.setUint16(at, floatToHalf(d), true);
-    for (let i = 0; i < 32; i++) view.setInt8(at + 2 + i, d ? clamp(Math.round(values[b * 32 + i] / d), -127, 127) : 0);
-  }
-  return out;
-}
-
-function quantizeQ4_0(values: ArrayLike<number>): Uint8Array {
-  const { out, view, count } = blocks('q4_0', values);
-  for (let b = 0; b < count; b++) {
-    const at = b * 18;
-    const d = asHalf(signedMax(values, b * 32, 32) / -8); // the extreme value maps to q = 0, i.e. −8·d
-    view.setUint16(at, floatToHalf(d), true);
-    const q = (i: number): number => (d ? clamp(Math.round(values[b * 32 + i] / d) + 8, 0, 15) : 8);
-    for (let i = 0; i < 16; i++) out[at + 2 + i] = q(i) | (q(i + 16) << 4);
-  }
-  return out;
-}
-
-/** Packs eight 6-bit scales and mins the way ggml's get_scale_min_k4 unpacks them. */
-function packQ4kScales(out: Uint8Array, at: number, sc: number[], mn: number[]): void {
-  for (let j = 0; j < 4; j++) {
-    out[at + j] = sc[j] | ((sc[j + 4] >> 4) << 6);
-    out[at + j + 4] = mn[j] | ((mn[j + 4] >> 4) << 6);
-    out[at + j + 8] = (sc[j + 4] & 0xf) | ((mn[j + 4] & 0xf) << 4);
-  }
-}
-
-function quantizeQ4_K(values: ArrayLike<number>): Uint8Array {
-  const { out, view, count } = blocks('q4_k', values);
-  for (let b = 0; b < count; b++) {
-    const at = b * 144;
-    const x = (i: number): number => values[b * 256 + i];
-    const scales: number[] = [];
-    const mins: number[] = [];
-    for (let j = 0; j < 8; j++) {
-      let lo = 0, hi = 0; // the range includes 0, so the min is never negative
-      for (let i = 0; i < 32; i++) {
-        lo = Math.min(lo, x(32 * j + i));
-        hi = Math.max(hi, x(32 * j + i));
-      }
-      scales.push((hi - lo) / 15);
-      mins.push(-lo);
-    }
-    const d = asHalf(Math.max(...scales) / 63);
-    const dmin = asHalf(Math.max(...mins) / 63);
-    const sc = scales.map((s) => (d ? clamp(Math.round(s / d), 0, 63) : 0));
-    const mn = mins.map((m) => (dmin ? clamp(Math.round(m / dmin), 0, 63) : 0));
-    view.setUint16(at, floatToHalf(d), true);
-    view.setUint16(at + 2, floatToHalf(dmin), true);
-    packQ4kScales(out, at + 4, sc, mn);
-    const q = (i: number): number => {
-      const j = i >> 5;
-      const step = d * sc[j];
-      return step ? clamp(Math.round((x(i) + dmin * mn[j]) / step), 0, 15) : 0;
-    };
-    for (let c = 0; c < 4; c++) {
-      for (let l = 0; l < 32; l++) out[at + 16 + 32 * c + l] = q(64 * c + l) | (q(64 * c + 32 + l) << 4);
-    }
-  }
-  return out;
 }
 
 function quantizeQ6_K(values: ArrayLike<number>): Uint8Array {
@@ -125,11 +59,9 @@ function quantizeQ6_K(values: ArrayLike<number>): Uint8Array {
 export function quantizeForTest(format: QuantFormat, values: ArrayLike<number>): Uint8Array {
   switch (format) {
     case 'q8_0':
-      return quantizeQ8_0(values);
     case 'q4_0':
-      return quantizeQ4_0(values);
     case 'q4_k':
-      return quantizeQ4_K(values);
+      return quantizeBlocks(format, values);
     case 'q6_k':
       return quantizeQ6_K(values);
     case 'nf4':

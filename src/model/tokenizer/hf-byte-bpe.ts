@@ -84,6 +84,31 @@ export function byteBpeEncoderFor(json: Json, file: string): ByteBpeChoice {
   };
 }
 
+/**
+ * A plain byte-level BPE tokenizer.json as a GGUF 'gpt2' vocabulary, with the `tokenizer.ggml.pre` name of its
+ * pre-tokenizer (for writing a GGUF file); null when the file's pre-tokenizer is not one this module knows.
+ */
+export function byteLevelGgufSource(json: Json): { source: GgufTokenizerSource; pre: string } | null {
+  const model = json.model as Json;
+  const kind = preTokenizerKind(json.pre_tokenizer);
+  if (model.type !== 'BPE' || model.byte_fallback || !kind || typeof model.vocab !== 'object' || !Array.isArray(model.merges)) return null;
+  const source = sourceOf(model.vocab as Record<string, number>, model.merges as (string | string[])[], (json.added_tokens ?? []) as Json[]);
+  return { source, pre: GGUF_PRE_NAMES[kind] };
+}
+
+/** The tokenizer.json `pre_tokenizer` of each kind: the inverse of `preTokenizerKind`. */
+export function byteLevelPreTokenizerJson(kind: PreTokenizer['kind']): Json {
+  const byteLevel = (useRegex: boolean) => ({ type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: useRegex });
+  if (kind === 'gpt2') return byteLevel(true);
+  if (kind === 'smollm') return { type: 'Sequence', pretokenizers: [{ type: 'Digits', individual_digits: true }, byteLevel(true)] };
+  const regex = Object.keys(SPLIT_PATTERNS).find((r) => SPLIT_PATTERNS[r] === kind)!;
+  const split = { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false };
+  return { type: 'Sequence', pretokenizers: [split, byteLevel(false)] };
+}
+
+/** The `tokenizer.ggml.pre` value llama.cpp knows each pre-tokenizer by. */
+const GGUF_PRE_NAMES: Record<PreTokenizer['kind'], string> = { gpt2: 'gpt-2', smollm: 'smollm', llama3: 'llama-bpe', qwen2: 'qwen2' };
+
 function modelIgnoresMerges(json: Json): boolean {
   return (json.model as Json).ignore_merges === true;
 }

@@ -3,12 +3,13 @@
  * (no path separators, reserved characters or control characters; no leading dots), never empty.
  */
 
-export type ExportKind = 'peft' | 'gguf' | 'merged';
+import type { MergedFormat } from '../../export/formats';
+
+export type ExportKind = 'peft' | 'gguf';
 
 const EXTENSIONS: Record<ExportKind, string> = {
   peft: '.zip',
   gguf: '.gguf',
-  merged: '-merged.safetensors',
 };
 
 /** The adapter's name as a file stem: "moon / v2?" → "moon - v2". */
@@ -27,4 +28,9 @@ export function fileStem(name: string): string {
 
 export function exportFileName(name: string, kind: ExportKind): string {
   return `${fileStem(name)}${EXTENSIONS[kind]}`;
+}
+
+/** A merged export's .zip: "moon-merged-q8_0.zip", "moon-merged-hf-bf16.zip". */
+export function mergedFileName(name: string, format: MergedFormat): string {
+  return `${fileStem(name)}-merged-${format.kind === 'gguf' ? format.type : `hf-${format.dtype}`}.zip`;
 }

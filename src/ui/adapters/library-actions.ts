@@ -4,6 +4,7 @@
  * rejects.
  */
 import type { LoraBaseShape } from '../../adapters/lora-weights';
+import { formatLabel, type MergedFormat } from '../../export/formats';
 import { ARCHITECTURES } from '../../model/config';
 import { deleteAdapter, listAdapters, renameAdapter, type AdapterRecord } from '../../library/adapter-library';
 import { ggufLora, type LoadedBase, peftZip } from '../../library/adapter-exports';
@@ -16,7 +17,7 @@ import type { AdapterTask } from '../stores/adaptersSlice';
 import type { ShownProblem } from '../stores/playgroundSlice';
 import { useStudio } from '../stores/studio';
 import { downloadBlob } from './download';
-import { exportFileName } from './file-names';
+import { exportFileName, mergedFileName } from './file-names';
 import { parseAdapterName } from './rename';
 import { uploadLabel } from './upload-label';
 
@@ -103,35 +104,44 @@ function loadedBase(): LoadedBase | null {
   return { name: s.name, shape };
 }
 
-async function runTask(record: AdapterRecord, task: AdapterTask, work: () => Promise<void>, failTitle: string): Promise<void> {
+async function runTask(record: AdapterRecord, task: AdapterTask, work: () => Promise<string | null | void>, failTitle: string): Promise<void> {
   const store = useStudio.getState();
   if (store.adapterRows[record.id]?.busy) return;
   store.adapterTaskStarted(record.id, task);
   try {
-    await work();
-    useStudio.getState().adapterTaskDone(record.id);
+    const notice = await work();
+    useStudio.getState().adapterTaskDone(record.id, notice ?? null);
   } catch (error) {
     useStudio.getState().adapterTaskFailed(record.id, shown(error, failTitle));
   }
 }
 
-export function exportAdapter(record: AdapterRecord, kind: 'peft' | 'gguf' | 'merged'): Promise<void> {
-  const titles = { peft: 'PEFT export failed', gguf: 'GGUF export failed', merged: 'Merged export failed' };
+export function exportAdapter(record: AdapterRecord, kind: 'peft' | 'gguf'): Promise<void> {
+  const titles = { peft: 'PEFT export failed', gguf: 'GGUF export failed' };
   return runTask(
     record,
     kind,
     async () => {
-      let blob: Blob;
-      if (kind === 'peft') blob = await peftZip(record);
-      else if (kind === 'gguf') blob = await ggufLora(record, loadedBase());
-      else {
-        const client = engineClient();
-        if (!client) throw new Error('The engine worker did not start (see Device).');
-        blob = await client.call('library-merge', { adapterId: record.id });
-      }
+      const blob = kind === 'peft' ? await peftZip(record) : await ggufLora(record, loadedBase());
       downloadBlob(blob, exportFileName(record.name, kind));
     },
     titles[kind],
+  );
+}
+
+/** The loaded base with the adapter merged in, in `format`, saved as the export folder's .zip; its notes stay in the row. */
+export function exportMergedAdapter(record: AdapterRecord, format: MergedFormat): Promise<void> {
+  return runTask(
+    record,
+    'merged',
+    async () => {
+      const client = engineClient();
+      if (!client) throw new Error('The engine worker did not start (see Device).');
+      const made = await client.call('library-merge', { adapterId: record.id, format });
+      downloadBlob(made.zip, mergedFileName(record.name, format));
+      return `Merged: ${formatLabel(format)}, ${(made.bytes / 2 ** 20).toFixed(2)} MiB, with ${format.kind === 'gguf' ? 'its Ollama Modelfile and model card' : 'its config, tokenizer and model card'}.${made.notes.length ? ` ${made.notes.join('; ')}.` : ''}`;
+    },
+    'Merged export failed',
   );
 }
 

@@ -1,6 +1,6 @@
 /** The Adapters view's pure rules: download names, the rename field, an upload's label, how facts are shown. */
 import { describe, expect, it } from 'vitest';
-import { exportFileName, fileStem } from './file-names';
+import { exportFileName, fileStem, mergedFileName } from './file-names';
 import { formatCreated, formatDataset, formatRank, formatValLoss } from './record-format';
 import { MAX_ADAPTER_NAME, parseAdapterName } from './rename';
 import { uploadLabel } from './upload-label';
@@ -9,7 +9,8 @@ describe('export file names', () => {
   it('come from the adapter name with the kind’s extension', () => {
     expect(exportFileName('moon stories', 'peft')).toBe('moon stories.zip');
     expect(exportFileName('moon stories', 'gguf')).toBe('moon stories.gguf');
-    expect(exportFileName('moon stories', 'merged')).toBe('moon stories-merged.safetensors');
+    expect(mergedFileName('moon stories', { kind: 'gguf', type: 'q4_k' })).toBe('moon stories-merged-q4_k.zip');
+    expect(mergedFileName('moon/v2', { kind: 'hf', dtype: 'bf16' })).toBe('moon v2-merged-hf-bf16.zip');
   });
 
   it('lose path separators, reserved and control characters, leading dots and trailing dots', () => {

@@ -39,12 +39,12 @@ describe('adapters slice', () => {
     const s = store();
     s.getState().adaptersListed([record('a', 'moon', 1)]);
     s.getState().adapterTaskStarted('a', 'gguf');
-    expect(s.getState().adapterRows.a).toEqual({ busy: 'gguf', problem: null });
+    expect(s.getState().adapterRows.a).toEqual({ busy: 'gguf', problem: null, notice: null });
     s.getState().adapterTaskFailed('a', { title: 'GGUF export failed', message: 'no architecture' });
-    expect(s.getState().adapterRows.a).toEqual({ busy: null, problem: { title: 'GGUF export failed', message: 'no architecture' } });
+    expect(s.getState().adapterRows.a).toEqual({ busy: null, problem: { title: 'GGUF export failed', message: 'no architecture' }, notice: null });
     s.getState().adapterTaskStarted('a', 'peft');
     s.getState().adapterTaskDone('a');
-    expect(s.getState().adapterRows.a).toEqual({ busy: null, problem: null });
+    expect(s.getState().adapterRows.a).toEqual({ busy: null, problem: null, notice: null });
   });
 
   it('renames in place and forgets a deleted adapter, row state included', () => {

@@ -23,9 +23,11 @@ export interface AdapterRowState {
   busy: AdapterTask | null;
   /** The last action's problem, shown in the row until the next action. */
   problem: ShownProblem | null;
+  /** What the last action wants the user to know though it succeeded (a merged export's fallbacks). */
+  notice: string | null;
 }
 
-export const IDLE_ROW: AdapterRowState = { busy: null, problem: null };
+export const IDLE_ROW: AdapterRowState = { busy: null, problem: null, notice: null };
 
 export interface AdaptersSlice {
   adapterListing: AdapterListing;
@@ -37,7 +39,7 @@ export interface AdaptersSlice {
   adapterImported(record: AdapterRecord): void;
   adapterImportFailed(label: string, problem: ShownProblem): void;
   adapterTaskStarted(id: string, task: AdapterTask): void;
-  adapterTaskDone(id: string): void;
+  adapterTaskDone(id: string, notice?: string | null): void;
   adapterTaskFailed(id: string, problem: ShownProblem): void;
   adapterRenamed(record: AdapterRecord): void;
   adapterDeleted(id: string): void;
@@ -69,10 +71,11 @@ export const createAdaptersSlice: StateCreator<AdaptersSlice, [], [], AdaptersSl
           : { status: 'ready', records: [record] },
     })),
   adapterImportFailed: (label, problem) => set({ adapterImport: { status: 'failed', label, problem } }),
-  adapterTaskStarted: (id, task) => set((state) => ({ adapterRows: withRow(state.adapterRows, id, { busy: task, problem: null }) })),
+  adapterTaskStarted: (id, task) => set((state) => ({ adapterRows: withRow(state.adapterRows, id, { busy: task, problem: null, notice: null }) })),
   // A deleted adapter's row is gone; its finished task must not bring it back.
-  adapterTaskDone: (id) => set((state) => (id in state.adapterRows ? { adapterRows: withRow(state.adapterRows, id, IDLE_ROW) } : {})),
-  adapterTaskFailed: (id, problem) => set((state) => ({ adapterRows: withRow(state.adapterRows, id, { busy: null, problem }) })),
+  adapterTaskDone: (id, notice = null) =>
+    set((state) => (id in state.adapterRows ? { adapterRows: withRow(state.adapterRows, id, { ...IDLE_ROW, notice }) } : {})),
+  adapterTaskFailed: (id, problem) => set((state) => ({ adapterRows: withRow(state.adapterRows, id, { busy: null, problem, notice: null }) })),
   adapterRenamed: (record) =>
     set((state) => ({
       adapterListing: replaceRecord(state.adapterListing, record),

@@ -5,7 +5,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AdapterRecord } from '../../../library/adapter-library';
 import { isPromptRecord } from '../../../library/adapter-exports';
-import { exportAdapter, removeAdapter, renameTo } from '../../adapters/library-actions';
+import { formatKey, formatLabel, MERGED_FORMATS } from '../../../export/formats';
+import { exportAdapter, exportMergedAdapter, removeAdapter, renameTo } from '../../adapters/library-actions';
 import { formatCreated, formatDataset, formatRank, formatValLoss } from '../../adapters/record-format';
 import { IDLE_ROW, type AdapterTask } from '../../stores/adaptersSlice';
 import { useStudio } from '../../stores/studio';
@@ -102,6 +103,26 @@ function DeleteConfirm({ record, onCancel }: { record: AdapterRecord; onCancel: 
   );
 }
 
+/** The merged export: a format menu (GGUF types, Hugging Face folder dtypes) and the button that makes it. */
+function MergedExport({ record, unmergeable }: { record: AdapterRecord; unmergeable: { disabled: boolean } }) {
+  const [key, setKey] = useState(formatKey(MERGED_FORMATS[0]));
+  const format = MERGED_FORMATS.find((f) => formatKey(f) === key)!;
+  return (
+    <span className="adapter-merged-export">
+      <select aria-label={`Merged format for ${record.name}`} value={key} disabled={unmergeable.disabled} onChange={(e) => setKey(e.currentTarget.value)}>
+        {MERGED_FORMATS.map((f) => (
+          <option key={formatKey(f)} value={formatKey(f)}>
+            {formatLabel(f)}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="button secondary small" {...unmergeable} onClick={() => void exportMergedAdapter(record, format)}>
+        Merged
+      </button>
+    </span>
+  );
+}
+
 function Actions({ record, busy, setMode }: { record: AdapterRecord; busy: boolean; setMode: (m: Mode) => void }) {
   // A prompt is an input before every sequence, not a change of weights: nothing to merge, no llama.cpp file.
   const prompt = isPromptRecord(record);
@@ -116,9 +137,7 @@ function Actions({ record, busy, setMode }: { record: AdapterRecord; busy: boole
         <button type="button" className="button secondary small" {...unmergeable} onClick={() => void exportAdapter(record, 'gguf')}>
           GGUF
         </button>
-        <button type="button" className="button secondary small" {...unmergeable} onClick={() => void exportAdapter(record, 'merged')}>
-          Merged
-        </button>
+        <MergedExport record={record} unmergeable={unmergeable} />
         {prompt && (
           <p id={noteId} className="field-hint">
             Prompt tuning cannot be merged: its virtual tokens are an input before every prompt, not a change to the weights. Export PEFT.
@@ -181,6 +200,15 @@ export function AdapterRow({ record, columns }: { record: AdapterRecord; columns
           )}
         </td>
       </tr>
+      {row.notice && (
+        <tr className="adapter-notice-row">
+          <td colSpan={columns}>
+            <p className="field-hint" role="status" data-testid="adapter-notice">
+              {row.notice}
+            </p>
+          </td>
+        </tr>
+      )}
       {row.problem && (
         <tr className="adapter-problem-row">
           <td colSpan={columns}>

@@ -13,7 +13,7 @@ import { closeModel, type LoadedModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { readSafetensors, readSafetensorsTensorBytes } from '../model/safetensors/reader';
 import { bytesSource, concatBytes } from '../model/source';
-import { mergedModelSafetensors } from './merged-model';
+import { mergedSafetensors } from './hf-folder';
 
 let gguf: LoadedModel;
 let hf: LoadedModel;
@@ -37,10 +37,10 @@ afterAll(async () => {
   await closeModel(hf);
 });
 
-describe('mergedModelSafetensors', () => {
+describe('mergedSafetensors', () => {
   it('writes every base tensor in HF names, adapted ones equal to W + scale·B·A in HF row order', async () => {
     const onBase = adaptToBase(adapter, gguf.config, 'stories260K.gguf');
-    const bytes = concatBytes(await mergedModelSafetensors(gguf.config, gguf.weights, onBase, { baseName: 'stories260K.gguf', adapterName: 'moon' }));
+    const bytes = concatBytes(await mergedSafetensors(gguf, onBase, 'f32', { baseName: 'stories260K.gguf', adapterName: 'moon' }));
     const file = await readSafetensors(bytesSource(bytes, 'merged.safetensors'));
     expect(file.metadata['webtune.adapter']).toBe('moon');
     // The HF checkpoint ties its head; the GGUF base keeps its own, which the merged model must keep too.

@@ -1,0 +1,130 @@
+/**
+ * A merged model as one GGUF file llama.cpp and Ollama run: the base with the adapter folded in, its linear weights
+ * in F16 or quantized by the project (Q8_0, Q4_0, Q4_K), norms and RoPE divisors in F32 as llama.cpp keeps them,
+ * the base's tokenizer (converted from tokenizer.json for a Hugging Face base) and chat template, and the metadata
+ * llama.cpp reads. A weight whose rows are not whole blocks of the chosen type falls back, per tensor, to the next
+ * format that takes them (Q4_K → Q4_0 → F16), and the export says which tensors did.
+ */
+import type { AnyAdapter } from '../adapters/any-adapter';
+import { type ModelConfig, ggufRopeLayout } from '../model/config';
+import { configToGgufMetadata } from '../model/config-export';
+import { f32ToF16Bytes } from '../model/dtype';
+import type { GgmlTypeName } from '../model/ggml-types';
+import type { GgufEntry } from '../model/gguf/types';
+import { encodeGguf, gguf, type GgufWriteTensor } from '../model/gguf/writer';
+import type { LoadedModel } from '../model/load';
+import { QUANT_FORMATS } from '../model/quant/formats';
+import { type BlockQuant, quantizeBlocks } from '../model/quant/quantize';
+import { ropeInverseFrequencies } from '../model/rope-frequencies';
+import { fileTensorName } from '../model/tensor-map';
+import type { GgufExportType } from './formats';
+import { ggufTokenizerMetadata, ggufVocabOf } from './gguf-tokenizer';
+import { type ExportTensor, mergedTensors } from './merged-tensors';
+
+
+interface TypeRule {
+  ggml: GgmlTypeName;
+  /** Values per block: a row must be a whole number of them. */
+  block: number;
+  /** What a tensor whose rows do not split into blocks is written as instead. */
+  fallback: GgufExportType | null;
+  /** llama.cpp's `general.file_type` (LLAMA_FTYPE_*; Q4_K alone is its Q4_K_S). */
+  fileType: number;
+}
+
+const TYPES: Record<GgufExportType, TypeRule> = {
+  f32: { ggml: 'F32', block: 1, fallback: null, fileType: 0 },
+  f16: { ggml: 'F16', block: 1, fallback: null, fileType: 1 },
+  q8_0: { ggml: 'Q8_0', block: QUANT_FORMATS.q8_0.blockSize, fallback: 'f16', fileType: 7 },
+  q4_0: { ggml: 'Q4_0', block: QUANT_FORMATS.q4_0.blockSize, fallback: 'f16', fileType: 2 },
+  q4_k: { ggml: 'Q4_K', block: QUANT_FORMATS.q4_k.blockSize, fallback: 'q4_0', fileType: 14 },
+};
+
+/** What one tensor was written as, and why not as asked when it fell back. */
+export interface TensorChoice {
+  name: string;
+  type: GgmlTypeName;
+  reason?: string;
+}
+
+export interface MergedGguf {
+  parts: Uint8Array[];
+  bytes: number;
+  tensors: TensorChoice[];
+  /** For the user: fallbacks, what llama.cpp will not see. */
+  notes: string[];
+}
+
+/** The type a [rows, cols] weight is written as for `wanted`, following the fallbacks. */
+function typeFor(wanted: GgufExportType, cols: number): { type: GgufExportType; reason?: string } {
+  let type = wanted;
+  let reason: string | undefined;
+  while (cols % TYPES[type].block !== 0) {
+    reason ??= `rows of ${cols} values are not whole ${TYPES[type].block}-value ${TYPES[type].ggml} blocks`;
+    type = TYPES[type].fallback!;
+  }
+  return { type, reason };
+}
+
+function encodeValues(type: GgufExportType, values: Float32Array): Uint8Array {
+  if (type === 'f32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  if (type === 'f16') return f32ToF16Bytes(values);
+  return quantizeBlocks(type as BlockQuant, values);
+}
+
+/** Llama 3 scaling from a Hugging Face config, as llama.cpp carries it: per-frequency divisors in rope_freqs. */
+function ropeFreqsFromScaling(config: ModelConfig): ExportTensor | null {
+  if (!config.ropeScaling || config.ropeFreqsTensor) return null;
+  const plain = ropeInverseFrequencies(config.headDim, config.ropeTheta);
+  const scaled = ropeInverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling);
+  return { role: 'rope_freqs', shape: [config.headDim / 2], values: plain.map((f, i) => f / scaled[i]) };
+}
+
+export type ExportBase = Pick<LoadedModel, 'name' | 'config' | 'weights' | 'tokenizer' | 'tokenizerSpec' | 'chatTemplate'>;
+
+/**
+ * The merged GGUF of `base` + `adapter` (null: the base alone, re-encoded). `adapter` must already be in the base's
+ * q/k row layout (`adaptToBase`).
+ */
+export async function mergedGguf(base: ExportBase, adapter: AnyAdapter | null, wanted: GgufExportType, name: string): Promise<MergedGguf> {
+  const { config } = base;
+  const notes: string[] = [];
+  // llama.cpp runs Mistral's architecture as llama (its converter writes them so).
+  const arch = config.architecture === 'mistral' ? 'llama' : config.architecture;
+  if (config.architecture === 'mistral' && config.slidingWindow !== null) {
+    notes.push(`llama.cpp runs Mistral as llama: the ${config.slidingWindow}-token sliding window is not in the file`);
+  }
+  const vocab = ggufVocabOf(base.tokenizerSpec, base.tokenizer);
+  const tensors = await mergedTensors(config, base.weights, adapter, ggufRopeLayout(arch));
+  const freqs = ropeFreqsFromScaling(config);
+  if (freqs) tensors.splice(1, 0, freqs);
+
+  const written: GgufWriteTensor[] = [];
+  const choices: TensorChoice[] = [];
+  for (const t of tensors) {
+    const tensorName = fileTensorName('gguf', t.role, t.layer)!;
+    const { type, reason } = t.shape.length === 2 ? typeFor(wanted, t.shape[1]) : { type: 'f32' as const, reason: undefined };
+    const ggml = TYPES[type].ggml;
+    written.push({ name: tensorName, shape: t.shape, type: ggml, data: encodeValues(type, t.values) });
+    choices.push(reason ? { name: tensorName, type: ggml, reason } : { name: tensorName, type: ggml });
+  }
+  const fellBack = choices.filter((c) => c.reason);
+  if (fellBack.length) {
+    const byType = new Map<string, TensorChoice[]>();
+    for (const c of fellBack) byType.set(`${c.type}: ${c.reason}`, [...(byType.get(`${c.type}: ${c.reason}`) ?? []), c]);
+    for (const [what, list] of byType) {
+      const [type, reason] = [what.slice(0, what.indexOf(':')), what.slice(what.indexOf(':') + 2)];
+      notes.push(`${list.length} tensor${list.length === 1 ? '' : 's'} (${list[0].name}${list.length > 1 ? ', …' : ''}) written as ${type}: ${reason}`);
+    }
+  }
+
+  // One entry per key: the tokenizer's BOS/EOS ids replace the config's.
+  const metadata = new Map<string, GgufEntry>([
+    ...configToGgufMetadata({ ...config, architecture: arch }, name),
+    ['general.file_type', gguf.u32(TYPES[wanted].fileType)],
+    ...ggufTokenizerMetadata(vocab, base.chatTemplate),
+  ]);
+  if (wanted.startsWith('q')) metadata.set('general.quantization_version', gguf.u32(2));
+  const parts = encodeGguf({ metadata, tensors: written });
+  return { parts, bytes: parts.reduce((n, p) => n + p.byteLength, 0), tensors: choices, notes };
+}
