@@ -99,6 +99,34 @@ test('base vs library adapters: one batch, the CLI’s texts, the eval table, hi
   expect(new Set(losses).size).toBe(COLUMNS.length);
   await expect(evaluation.getByText('Added to this comparison in the history.')).toBeVisible();
 
+  // The compression table on the same 22 examples: every GGUF type of the base, and of moon-adapter merged in
+  // (the first chosen adapter, by default). The F32 re-export is the loaded base, so its loss is the evaluation's.
+  const compression = panel(page, 'Compression');
+  await expect(compression.getByLabel('Merge')).toHaveValue('1');
+  await compression.getByRole('button', { name: 'Measure variants' }).click();
+  const compressionTable = compression.getByTestId('compression-table');
+  await expect(compressionTable.locator('caption')).toContainText('moon-stories.jsonl: 22 validation examples', { timeout: SLOW * 2 });
+  const variants = ['F32', 'F16', 'Q8_0', 'Q4_0', 'Q4_K'];
+  await expect(compressionTable.locator('tbody th')).toHaveText([
+    ...variants.map((v) => new RegExp(`^Base · GGUF ${v}( \\*)?$`)),
+    ...variants.map((v) => new RegExp(`^moon-adapter, merged · GGUF ${v}( \\*)?$`)),
+  ]);
+  const cellsOf = async (column: number) => compressionTable.locator(`tbody tr td:nth-child(${column})`).allTextContents();
+  const sizes = (await cellsOf(2)).map((t) => Number(t.replace(' MiB', '')));
+  for (const at of [0, 5]) {
+    expect(sizes[at]).toBeGreaterThan(sizes[at + 1]); // F32 > F16
+    expect(sizes[at + 1]).toBeGreaterThan(sizes[at + 2]); // F16 > Q8_0
+    expect(sizes[at + 2]).toBeGreaterThan(sizes[at + 3]); // Q8_0 > Q4_0
+  }
+  const ratios = await cellsOf(3);
+  expect([ratios[1], ratios[6]]).toEqual(['1.00×', '1.00×']);
+  const compressedLosses = (await compression.getByTestId('compression-loss').allTextContents()).map(Number);
+  expect(compressedLosses[0]).toBe(losses[0]);
+  expect(Math.abs(compressedLosses[5] - losses[1])).toBeLessThan(2e-3); // merged F32 ≈ the unmerged column
+  expect(compressedLosses[5]).not.toBe(compressedLosses[0]);
+  await expect(compression.getByTestId('compression-note')).toContainText('written as F16: rows of 172 values are not whole 32-value Q8_0 blocks');
+  await compression.screenshot({ path: resolve('docs/screenshots/compression.png') });
+
   // The history keeps the comparison with its evaluation; opened, it shows the same texts and losses.
   const history = panel(page, 'History');
   const entries = history.getByRole('list', { name: 'Past comparisons' }).getByRole('listitem');

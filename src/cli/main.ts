@@ -5,6 +5,7 @@
 import { runData } from './data';
 import { runEval } from './eval';
 import { runExport } from './export';
+import { runHandoff } from './handoff';
 import { runGenerate } from './generate';
 import { runTrain } from './train';
 import { log, UsageError } from './output';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; summary
   train: { run: runTrain, summary: 'fine-tune a LoRA adapter on a dataset (LoRA or QLoRA)' },
   eval: { run: runEval, summary: 'mean loss and perplexity of a model (and adapter) on a dataset' },
   export: { run: runExport, summary: 'a model with an adapter merged in, as GGUF (F16, Q8_0, Q4_0, Q4_K) or a Hugging Face folder' },
+  handoff: { run: runHandoff, summary: 'a run as an Axolotl config, a TRL script and its dataset split, to continue on a cluster' },
   data: { run: runData, summary: 'what a dataset file gives: shape, columns, bad rows, tokens, lengths, split' },
 };
 

@@ -48,6 +48,7 @@ async function writeCardAndModelfile(
   baseName: string,
   valLoss: number | null,
   steps: number,
+  examples: { train: number; validation: number },
   gguf: boolean,
 ): Promise<string[]> {
   const c = args.config;
@@ -59,7 +60,7 @@ async function writeCardAndModelfile(
     artifact: gguf ? 'PEFT adapter, and adapter.gguf (llama.cpp LoRA)' : 'PEFT adapter',
     ...(trainsLoraPairs(c.method) ? { rank: c.rank, alpha: c.alpha } : {}),
     targets: c.targets,
-    dataset: { name: basename(args.data) },
+    dataset: { name: basename(args.data), examples: examples.train + examples.validation },
     validationLoss: valLoss,
     settings: trainingCardSettings(c, steps),
   });
@@ -178,7 +179,9 @@ export async function runTrain(argv: string[]): Promise<void> {
         ? await writePromptAdapterFolder(args.outDir, result.prompt)
         : await writeIa3AdapterFolder(args.outDir, result.ia3!, loaded.config);
     const { loop } = result;
-    files.push(...(await writeCardAndModelfile(args, loaded.name, result.finalValLoss ?? loop.best?.loss ?? null, loop.steps, Boolean(result.adapter && !result.adapter.config.useDora))));
+    const gguf = Boolean(result.adapter && !result.adapter.config.useDora);
+    const examples = { train: result.data.train, validation: result.data.validation };
+    files.push(...(await writeCardAndModelfile(args, loaded.name, loop.best?.loss ?? result.finalValLoss ?? null, loop.steps, examples, gguf)));
     if (loop.stopReason === 'paused' || loop.stopReason === 'aborted') {
       log(`webtune: stopped at step ${loop.steps}/${loop.totalSteps}; checkpoint in ${args.outDir}. Run the same command with --resume to continue.`);
     }

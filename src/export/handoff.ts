@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import type { Example } from '../data/types';
 import { IA3_DEFAULT } from '../model/lora-targets';
 import type { TrainingConfig } from '../train/config';
+import { methodRecordLabel } from '../train/settings';
 
 /** PEFT's module names for the projections webtune adapts. */
 const MODULES: Record<string, string> = { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'o_proj', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' };
@@ -44,19 +45,77 @@ function isChat(run: HandoffRun): boolean {
   return run.train.some((e) => e.kind === 'chat');
 }
 
+/**
+ * Each webtune setting's Axolotl key (null: Axolotl has none). A Record over every key of TrainingConfig, so a new
+ * setting cannot join the run without a decision here; a setting with no key, or one left at a value the key does
+ * not express, is named in the config's header comment.
+ */
+export const AXOLOTL_KEYS: Readonly<Record<keyof TrainingConfig, string | null>> = {
+  method: 'adapter',
+  rank: 'lora_r',
+  alpha: 'lora_alpha',
+  rsLora: 'peft_use_rslora',
+  targets: 'lora_target_modules',
+  dropout: 'lora_dropout',
+  loraPlusRatio: 'loraplus_lr_ratio',
+  virtualTokens: null,
+  promptInit: null,
+  schedule: 'lr_scheduler',
+  warmupSteps: 'warmup_steps',
+  minLrRatio: 'cosine_min_lr_ratio',
+  batchSize: 'micro_batch_size',
+  gradAccum: 'gradient_accumulation_steps',
+  seqLen: 'sequence_len',
+  overLength: null,
+  pack: 'sample_packing',
+  trainOnInputs: 'train_on_inputs',
+  maxSteps: 'max_steps',
+  epochs: 'num_epochs',
+  shuffleWindow: null,
+  valSplit: 'test_datasets',
+  evalEvery: 'eval_steps',
+  saveEvery: 'save_steps',
+  patience: 'early_stopping_patience',
+  keepBest: null,
+  seed: 'seed',
+  checkpointing: 'gradient_checkpointing',
+  quant: 'load_in_4bit',
+  learningRate: 'learning_rate',
+  beta1: 'adam_beta1',
+  beta2: 'adam_beta2',
+  eps: 'adam_epsilon',
+  weightDecay: 'weight_decay',
+  maxGradNorm: 'max_grad_norm',
+};
+
+/** What a setting with no counterpart did in webtune, for the comments. */
+function described(c: TrainingConfig, key: keyof TrainingConfig): string {
+  const value = JSON.stringify(c[key]);
+  const why: Partial<Record<keyof TrainingConfig, string>> = {
+    overLength: c.overLength === 'truncate' ? 'longer examples were cut' : 'longer examples were refused',
+    shuffleWindow: 'rows shuffled together',
+    keepBest: c.keepBest ? 'the adapter of the best validation loss was kept' : 'the last adapter was kept',
+    evalEvery: 'validation only at the end',
+    saveEvery: 'checkpoint only at the end',
+    patience: 'no early stopping',
+    maxSteps: 'the run is set by epochs',
+    epochs: 'the run is set by steps',
+    minLrRatio: 'the floor of cosine decay',
+    loraPlusRatio: 'one learning rate for A and B',
+  };
+  return `${key}: ${value}${why[key] ? ` (${why[key]})` : ''}`;
+}
+
 /** The run's length in both tools' words: a step count, or epochs. */
 function length(c: TrainingConfig): { max_steps?: number; num_epochs?: number } {
   return c.maxSteps !== null ? { max_steps: c.maxSteps } : { num_epochs: c.epochs! };
 }
 
-/** webtune settings neither tool has a key for, named so nothing is lost in the hand-off. */
+/** webtune settings the TRL script has no argument for (the ones Axolotl lacks too, and LoRA+). */
 function unmapped(c: TrainingConfig): string[] {
-  return [
-    `overLength: ${c.overLength} (webtune ${c.overLength === 'truncate' ? 'cut' : 'refused'} longer examples)`,
-    `shuffleWindow: ${c.shuffleWindow} rows shuffled together`,
-    `keepBest: ${c.keepBest} (the adapter of the best validation loss was kept)`,
-    ...(c.method === 'prompt' ? [] : [`virtualTokens: ${c.virtualTokens}`, `promptInit: ${JSON.stringify(c.promptInit)}`]),
-  ];
+  const keys: (keyof TrainingConfig)[] = ['overLength', 'shuffleWindow', 'keepBest'];
+  if (c.loraPlusRatio !== 1) keys.push('loraPlusRatio');
+  return keys.map((k) => (k === 'loraPlusRatio' ? `loraPlusRatio: ${c.loraPlusRatio} (LoRA+: pass peft's create_loraplus_optimizer to SFTTrainer's optimizers)` : described(c, k)));
 }
 
 /** The Axolotl config (YAML). Axolotl trains LoRA, QLoRA and DoRA; IA³ and prompt tuning continue in TRL only. */
@@ -66,17 +125,17 @@ export function axolotlYaml(run: HandoffRun): string {
     throw new RangeError(`Axolotl trains LoRA, QLoRA and DoRA adapters, not ${c.method === 'ia3' ? 'IA³' : 'prompt tuning'}: continue this run with the TRL script`);
   }
   const chat = isChat(run);
-  const config = {
+  const config: Record<string, unknown> = {
     base_model: run.baseModel,
     adapter: c.quant === 'nf4' ? 'qlora' : 'lora',
-    ...(c.quant === 'nf4' ? { load_in_4bit: true, bnb_4bit_quant_type: 'nf4' } : {}),
+    load_in_4bit: c.quant === 'nf4',
     lora_r: c.rank,
     lora_alpha: c.alpha,
     lora_dropout: c.dropout,
     lora_target_modules: c.targets.map((t) => MODULES[t]),
     peft_use_dora: c.method === 'dora',
     peft_use_rslora: c.rsLora,
-    ...(c.loraPlusRatio > 0 ? { loraplus_lr_ratio: c.loraPlusRatio } : {}),
+    ...(c.loraPlusRatio !== 1 ? { loraplus_lr_ratio: c.loraPlusRatio } : {}),
     datasets: [
       chat
         ? { path: HANDOFF_FILES.train, ds_type: 'json', type: 'chat_template', field_messages: 'messages', roles_to_train: c.trainOnInputs ? ['system', 'user', 'assistant'] : ['assistant'] }
@@ -102,7 +161,7 @@ export function axolotlYaml(run: HandoffRun): string {
     adam_beta2: c.beta2,
     adam_epsilon: c.eps,
     max_grad_norm: c.maxGradNorm,
-    ...(c.evalEvery > 0 ? { eval_steps: c.evalEvery } : {}),
+    ...(c.evalEvery > 0 && run.validation.length ? { eval_steps: c.evalEvery } : {}),
     ...(c.saveEvery > 0 ? { save_steps: c.saveEvery } : {}),
     ...(c.patience > 0 ? { early_stopping_patience: c.patience } : {}),
     gradient_checkpointing: c.checkpointing,
@@ -110,12 +169,16 @@ export function axolotlYaml(run: HandoffRun): string {
     bf16: 'auto',
     output_dir: `./outputs/${run.name}`,
   };
+  const missing = (Object.keys(AXOLOTL_KEYS) as (keyof TrainingConfig)[]).filter((k) => {
+    const key = AXOLOTL_KEYS[k];
+    return key === null || !(key in config);
+  });
   const header = [
     `# The webtune run "${run.name}" as an Axolotl config: axolotl train ${HANDOFF_FILES.axolotl}`,
     '# On a cluster, add a DeepSpeed config (deepspeed: deepspeed_configs/zero2.json) or fsdp settings; the',
     `# adapter Axolotl saves in output_dir (adapter_config.json + adapter_model.safetensors) imports back into webtune.`,
-    '# webtune settings Axolotl has no key for:',
-    ...unmapped(c).map((s) => `#   ${s}`),
+    '# webtune settings with no Axolotl key here:',
+    ...missing.map((k) => `#   ${described(c, k)}`),
   ];
   return `${header.join('\n')}\n${stringify(config, { lineWidth: 0 })}`;
 }
@@ -175,7 +238,6 @@ export function trlScript(run: HandoffRun): string {
     ...(c.quant === 'nf4'
       ? { model_init_kwargs: { python: '{"quantization_config": BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=False)}' } }
       : {}),
-    ...(c.loraPlusRatio > 0 ? { loraplus_lr_ratio: c.loraPlusRatio } : {}),
   };
   const lines = [
     `"""The webtune run "${run.name}" as a TRL SFTTrainer script.`,
@@ -240,7 +302,7 @@ function readme(run: HandoffRun): string {
   return [
     `# Continue "${run.name}" on a cluster`,
     '',
-    `The webtune run as inputs of Axolotl and TRL: base \`${run.baseModel}\`, ${c.method === 'lora' && c.quant === 'nf4' ? 'QLoRA' : c.method}` +
+    `The webtune run as inputs of Axolotl and TRL: base \`${run.baseModel}\`, ${methodRecordLabel(c.method, c.quant)}` +
       (c.method === 'lora' || c.method === 'dora' ? `, rank ${c.rank}, alpha ${c.alpha}, targets ${c.targets.join(', ')}` : '') +
       `, learning rate ${c.learningRate} (${c.schedule}, ${c.warmupSteps} warm-up steps), sequence length ${c.seqLen}, seed ${c.seed}.`,
     '',
@@ -248,7 +310,7 @@ function readme(run: HandoffRun): string {
     ...(c.method === 'ia3' || c.method === 'prompt' ? [] : [`- \`${HANDOFF_FILES.axolotl}\`: \`axolotl train ${HANDOFF_FILES.axolotl}\` (add a DeepSpeed or FSDP config for several GPUs).`]),
     `- \`${HANDOFF_FILES.trl}\`: \`accelerate launch ${HANDOFF_FILES.trl}\` (its accelerate config picks DeepSpeed or FSDP).`,
     '',
-    'Both save a PEFT adapter (adapter_config.json + adapter_model.safetensors): drop that folder on webtune\'s Adapters view to compare it with this run\'s.',
+    'Either saves a PEFT adapter (adapter_config.json + adapter_model.safetensors): drop that folder on webtune\'s Adapters view (or pass it to `webtune eval --adapter`) to compare it with this run\'s.',
     '',
   ].join('\n');
 }

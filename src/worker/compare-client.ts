@@ -10,11 +10,14 @@ import type {
   CompareColumn,
   CompareDatasetSource,
   CompareEvalSettings,
+  CompareCompressRequest,
   CompareGenerated,
+  CompressionSummary,
   EvalColumnResult,
   EvalSummary,
 } from './compare-protocol';
 import type { GenerateSettings, GenerationProgress } from './protocol';
+import type { CompressionRow } from '../export/compression';
 
 export interface GenerateHandlers {
   onToken(column: number, progress: GenerationProgress, pass: ColumnPass): void;
@@ -67,4 +70,14 @@ export function compareEvaluate(
       onEvent: ({ column, batchesDone, batches, results }) => onProgress({ column, batchesDone, batches, results }),
     },
   );
+}
+
+/** The compression table of one column; `onProgress` gets the rows measured so far. Resolves with null when cancelled. */
+export function compareCompress(
+  client: EngineClient,
+  request: CompareCompressRequest,
+  onProgress: (rows: CompressionRow[], total: number) => void,
+  signal?: AbortSignal,
+): Promise<CompressionSummary | null> {
+  return client.call('compare-compress', request, { signal, onEvent: ({ rows, total }) => onProgress(rows, total) });
 }

@@ -18,17 +18,8 @@ export interface EvalProgress {
   results: EvalColumnResult[];
 }
 
-/** Returns null when `signal` stopped it before every column was measured. */
-export async function evaluateColumns(
-  ctx: GpuContext,
-  session: ModelSession,
-  adapters: readonly (AnyAdapter | null)[],
-  parsed: ParseResult,
-  datasetName: string,
-  settings: CompareEvalSettings,
-  signal: AbortSignal,
-  onProgress: (progress: EvalProgress) => void,
-): Promise<EvalSummary | null> {
+/** The dataset's seeded validation split as the evaluation tokenizes it; refused when the split is empty. */
+function validationExamples(session: ModelSession, parsed: ParseResult, datasetName: string, settings: CompareEvalSettings) {
   const { tokenizer, template } = session.dataTokenizer();
   const prepared = prepareDataset(parsed, {
     tokenizer,
@@ -42,6 +33,27 @@ export async function evaluateColumns(
   if (prepared.validation.length === 0) {
     throw new DatasetError(datasetName, 'no examples are left for validation; raise the validation share');
   }
+  return prepared;
+}
+
+/** The validation split's batches for the base alone (the compression table measures files, not adapters). */
+export function validationBatches(session: ModelSession, parsed: ParseResult, datasetName: string, settings: CompareEvalSettings) {
+  const prepared = validationExamples(session, parsed, datasetName, settings);
+  return { validation: prepared.validation.length, ...evaluationBatches(prepared.validation, settings.batchSize, settings.seqLen, null) };
+}
+
+/** Returns null when `signal` stopped it before every column was measured. */
+export async function evaluateColumns(
+  ctx: GpuContext,
+  session: ModelSession,
+  adapters: readonly (AnyAdapter | null)[],
+  parsed: ParseResult,
+  datasetName: string,
+  settings: CompareEvalSettings,
+  signal: AbortSignal,
+  onProgress: (progress: EvalProgress) => void,
+): Promise<EvalSummary | null> {
+  const prepared = validationExamples(session, parsed, datasetName, settings);
   // The session's own upload, lent (never written): the forward reads the Playground's weights, no second copy.
   const base = session.lendBase();
   const uploaded = base.uploaded;

@@ -10,6 +10,7 @@
 import type { DatasetShape, DatasetSource } from '../data';
 import type { GenerateSettings, GenerationOutcome, GenerationProgress, TaskProblemKind } from './engine-types';
 import type { Spec } from './request-spec';
+import type { CompressionRow } from '../export/compression';
 
 /** One column: the base alone (adapterId null) or the base with a library adapter attached. */
 export interface CompareColumn {
@@ -95,6 +96,25 @@ export interface CompareEvaluateRequest {
   mapping: Readonly<Record<string, string>>;
 }
 
+/**
+ * The compression table of one column (export/compression.ts): every GGUF type of the base alone and, for an
+ * adapter column, with that adapter merged, each measured on the evaluation's dataset and settings.
+ */
+export interface CompareCompressRequest {
+  source: CompareDatasetSource;
+  settings: CompareEvalSettings;
+  mapping: Readonly<Record<string, string>>;
+  column: CompareColumn;
+}
+
+export interface CompressionSummary {
+  dataset: string;
+  examples: number;
+  /** The column whose adapter the merged rows hold. */
+  label: string;
+  rows: CompressionRow[];
+}
+
 // Worker → main thread.
 
 /** A column's text so far, and the pass it is generated in. */
@@ -124,6 +144,14 @@ export interface CompareEvalProgressEvent {
   results: EvalColumnResult[];
 }
 
+export interface CompareCompressProgressEvent {
+  kind: 'compare-compress-progress';
+  requestId: number;
+  /** The variants measured so far, of `total`. */
+  rows: CompressionRow[];
+  total: number;
+}
+
 /** Every column's outcome; `stopped`: a cancel ended the run (later columns then say 'aborted'). */
 export interface CompareGenerated {
   columns: ColumnOutcome[];
@@ -135,4 +163,6 @@ export interface CompareRequests {
   'compare-generate': Spec<CompareGenerateRequest, CompareGenerated, CompareTokenEvent | CompareColumnDoneEvent>;
   /** null: cancelled before every column was measured (partial numbers are not reported as results). */
   'compare-evaluate': Spec<CompareEvaluateRequest, EvalSummary | null, CompareEvalProgressEvent>;
+  /** null: cancelled before every variant was measured. */
+  'compare-compress': Spec<CompareCompressRequest, CompressionSummary | null, CompareCompressProgressEvent>;
 }

@@ -6,10 +6,11 @@
  */
 import { DatasetError, parseDatasetBlob } from '../data';
 import { CompareSetupError, fitColumnAdapters } from './compare-adapters';
-import { evaluateColumns } from './compare-eval';
+import { evaluateColumns, validationBatches } from './compare-eval';
+import { compressionTable } from '../export/compression';
 import { generateColumns } from './compare-generate';
 import { openDatasetSource } from './dataset-source';
-import type { CompareGenerated, CompareProblem, CompareRequests, EvalSummary } from './compare-protocol';
+import type { CompareGenerated, CompareProblem, CompareRequests, CompressionSummary, EvalSummary } from './compare-protocol';
 import type { RequestHandlers, WorkerServices } from './domains';
 import { EngineError, failingWith } from './engine-error';
 import type { ModelSession } from './model-session';
@@ -58,9 +59,32 @@ function compareEvaluate(request: RequestMessage<'compare-evaluate'>, signal: Ab
   });
 }
 
+/** The compression table of one column: each GGUF type of the base, and merged with the column's adapter. */
+function compareCompress(request: RequestMessage<'compare-compress'>, signal: AbortSignal, services: WorkerServices): Promise<CompressionSummary | null> {
+  return withLock(services, async () => {
+    const session = sessionOrRefuse(services);
+    const ctx = await services.getEngine();
+    const [adapter] = await fitColumnAdapters([request.column], session);
+    const { blob, name } = await openDatasetSource(request.source);
+    const parsed = await parseDatasetBlob(blob, { file: name, format: request.settings.format, mapping: request.mapping, onBadRow: 'skip' });
+    const { validation, batches, maxTokens } = validationBatches(session, parsed, name, request.settings);
+    const rows = await compressionTable({
+      ctx,
+      base: { ...session.files, name: session.summary.name },
+      adapter,
+      batches,
+      maxTokens,
+      signal,
+      onRow: (done, total) => services.post({ kind: 'compare-compress-progress', requestId: request.id, rows: [...done], total }),
+    });
+    return rows && { dataset: name, examples: validation, label: request.column.label, rows };
+  });
+}
+
 export function compareHandlers(services: WorkerServices): RequestHandlers<keyof CompareRequests> {
   return {
     'compare-generate': (request, { signal }) => compareGenerate(request, signal, services),
     'compare-evaluate': (request, { signal }) => compareEvaluate(request, signal, services),
+    'compare-compress': (request, { signal }) => compareCompress(request, signal, services),
   };
 }

@@ -6,8 +6,8 @@
 import { type ComparisonRecord, CompareHistory, newComparisonId } from '../../library/compare-history';
 import { listAdapters } from '../../library/adapter-library';
 import { engineProblem } from '../../worker/client';
-import { compareEvaluate, compareGenerate } from '../../worker/compare-client';
-import type { CompareDatasetSource, CompareProblemKind } from '../../worker/compare-protocol';
+import { compareCompress, compareEvaluate, compareGenerate } from '../../worker/compare-client';
+import type { CompareDatasetSource, CompareEvalSettings, CompareProblemKind } from '../../worker/compare-protocol';
 import { engineClient, settingsAsShown } from '../engineBridge';
 import { parseForm } from '../playground/settings';
 import type { ShownProblem } from '../stores/playgroundSlice';
@@ -24,6 +24,7 @@ const PROGRESS_INTERVAL_MS = 100;
 const history = new CompareHistory();
 const comparison = new StoppableRun();
 const evaluation = new StoppableRun();
+const compression = new StoppableRun();
 /** The file picked for the evaluation (Files are not store data). */
 let evalFile: File | null = null;
 /** The last comparison saved from this view: an evaluation of the same columns is added to it. */
@@ -151,19 +152,28 @@ export function chooseEvalDataset(file: File | null): void {
   useStudio.getState().compareEvalDatasetChosen(file ? { kind: 'file', name: file.name } : { kind: 'sample' });
 }
 
+/** The Evaluation form's settings and dataset, which the compression table uses too; null (fields marked) when the form is wrong. */
+function evalDataset(): { settings: CompareEvalSettings; source: CompareDatasetSource } | null {
+  const state = useStudio.getState();
+  const parsed = parseEvalForm(state.compareEvalForm);
+  if (!parsed.ok) {
+    state.compareEvalRejected(parsed.errors);
+    return null;
+  }
+  const source: CompareDatasetSource =
+    state.compareEvalDataset.kind === 'file' && evalFile ? { kind: 'file', file: evalFile } : { kind: 'sample' };
+  return { settings: parsed.settings, source };
+}
+
 /** Measures validation loss and perplexity of the base and each chosen adapter. */
 export async function startEvaluation(): Promise<void> {
   const client = engineClient();
   const state = useStudio.getState();
   const columns = chosenColumns();
   if (!client || !columns || state.compareEval.status === 'running') return;
-  const parsed = parseEvalForm(state.compareEvalForm);
-  if (!parsed.ok) {
-    state.compareEvalRejected(parsed.errors);
-    return;
-  }
-  const source: CompareDatasetSource =
-    state.compareEvalDataset.kind === 'file' && evalFile ? { kind: 'file', file: evalFile } : { kind: 'sample' };
+  const parsed = evalDataset();
+  if (!parsed) return;
+  const { source } = parsed;
   await evaluation.run(
     async (signal, isCurrent) => {
       state.compareEvalStarted(columns.map((c) => ({ label: c.label, adapterId: c.adapterId })));
@@ -186,6 +196,35 @@ export async function startEvaluation(): Promise<void> {
     },
     (error) => useStudio.getState().compareEvalFailed(problemOf(error)),
   );
+}
+
+/**
+ * The compression table of the chosen column `index` (0: the base alone): every GGUF type, base and merged, on the
+ * evaluation's dataset and settings.
+ */
+export async function startCompression(index: number): Promise<void> {
+  const client = engineClient();
+  const state = useStudio.getState();
+  const column = chosenColumns()?.[index];
+  if (!client || !column || state.compareCompress.status === 'running') return;
+  const parsed = evalDataset();
+  if (!parsed) return;
+  const { source } = parsed;
+  await compression.run(
+    async (signal, isCurrent) => {
+      state.compareCompressStarted(column.label);
+      const request = { source, settings: parsed.settings, mapping: mappingAsShown(source), column };
+      const summary = await compareCompress(client, request, (rows, total) => useStudio.getState().compareCompressProgressed(rows, total), signal);
+      if (!isCurrent()) return;
+      if (summary) useStudio.getState().compareCompressDone(summary);
+      else useStudio.getState().compareCompressCancelled();
+    },
+    (error) => useStudio.getState().compareCompressFailed(problemOf(error)),
+  );
+}
+
+export function cancelCompression(): void {
+  compression.stop(() => useStudio.getState().compareCompressCancelling());
 }
 
 export function cancelEvaluation(): void {

@@ -5,7 +5,8 @@
  */
 import type { StateCreator } from 'zustand';
 import type { ComparisonRecord } from '../../library/compare-history';
-import type { EvalColumnResult, EvalSummary } from '../../worker/compare-protocol';
+import type { CompressionRow } from '../../export/compression';
+import type { CompressionSummary, EvalColumnResult, EvalSummary } from '../../worker/compare-protocol';
 import type { GenerateSettings } from '../../worker/protocol';
 import { type ColumnProgress, type ColumnView, columnFinished, columnsProgressed } from '../compare/column-views';
 import { type AdapterChoice, DEFAULT_EVAL_FORM, type EvalFieldErrors, type EvalForm, toggleAdapter } from '../compare/compare-form';
@@ -43,6 +44,14 @@ export type CompareEvalState =
   | { status: 'cancelled' }
   | { status: 'failed'; problem: ShownProblem };
 
+/** The compression table: each GGUF type of the base and of one column's adapter merged, measured in turn. */
+export type CompareCompressState =
+  | { status: 'idle' }
+  | { status: 'running'; label: string; rows: CompressionRow[]; total: number; cancelling: boolean }
+  | { status: 'done'; summary: CompressionSummary }
+  | { status: 'cancelled' }
+  | { status: 'failed'; problem: ShownProblem };
+
 export type CompareHistoryState = Listing<'entries', ComparisonRecord[]>;
 
 export interface CompareSlice {
@@ -56,6 +65,7 @@ export interface CompareSlice {
   /** The evaluation's dataset: the sample, or the name of a file the user picked (the File stays in the bridge). */
   compareEvalDataset: { kind: 'sample' } | { kind: 'file'; name: string };
   compareEval: CompareEvalState;
+  compareCompress: CompareCompressState;
   compareHistory: CompareHistoryState;
   /** The history entry opened for reading, if any. */
   compareOpened: ComparisonRecord | null;
@@ -84,6 +94,12 @@ export interface CompareSlice {
   compareEvalDone(summary: EvalSummary, seqLen: number, saved: boolean): void;
   compareEvalCancelled(): void;
   compareEvalFailed(problem: ShownProblem): void;
+  compareCompressStarted(label: string): void;
+  compareCompressProgressed(rows: CompressionRow[], total: number): void;
+  compareCompressCancelling(): void;
+  compareCompressDone(summary: CompressionSummary): void;
+  compareCompressCancelled(): void;
+  compareCompressFailed(problem: ShownProblem): void;
   compareHistoryLoading(): void;
   compareHistoryListed(entries: ComparisonRecord[]): void;
   compareHistoryFailed(problem: ShownProblem): void;
@@ -104,6 +120,7 @@ export const createCompareSlice: StateCreator<CompareSlice, [], [], CompareSlice
   compareEvalErrors: {},
   compareEvalDataset: { kind: 'sample' },
   compareEval: { status: 'idle' },
+  compareCompress: { status: 'idle' },
   compareHistory: { status: 'loading' },
   compareOpened: null,
   compareHistoryProblem: null,
@@ -156,6 +173,14 @@ export const createCompareSlice: StateCreator<CompareSlice, [], [], CompareSlice
     set((s) => (s.compareEval.status === 'running' ? { compareEval: { status: 'done', columns: s.compareEval.columns, summary, seqLen, saved } } : {})),
   compareEvalCancelled: () => set({ compareEval: { status: 'cancelled' } }),
   compareEvalFailed: (problem) => set({ compareEval: { status: 'failed', problem } }),
+  compareCompressStarted: (label) => set({ compareCompress: { status: 'running', label, rows: [], total: 0, cancelling: false } }),
+  compareCompressProgressed: (rows, total) =>
+    set((s) => (s.compareCompress.status === 'running' ? { compareCompress: { ...s.compareCompress, rows, total } } : {})),
+  compareCompressCancelling: () =>
+    set((s) => (s.compareCompress.status === 'running' ? { compareCompress: { ...s.compareCompress, cancelling: true } } : {})),
+  compareCompressDone: (summary) => set((s) => (s.compareCompress.status === 'running' ? { compareCompress: { status: 'done', summary } } : {})),
+  compareCompressCancelled: () => set({ compareCompress: { status: 'cancelled' } }),
+  compareCompressFailed: (problem) => set({ compareCompress: { status: 'failed', problem } }),
   compareHistoryLoading: () => set((s) => (s.compareHistory.status === 'ready' ? {} : { compareHistory: { status: 'loading' } })),
   compareHistoryListed: (entries) =>
     set((s) => ({

@@ -1,11 +1,12 @@
 /**
  * The Compare view: the loaded base and up to four library adapters side by side. One prompt streams into every
  * column with the same seed and sampling settings; an evaluation table gives each column's validation loss and
- * perplexity on a dataset; finished comparisons are kept in a history that can be reopened or deleted.
+ * perplexity on a dataset, and a compression table each GGUF export's size, speed and loss; finished comparisons are kept in a history that can be reopened or deleted.
  */
 import { useEffect } from 'react';
 import { refreshCompareHistory, refreshCompareLibrary } from '../../compare/compare-bridge';
 import { CompareHistoryPanel } from './CompareHistoryPanel';
+import { CompareCompression } from './CompareCompression';
 import { CompareEvaluation } from './CompareEvaluation';
 import { ComparePicker } from './ComparePicker';
 import { ComparePromptForm } from './ComparePromptForm';
@@ -31,6 +32,7 @@ export function Compare() {
         </div>
         <CompareRunColumns />
         <CompareEvaluation />
+        <CompareCompression />
         <CompareHistoryPanel />
       </div>
     </>
