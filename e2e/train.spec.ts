@@ -4,8 +4,11 @@
  * and an adapter in the library. Then the settings and datasets a run refuses, each with its message where it
  * happened. How long the main thread is busy while training is a benchmark's figure (issue 13), not asserted here.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { parse } from 'yaml';
 import { expect, test } from './fixtures';
 
 const SCREENSHOT = resolve('docs/screenshots/train.png');
@@ -328,4 +331,25 @@ test('Quick IA³, DoRA and prompt-tuning runs land in the library as their metho
     'own pass: IA³ rescales inside the base product',
     'own pass: prompt tuning changes the sequence',
   ]);
+});
+
+test('Hand off writes the run the form describes as an Axolotl config, a TRL script and its split of the dataset', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await openTrain(page);
+  await page.getByLabel('Rank', { exact: true }).fill('12');
+  const started = page.waitForEvent('download', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Hand off (Axolotl, TRL)' }).click();
+  const download = await started;
+  expect(download.suggestedFilename()).toBe('moon-stories-stories260K-handoff.zip');
+  const path = testInfo.outputPath('handoff.zip');
+  await download.saveAs(path);
+  const files = unzipSync(new Uint8Array(await readFile(path)));
+  expect(Object.keys(files).sort()).toEqual(['README.md', 'axolotl.yaml', 'train.jsonl', 'train_trl.py', 'validation.jsonl']);
+  const yaml = parse(new TextDecoder().decode(files['axolotl.yaml'])) as Record<string, unknown>;
+  expect(yaml).toMatchObject({ adapter: 'lora', lora_r: 12, datasets: [{ path: 'train.jsonl', type: 'chat_template' }] });
+  const rows = (name: string) => new TextDecoder().decode(files[name]).trim().split('\n').length;
+  // The sample's 400 rows, every one in exactly one split.
+  expect(rows('train.jsonl') + rows('validation.jsonl')).toBe(400);
+  expect(rows('validation.jsonl')).toBeGreaterThan(0);
+  expect(new TextDecoder().decode(files['train_trl.py'])).toContain('r=12,');
 });

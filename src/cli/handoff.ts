@@ -6,11 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseDatasetFile } from '../data/load-node';
-import { prepareDataset } from '../data/prepare';
-import { contentKey } from '../data/split';
-import type { Example } from '../data/types';
-import { handoffFiles } from '../export/handoff';
-import { chatTemplateFor } from '../model/chat';
+import { handoffOfDataset } from '../export/handoff-run';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { checkTrainingConfig } from '../train/config';
@@ -38,31 +34,16 @@ export async function runHandoff(argv: string[]): Promise<void> {
   }
   const { config } = args;
   checkTrainingConfig(config);
-  const dataset = await parseDatasetFile(args.data, args);
+  const parsed = await parseDatasetFile(args.data, args);
   const loaded = await loadModelFromPath(args.model);
   try {
-    const template = chatTemplateFor(loaded.tokenizer, loaded.chatTemplate);
-    const prepared = prepareDataset(dataset, {
-      tokenizer: loaded.tokenizer,
-      template,
-      seqLen: config.seqLen - (config.method === 'prompt' ? config.virtualTokens : 0),
-      trainOnInputs: config.trainOnInputs,
-      overLength: config.overLength,
-      validationFraction: config.valSplit,
-      seed: config.seed,
-      file: args.data,
-    });
-    // The split is of tokenized examples (those with something to train); each maps back to its row.
-    const byKey = new Map<number, Example>();
-    for (const e of dataset.examples) byKey.set(contentKey(e), e);
-    const rows = (split: readonly { key: number }[]) => split.map((t) => byKey.get(t.key)!);
-    const files = handoffFiles({
+    const { files, dropped } = handoffOfDataset({
+      model: loaded,
+      parsed,
+      datasetName: args.data,
+      config,
       name: basename(args.outDir),
       baseModel: baseId ?? args.model,
-      config,
-      chatTemplate: { source: template.source, own: template.kind === 'model' },
-      train: rows(prepared.train),
-      validation: rows(prepared.validation),
     });
     await mkdir(args.outDir, { recursive: true });
     for (const [name, text] of Object.entries(files)) {
@@ -71,7 +52,7 @@ export async function runHandoff(argv: string[]): Promise<void> {
     }
     if (!baseId) log(`webtune handoff: the configs name the base as '${args.model}'; give --base-id with its Hugging Face Hub id so the other tools can download it`);
     if (config.method === 'ia3' || config.method === 'prompt') log('webtune handoff: Axolotl trains LoRA, QLoRA and DoRA only; this run continues with train_trl.py');
-    if (prepared.dropped.length) log(`webtune handoff: ${prepared.dropped.length} rows left out, as training leaves them out (nothing to train in them)`);
+    if (dropped) log(`webtune handoff: ${dropped} rows left out, as training leaves them out (nothing to train in them)`);
   } finally {
     await closeModel(loaded);
   }

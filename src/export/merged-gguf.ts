@@ -21,7 +21,6 @@ import type { GgufExportType } from './formats';
 import { ggufTokenizerMetadata, ggufVocabOf } from './gguf-tokenizer';
 import { type ExportTensor, mergedTensors } from './merged-tensors';
 
-
 interface TypeRule {
   ggml: GgmlTypeName;
   /** Values per block: a row must be a whole number of them. */
@@ -58,12 +57,12 @@ export interface MergedGguf {
 /** The type a [rows, cols] weight is written as for `wanted`, following the fallbacks. */
 function typeFor(wanted: GgufExportType, cols: number): { type: GgufExportType; reason?: string } {
   let type = wanted;
-  let reason: string | undefined;
+  const refused: string[] = [];
   while (cols % TYPES[type].block !== 0) {
-    reason ??= `rows of ${cols} values are not whole ${TYPES[type].block}-value ${TYPES[type].ggml} blocks`;
+    refused.push(`${TYPES[type].block}-value ${TYPES[type].ggml}`);
     type = TYPES[type].fallback!;
   }
-  return { type, reason };
+  return refused.length ? { type, reason: `rows of ${cols} values are not whole ${refused.join(' nor ')} blocks` } : { type };
 }
 
 function encodeValues(type: GgufExportType, values: Float32Array): Uint8Array {
@@ -108,14 +107,11 @@ export async function mergedGguf(base: ExportBase, adapter: AnyAdapter | null, w
     written.push({ name: tensorName, shape: t.shape, type: ggml, data: encodeValues(type, t.values) });
     choices.push(reason ? { name: tensorName, type: ggml, reason } : { name: tensorName, type: ggml });
   }
-  const fellBack = choices.filter((c) => c.reason);
-  if (fellBack.length) {
-    const byType = new Map<string, TensorChoice[]>();
-    for (const c of fellBack) byType.set(`${c.type}: ${c.reason}`, [...(byType.get(`${c.type}: ${c.reason}`) ?? []), c]);
-    for (const [what, list] of byType) {
-      const [type, reason] = [what.slice(0, what.indexOf(':')), what.slice(what.indexOf(':') + 2)];
-      notes.push(`${list.length} tensor${list.length === 1 ? '' : 's'} (${list[0].name}${list.length > 1 ? ', …' : ''}) written as ${type}: ${reason}`);
-    }
+  // One note per (type, reason): "5 tensors (blk.0.ffn_down.weight, …) written as F16: rows of 172 values …".
+  const fellBack = new Map<string, TensorChoice[]>();
+  for (const c of choices) if (c.reason) fellBack.set(`written as ${c.type}: ${c.reason}`, [...(fellBack.get(`written as ${c.type}: ${c.reason}`) ?? []), c]);
+  for (const [what, list] of fellBack) {
+    notes.push(`${list.length} tensor${list.length === 1 ? '' : 's'} (${list[0].name}${list.length > 1 ? ', …' : ''}) ${what}`);
   }
 
   // One entry per key: the tokenizer's BOS/EOS ids replace the config's.

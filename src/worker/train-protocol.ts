@@ -177,6 +177,19 @@ export interface TrainRequests {
   'train-inspect': Spec<{ model: TrainModelSource }, TrainModelInfo>;
   /** Removes a run's files (checkpoints, dataset copy) from OPFS. */
   'train-delete-files': Spec<{ runId: string }, null>;
+  /**
+   * The run the form describes as an Axolotl config, a TRL script and its split dataset (export/handoff-run.ts),
+   * zipped; nothing is trained. Fails with a TrainFailure of kind 'config', 'data' or 'model'.
+   */
+  'train-handoff': Spec<TrainHandoffRequest, Blob>;
+}
+
+export interface TrainHandoffRequest {
+  runName: string;
+  model: TrainModelSource;
+  data: DatasetSource;
+  dataset: TrainDatasetSettings;
+  config: TrainingConfig;
 }
 
 /** Messages without a reply. */

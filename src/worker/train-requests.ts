@@ -7,6 +7,7 @@ import type { NoticeHandlers, RequestHandlers, WorkerServices } from './domains'
 import { EngineError } from './engine-error';
 import { OpfsRunStorage } from '../train/storage-opfs';
 import type { TrainRequests } from './train-protocol';
+import { handoffRun } from './train-handoff';
 import { controlRun, inspectTrainModel, runTraining } from './train-run';
 
 export function trainHandlers(services: WorkerServices): RequestHandlers<keyof TrainRequests> {
@@ -20,6 +21,7 @@ export function trainHandlers(services: WorkerServices): RequestHandlers<keyof T
         throw new EngineError({ domain: 'train', kind: 'model', message, checkpointStep: null });
       }
     },
+    'train-handoff': (request) => handoffRun(request),
     'train-delete-files': async (request) => {
       await OpfsRunStorage.remove(request.runId).catch(() => undefined);
       return null;

@@ -78,7 +78,7 @@ export function trainsAsShown(): boolean {
   return runDatasetSettings(nextDataSource()) !== DEFAULT_RUN_DATASET;
 }
 
-function nextDataSource(): DatasetSource {
+export function nextDataSource(): DatasetSource {
   const chosen = useStudio.getState().trainData;
   return chosen.kind === 'file' && chosenFile ? { kind: 'file', file: chosenFile } : { kind: 'sample' };
 }

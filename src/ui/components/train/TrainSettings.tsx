@@ -12,6 +12,7 @@ import { useStudio } from '../../stores/studio';
 import { filesFromDrop } from '../../playground/model-files';
 import { chooseCachedTrainModel, chooseTrainModel, chooseTrainModelFiles, trainModelDropUnreadable } from '../../train/train-base';
 import { chooseTrainFile, startTraining, trainsAsShown } from '../../train/train-bridge';
+import { handOffTraining } from '../../train/handoff-bridge';
 import type { RunModelRef } from '../../../library/run-history';
 import { PRESETS } from '../../train/train-form';
 import { trainsLoraPairs } from '../../../train/settings';
@@ -276,6 +277,10 @@ export function TrainSettings() {
         <Refusal />
         <div className="generate-actions">
           <StartButton />
+          <button type="button" className="button secondary" onClick={() => void handOffTraining()}>
+            Hand off (Axolotl, TRL)
+          </button>
+          <p className="muted generate-hint">Hand off: this run as an Axolotl config, a TRL script and its dataset split, to continue on a cluster.</p>
         </div>
       </form>
     </section>
