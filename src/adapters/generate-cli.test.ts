@@ -3,7 +3,6 @@
  * B = 0 (what PEFT's initialisation gives before training) reproduces the base's reference greedy text; a nonzero one
  * changes it; an adapter made for another base is refused before the GPU is touched, naming both.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,20 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGgufModel } from '../model/gguf/model';
 import { fileSource } from '../model/source-node';
 import type { ModelConfig } from '../model/config';
+import { webtune } from '../cli/testing/webtune-process';
 import { writeAdapterFolder } from './save-node';
 import { randomAdapter } from './test-adapter';
 
 const MODEL = '../shared/models/stories260K/stories260K.gguf';
 const PROMPT = 'Once upon a time';
 const REFERENCE = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
-
-function webtune(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/webtune.mjs', ...args], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 const generate = (extra: string[]) => webtune(['generate', '--model', MODEL, '--prompt', PROMPT, '--max-tokens', '20', ...extra]);
 

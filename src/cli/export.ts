@@ -13,6 +13,7 @@ import { formatLabel, GGUF_EXPORT_TYPES, type GgufExportType, HF_EXPORT_DTYPES, 
 import { adapterCardFacts } from '../export/model-card';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
+import { choiceOption } from './args';
 import { log, out, UsageError } from './output';
 
 const HELP = `usage: webtune export --model <file.gguf | hf-folder> [--adapter PATH] --out PATH [options]
@@ -27,12 +28,6 @@ const HELP = `usage: webtune export --model <file.gguf | hf-folder> [--adapter P
   --out PATH              gguf: the .gguf file (its Modelfile and README.md go beside it); hf: the folder
   --json                  print one JSON object: files written, bytes, notes
 `;
-
-function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} got '${value}'; expected one of ${allowed.join(', ')}`);
-  return value as T;
-}
 
 async function writeWhole(path: string, parts: readonly Uint8Array[]): Promise<number> {
   const partial = `${path}.${process.pid}.partial`;
@@ -63,13 +58,13 @@ export async function runExport(argv: string[]): Promise<void> {
   }
   if (!values.model) throw new UsageError(`--model is required\n\n${HELP}`);
   if (!values.out) throw new UsageError(`--out is required\n\n${HELP}`);
-  const kind = choice('--format', values.format, ['gguf', 'hf'] as const, 'gguf');
+  const kind = choiceOption('format', values.format, ['gguf', 'hf'] as const) ?? 'gguf';
   if (kind === 'gguf' && values.dtype) throw new UsageError('--dtype is for --format hf; a GGUF takes --quant');
   if (kind === 'hf' && values.quant) throw new UsageError('--quant is for --format gguf; a Hugging Face folder takes --dtype');
   const format: MergedFormat =
     kind === 'gguf'
-      ? { kind, type: choice<GgufExportType>('--quant', values.quant, GGUF_EXPORT_TYPES, 'f16') }
-      : { kind, dtype: choice<HfExportDtype>('--dtype', values.dtype, HF_EXPORT_DTYPES, 'bf16') };
+      ? { kind, type: choiceOption<GgufExportType>('quant', values.quant, GGUF_EXPORT_TYPES) ?? 'f16' }
+      : { kind, dtype: choiceOption<HfExportDtype>('dtype', values.dtype, HF_EXPORT_DTYPES) ?? 'bf16' };
 
   const loaded = await loadModelFromPath(values.model);
   try {

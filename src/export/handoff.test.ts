@@ -3,7 +3,6 @@
  * setting of the run, the TRL script is valid Python (`python3 -m py_compile`) for every method, and the dataset
  * rows are the run's training and validation examples, one for one, split as `webtune train` splits them.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,22 +16,17 @@ import { chatTemplateFor } from '../model/chat';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
+import { runProcess, webtune } from '../cli/testing/webtune-process';
 import { AXOLOTL_KEYS } from './handoff';
 
 const MODEL = 'public/models/stories260K/stories260K.gguf';
 const DATA = 'public/datasets/moon-stories.jsonl';
 
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 1 << 22 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
-  });
-}
-
 let dir: string;
 const folder = (name: string) => join(dir, name);
 
 async function handoff(name: string, flags: string[]): Promise<void> {
-  const r = await run('node', ['bin/webtune.mjs', 'handoff', '--model', MODEL, '--data', DATA, '--out', folder(name), '--base-id', 'karpathy/tinyllamas', ...flags]);
+  const r = await webtune(['handoff', '--model', MODEL, '--data', DATA, '--out', folder(name), '--base-id', 'karpathy/tinyllamas', ...flags]);
   if (r.code !== 0) throw new Error(`webtune handoff failed: ${r.stderr}`);
 }
 
@@ -91,7 +85,7 @@ describe('webtune handoff', () => {
 
   it('writes a TRL script that is valid Python for every method, with the run’s settings', async () => {
     for (const name of ['lora', 'qlora', 'ia3', 'prompt']) {
-      const compiled = await run('python3', ['-m', 'py_compile', join(folder(name), 'train_trl.py')]);
+      const compiled = await runProcess('python3', ['-m', 'py_compile', join(folder(name), 'train_trl.py')]);
       expect(compiled.stderr, name).toBe('');
       expect(compiled.code, name).toBe(0);
     }

@@ -12,7 +12,6 @@
  * - the converted tokenizers (tokenizer.json → GGUF vocabulary, GGUF vocabulary → tokenizer.json) split text as
  *   the originals do.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,7 @@ import { chatTemplateFor } from '../model/chat';
 import { closeModel, type LoadedModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { evaluateDataset } from '../train/evaluate';
+import { webtune } from '../cli/testing/webtune-process';
 import { promptAdapterFromTrainer } from '../adapters/from-trainer';
 import { PROMPT_CANNOT_MERGE } from '../adapters/prompt-weights';
 import { writePromptAdapterFolder } from '../adapters/save-node';
@@ -44,14 +44,6 @@ const TYPES = ['f16', 'q8_0', 'q4_0', 'q4_k'] as const;
 const PROMPT = [1, 403, 407, 261, 378];
 const STEPS = 64;
 const SEQ_LEN = 96;
-
-function webtune(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/webtune.mjs', ...args], { maxBuffer: 1 << 22 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function ok(args: string[]): Promise<string> {
   const r = await webtune(args);
