@@ -15,7 +15,8 @@ import type { ModelConfig } from '../model/config';
 import { loadGgufModel } from '../model/load';
 import { bytesSource, concatBytes } from '../model/source';
 import type { GgufExportType } from './formats';
-import { type ExportBase, mergedGguf } from './merged-gguf';
+import { encodeMergedGguf, type ExportBase, mergedGgufTensors } from './merged-gguf';
+import type { ExportTensor } from './merged-tensors';
 
 export const COMPRESSION_TYPES: readonly GgufExportType[] = ['f32', 'f16', 'q8_0', 'q4_0', 'q4_k'];
 
@@ -81,9 +82,12 @@ export async function compressionTable(input: CompressionInput): Promise<Compres
   const plan = [false, ...(adapter ? [true] : [])].flatMap((merged) => COMPRESSION_TYPES.map((type) => ({ type, merged })));
   const rows: CompressionRow[] = [];
   const sixteenBit = new Map<boolean, number>();
+  // The f32 tensors of the base and of the merge, made once each; every type encodes the same ones.
+  const tensors = new Map<boolean, ExportTensor[]>();
   for (const { type, merged } of plan) {
     if (input.signal?.aborted) return null;
-    const made = await mergedGguf(base, merged ? adapter : null, type, base.name);
+    if (!tensors.has(merged)) tensors.set(merged, await mergedGgufTensors(base, merged ? adapter : null));
+    const made = encodeMergedGguf(base, tensors.get(merged)!, type, base.name);
     const file = await loadGgufModel(bytesSource(concatBytes(made.parts), `${base.name}.${type}.gguf`));
     const up = await uploadModel(ctx, file.weights);
     let evaluator: LossEvaluator | null = null;

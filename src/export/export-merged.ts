@@ -13,8 +13,6 @@ import { mergedModelfile } from './modelfile';
 export interface MergedExport {
   /** File name → parts: the folder the export is. */
   files: Record<string, Uint8Array[]>;
-  /** The GGUF file's name among `files` (GGUF exports). */
-  gguf?: string;
   /** What the user should know: per-tensor quantization fallbacks and the like (also in the card). */
   notes: string[];
 }
@@ -38,7 +36,6 @@ export async function exportMerged(
         Modelfile: text(mergedModelfile(gguf, `${facts.name}: ${facts.method} on ${facts.baseModel}, merged (${format.type.toUpperCase()}), made with webtune`)),
         'README.md': text(modelCard({ ...facts, artifact, notes: made.notes })),
       },
-      gguf,
       notes: made.notes,
     };
   }

@@ -81,22 +81,37 @@ function ropeFreqsFromScaling(config: ModelConfig): ExportTensor | null {
 
 export type ExportBase = Pick<LoadedModel, 'name' | 'config' | 'weights' | 'tokenizer' | 'tokenizerSpec' | 'chatTemplate'>;
 
+/** llama.cpp runs Mistral's architecture as llama (its converter writes them so). */
+function ggufArchitecture(config: ModelConfig): ModelConfig['architecture'] {
+  return config.architecture === 'mistral' ? 'llama' : config.architecture;
+}
+
 /**
- * The merged GGUF of `base` + `adapter` (null: the base alone, re-encoded). `adapter` must already be in the base's
- * q/k row layout (`adaptToBase`).
+ * The merged model's f32 tensors as a GGUF holds them (q/k rows in the architecture's order, Llama 3 scaling as
+ * `rope_freqs`), ready for `encodeMergedGguf` in any type. `adapter` (null: the base alone) must already be in the
+ * base's q/k row layout (`adaptToBase`).
  */
+export async function mergedGgufTensors(base: ExportBase, adapter: AnyAdapter | null): Promise<ExportTensor[]> {
+  const tensors = await mergedTensors(base.config, base.weights, adapter, ggufRopeLayout(ggufArchitecture(base.config)));
+  const freqs = ropeFreqsFromScaling(base.config);
+  if (freqs) tensors.splice(1, 0, freqs);
+  return tensors;
+}
+
+/** The merged GGUF of `base` + `adapter` in `wanted` (see `mergedGgufTensors`). */
 export async function mergedGguf(base: ExportBase, adapter: AnyAdapter | null, wanted: GgufExportType, name: string): Promise<MergedGguf> {
+  return encodeMergedGguf(base, await mergedGgufTensors(base, adapter), wanted, name);
+}
+
+/** `tensors` (from `mergedGgufTensors`) as one GGUF file of type `wanted`, with the base's tokenizer and metadata. */
+export function encodeMergedGguf(base: ExportBase, tensors: readonly ExportTensor[], wanted: GgufExportType, name: string): MergedGguf {
   const { config } = base;
   const notes: string[] = [];
-  // llama.cpp runs Mistral's architecture as llama (its converter writes them so).
-  const arch = config.architecture === 'mistral' ? 'llama' : config.architecture;
+  const arch = ggufArchitecture(config);
   if (config.architecture === 'mistral' && config.slidingWindow !== null) {
     notes.push(`llama.cpp runs Mistral as llama: the ${config.slidingWindow}-token sliding window is not in the file`);
   }
   const vocab = ggufVocabOf(base.tokenizerSpec, base.tokenizer);
-  const tensors = await mergedTensors(config, base.weights, adapter, ggufRopeLayout(arch));
-  const freqs = ropeFreqsFromScaling(config);
-  if (freqs) tensors.splice(1, 0, freqs);
 
   const written: GgufWriteTensor[] = [];
   const choices: TensorChoice[] = [];
