@@ -13,8 +13,9 @@ import type { ModelConfig } from '../model/config';
 import { ModelFormatError } from '../model/errors';
 import { topLevelFiles } from '../model/hf/folder';
 import type { ByteSource } from '../model/source';
+import { expectedTensors } from '../model/tensor-map';
 import type { NewAdapterRecord } from './adapter-library';
-import { looksLikeZip, unzipFiles } from './zip';
+import { DEFAULT_ZIP_LIMITS, looksLikeZip, unzipFiles, type ZipLimits } from './zip';
 
 /** 'bad-file': not an adapter we can read; 'wrong-base': an adapter, but for another model than the loaded one. */
 export type AdapterUploadProblem = 'bad-file' | 'wrong-base';
@@ -51,8 +52,27 @@ export function adapterNameOf(label: string): string {
   return name || 'Imported adapter';
 }
 
-/** The files as the importers want them (name → source), a .zip unpacked; throws AdapterUploadError. */
-export async function uploadedAdapterFiles(files: readonly UploadedFile[], label: string): Promise<Map<string, ByteSource>> {
+/** Room for the files beside the weights: configs, a README, a tokenizer.json (Llama 3's is ~9 MB). */
+const ADAPTER_SIDE_FILES_BYTES = 32 * 2 ** 20;
+
+/**
+ * The most bytes an adapter for this base can take: the base's own parameters in f32 (an adapter never needs more
+ * than the model it adapts; even PEFT's modules_to_save are copies of base tensors) plus room for its side files.
+ */
+export function adapterByteCap(config: ModelConfig): number {
+  const parameters = expectedTensors(config).reduce((sum, t) => sum + t.shape.reduce((n, d) => n * d, 1), 0);
+  return parameters * 4 + ADAPTER_SIDE_FILES_BYTES;
+}
+
+/**
+ * The files as the importers want them (name → source), a .zip unpacked within `limits` (the default caps when
+ * none are given); throws AdapterUploadError.
+ */
+export async function uploadedAdapterFiles(
+  files: readonly UploadedFile[],
+  label: string,
+  limits?: ZipLimits,
+): Promise<Map<string, ByteSource>> {
   if (files.length === 0) throw bad(`Nothing to import: choose ${WANTED}.`);
   if (files.length === 1) {
     const { source } = files[0];
@@ -60,7 +80,7 @@ export async function uploadedAdapterFiles(files: readonly UploadedFile[], label
     const head = await source.read(0, Math.min(4, source.size));
     if (looksLikeZip(head)) {
       try {
-        return unzipFiles(await source.read(0, source.size), source.name);
+        return unzipFiles(await source.read(0, source.size), source.name, limits);
       } catch (error) {
         throw error instanceof ModelFormatError ? bad(error.message) : error;
       }
@@ -82,7 +102,10 @@ export async function readUploadedAdapter(
   label: string,
   base?: { config: ModelConfig; name: string },
 ): Promise<ReadAdapter> {
-  const map = await uploadedAdapterFiles(files, label);
+  // A loaded base bounds what an adapter for it can weigh; without one the default caps apply.
+  const cap = base ? adapterByteCap(base.config) : 0;
+  const limits = base ? { ...DEFAULT_ZIP_LIMITS, entryBytes: cap, totalBytes: cap, basis: `for an adapter of ${base.name}` } : undefined;
+  const map = await uploadedAdapterFiles(files, label, limits);
   const top = topLevelFiles(map);
   const where = label;
   if (top.has(PEFT_CONFIG_FILE) && !top.has(PEFT_WEIGHTS_FILE)) {

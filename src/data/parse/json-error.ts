@@ -4,10 +4,14 @@
  * no position at all) and a dataset tool must say "line 12 col 31" everywhere.
  */
 
+import { findDeepNesting, MAX_JSON_DEPTH } from './limits';
+
 export interface JsonSyntaxError {
   /** Offset in UTF-16 code units into the text. */
   offset: number;
   message: string;
+  /** The text was not parsed because it nests deeper than `MAX_JSON_DEPTH` (it may well be valid JSON). */
+  tooDeep?: boolean;
 }
 
 class Stop {
@@ -122,19 +126,38 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
   }
 }
 
-/** 1-based line and column (in characters, not UTF-16 units) of an offset, given where the text itself starts. */
+/**
+ * 1-based line and column (in characters, not UTF-16 units) of an offset, given where the text itself starts.
+ * Counts without copying: the text may be a 16 MiB line with its error at the end.
+ */
 export function lineAndColumn(text: string, offset: number, startLine = 1, startColumn = 1): [number, number] {
-  const before = text.slice(0, offset);
-  const lastNewline = before.lastIndexOf('\n');
+  const end = Math.min(offset, text.length);
   let line = startLine;
-  for (let at = before.indexOf('\n'); at >= 0; at = before.indexOf('\n', at + 1)) line++;
-  const lineText = before.slice(lastNewline + 1);
-  const columns = [...lineText].length;
-  return [line, lastNewline < 0 ? startColumn + columns : 1 + columns];
+  let lineStart = 0;
+  for (let at = text.indexOf('\n'); at >= 0 && at < end; at = text.indexOf('\n', at + 1)) {
+    line++;
+    lineStart = at + 1;
+  }
+  let columns = 0;
+  for (let i = lineStart; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) columns++; // a low surrogate is the second half of one character
+  }
+  return [line, lineStart === 0 ? startColumn + columns : 1 + columns];
 }
 
-/** Parses one JSON value, or says where and why it is not JSON. */
+/** A bad row's reason for a JSON value that could not be used. */
+export function jsonErrorReason(error: JsonSyntaxError): string {
+  return error.tooDeep ? error.message : `invalid JSON: ${error.message}`;
+}
+
+/** Parses one JSON value, or says where and why it is not JSON (or is nested too deeply to read safely). */
 export function parseJsonValue(text: string): { ok: true; value: unknown } | { ok: false; error: JsonSyntaxError } {
+  const deep = findDeepNesting(text);
+  if (deep >= 0) {
+    const message = `JSON nested too deeply: more than ${MAX_JSON_DEPTH} levels of arrays/objects (a chat row needs about 4)`;
+    return { ok: false, error: { offset: deep, message, tooDeep: true } };
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {

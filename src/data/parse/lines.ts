@@ -4,6 +4,7 @@
  */
 import { streamChunks } from '../../core/stream-chunks';
 import { DatasetError } from '../types';
+import { MAX_RECORD_CHARS, sizeLabel } from './limits';
 
 /** Anything a dataset can be read from. Byte chunks are UTF-8; string chunks are taken as already decoded. */
 export type ChunkSource =
@@ -63,35 +64,56 @@ async function* iterateChunks(source: Exclude<ChunkSource, string>): AsyncGenera
 /**
  * Cuts text pushed in arbitrary pieces into lines, numbered from 1. A line ends at LF; a CR right before it is
  * dropped (CRLF files), also when the CR and LF arrive in different chunks. A last line without LF is emitted
- * by `finish()`; the empty "line" after a final LF is not a line.
+ * by `finish()`; the empty "line" after a final LF is not a line. A line longer than `maxChars` is a `DatasetError`
+ * naming it, raised before its pieces are joined, so a file with no newline never becomes one huge string.
  */
 export class LineSplitter {
   private pending = '';
   private count: number;
+  private readonly file: string;
+  private readonly maxChars: number;
 
   /** `firstLine`: the number of the first line pushed (a part of a file starts further on). */
   constructor(
     private readonly onLine: (text: string, line: number) => void,
     firstLine = 1,
+    { file = 'dataset', maxChars = MAX_RECORD_CHARS }: { file?: string; maxChars?: number } = {},
   ) {
     this.count = firstLine - 1;
+    this.file = file;
+    this.maxChars = maxChars;
   }
 
   push(chunk: string): void {
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.checkLength(nl - start);
       const piece = chunk.slice(start, nl);
       const line = this.pending ? this.pending + piece : piece;
       this.pending = '';
       this.emit(line);
       start = nl + 1;
     }
-    if (start < chunk.length) this.pending += chunk.slice(start);
+    if (start < chunk.length) {
+      this.checkLength(chunk.length - start);
+      this.pending += chunk.slice(start);
+    }
   }
 
   finish(): void {
     if (this.pending) this.emit(this.pending);
     this.pending = '';
+  }
+
+  /** Refuses the current line before `more` characters are added to it, if that takes it past the cap. */
+  private checkLength(more: number): void {
+    const chars = this.pending.length + more;
+    if (chars <= this.maxChars) return;
+    throw new DatasetError(
+      this.file,
+      `line ${this.count + 1} is longer than ${sizeLabel(this.maxChars)} (${chars} characters so far) with no line break: ` +
+        `not a line-based file, or corrupt`,
+    );
   }
 
   private emit(line: string): void {

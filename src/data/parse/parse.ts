@@ -20,6 +20,7 @@ import {
 import { containerOf, sniffContainer } from './container';
 import { DelimitedReader } from './delimited';
 import { JsonArrayReader, JsonLinesReader, ParagraphReader, type RecordReader, type RecordSink, WholeTextReader } from './records';
+import { MAX_RECORD_CHARS, sizeLabel } from './limits';
 import { checkColumns, RowCollector } from './rows';
 import { SHAPE_LABELS } from './shapes';
 
@@ -92,10 +93,15 @@ export class DatasetParser {
   push(chunk: string): void {
     if (chunk) this.sawText = true;
     if (this.reader) return this.reader.push(chunk);
-    // Hold leading whitespace until the first real character shows which container this is.
+    // Hold leading whitespace until the first real character shows which container this is (only the new chunk
+    // is searched, and a file of nothing but whitespace is refused once it passes the record cap).
+    const at = chunk.search(/\S/);
+    if (at < 0 && this.head.length + chunk.length > MAX_RECORD_CHARS) {
+      throw new DatasetError(this.file, `the first ${sizeLabel(MAX_RECORD_CHARS)} are blank: not a dataset, or corrupt`);
+    }
     this.head += chunk;
-    const first = this.head.search(/\S/);
-    if (first < 0) return;
+    if (at < 0) return;
+    const first = this.head.length - chunk.length + at;
     this.reader = this.openReader(this.options.part?.container ?? sniffContainer(this.named, this.head[first]));
     const head = this.head;
     this.head = '';
@@ -159,9 +165,11 @@ export class DatasetParser {
         throw new DatasetError(file, `a plain-text file holds text examples only, not ${SHAPE_LABELS[settings.format]} rows`);
       }
       rows.useShape('text');
-      return this.options.textUnit === 'file' ? new WholeTextReader(sink) : new ParagraphReader(sink, this.firstLine);
+      return this.options.textUnit === 'file'
+        ? new WholeTextReader(sink, { file })
+        : new ParagraphReader(sink, { file, firstLine: this.firstLine });
     }
-    return container === 'json' ? new JsonArrayReader(sink, file) : new JsonLinesReader(sink, this.firstLine);
+    return container === 'json' ? new JsonArrayReader(sink, file) : new JsonLinesReader(sink, { file, firstLine: this.firstLine });
   }
 }
 

@@ -9,8 +9,9 @@
  * (CRLF read as LF, blank lines at its start and end dropped), for a book or a long document.
  */
 import { type BadRow, DatasetError } from '../types';
-import { lineAndColumn, parseJsonValue } from './json-error';
+import { jsonErrorReason, lineAndColumn, parseJsonValue } from './json-error';
 import { LineSplitter } from './lines';
+import { MAX_RECORD_CHARS, MAX_TEXT_FILE_CHARS, sizeLabel } from './limits';
 
 export interface RecordSink {
   /** A parsed JSON row starting at `line`. */
@@ -25,17 +26,28 @@ export interface RecordReader {
   finish(): void;
 }
 
+/** Where a reader is in which file, and the most characters one record may take (tests pass a small cap). */
+export interface ReaderPlace {
+  file: string;
+  firstLine?: number;
+  maxChars?: number;
+}
+
 export class JsonLinesReader implements RecordReader {
   private readonly lines: LineSplitter;
 
-  constructor(sink: RecordSink, firstLine = 1) {
-    this.lines = new LineSplitter((text, line) => {
-      if (!text.trim()) return;
-      const parsed = parseJsonValue(text);
-      if (parsed.ok) return sink.value(parsed.value, line);
-      const [, column] = lineAndColumn(text, parsed.error.offset);
-      sink.bad({ line, column, reason: `invalid JSON: ${parsed.error.message}` });
-    }, firstLine);
+  constructor(sink: RecordSink, { file, firstLine = 1, maxChars = MAX_RECORD_CHARS }: ReaderPlace) {
+    this.lines = new LineSplitter(
+      (text, line) => {
+        if (!text.trim()) return;
+        const parsed = parseJsonValue(text);
+        if (parsed.ok) return sink.value(parsed.value, line);
+        const [, column] = lineAndColumn(text, parsed.error.offset);
+        sink.bad({ line, column, reason: jsonErrorReason(parsed.error) });
+      },
+      firstLine,
+      { file, maxChars },
+    );
   }
 
   push(chunk: string): void {
@@ -50,17 +62,32 @@ export class JsonLinesReader implements RecordReader {
 export class ParagraphReader implements RecordReader {
   private readonly lines: LineSplitter;
   private paragraph: string[] = [];
+  /** Characters of the paragraph joined so far (its lines and the newlines between them). */
+  private chars = 0;
   private startLine = 0;
 
   constructor(
     private readonly sink: RecordSink,
-    firstLine = 1,
+    { file, firstLine = 1, maxChars = MAX_RECORD_CHARS }: ReaderPlace,
   ) {
-    this.lines = new LineSplitter((text, line) => {
-      if (!text.trim()) return this.flush();
-      if (this.paragraph.length === 0) this.startLine = line;
-      this.paragraph.push(text);
-    }, firstLine);
+    this.lines = new LineSplitter(
+      (text, line) => {
+        if (!text.trim()) return this.flush();
+        if (this.paragraph.length === 0) this.startLine = line;
+        const chars = this.chars + (this.paragraph.length ? 1 : 0) + text.length;
+        if (chars > maxChars) {
+          throw new DatasetError(
+            file,
+            `the paragraph starting at line ${this.startLine} is longer than ${sizeLabel(maxChars)} (${chars} characters ` +
+              `by line ${line}): separate examples with a blank line`,
+          );
+        }
+        this.chars = chars;
+        this.paragraph.push(text);
+      },
+      firstLine,
+      { file, maxChars },
+    );
   }
 
   push(chunk: string): void {
@@ -75,6 +102,7 @@ export class ParagraphReader implements RecordReader {
   private flush(): void {
     if (this.paragraph.length) this.sink.paragraph(this.paragraph.join('\n'), this.startLine);
     this.paragraph = [];
+    this.chars = 0;
   }
 }
 
@@ -83,18 +111,36 @@ export class WholeTextReader implements RecordReader {
   private kept: string[] = [];
   /** Blank lines seen since the last non-blank one: kept only if more text follows. */
   private blankRun: string[] = [];
+  /** Characters of the kept lines and the blank run, joined (blank lines count: they are kept if text follows). */
+  private chars = 0;
   private startLine = 0;
 
-  constructor(private readonly sink: RecordSink) {
-    this.lines = new LineSplitter((text, line) => {
-      if (!text.trim()) {
-        if (this.kept.length) this.blankRun.push(text);
-        return;
-      }
-      if (this.kept.length === 0) this.startLine = line;
-      this.kept.push(...this.blankRun, text);
-      this.blankRun = [];
-    });
+  /** `maxChars`: the most the whole example may hold; `maxLineChars`: the most one line may. */
+  constructor(
+    private readonly sink: RecordSink,
+    { file, maxChars = MAX_TEXT_FILE_CHARS, maxLineChars = MAX_RECORD_CHARS }: ReaderPlace & { maxLineChars?: number },
+  ) {
+    this.lines = new LineSplitter(
+      (text, line) => {
+        const blank = !text.trim();
+        if (blank && this.kept.length === 0) return;
+        if (this.kept.length === 0) this.startLine = line;
+        const chars = this.chars + (this.kept.length ? 1 : 0) + text.length;
+        if (chars > maxChars) {
+          throw new DatasetError(
+            file,
+            `the text from line ${this.startLine} is longer than ${sizeLabel(maxChars)} (${chars} characters by line ${line}): ` +
+              `too long for one example; read the file by paragraphs instead`,
+          );
+        }
+        this.chars = chars;
+        if (blank) return void this.blankRun.push(text);
+        this.kept.push(...this.blankRun, text);
+        this.blankRun = [];
+      },
+      1,
+      { file, maxChars: maxLineChars },
+    );
   }
 
   push(chunk: string): void {
@@ -125,6 +171,8 @@ export class JsonArrayReader implements RecordReader {
   private inString = false;
   private escaped = false;
   private primitive = false;
+  /** Characters of the element held in `parts`. */
+  private elementChars = 0;
   private startLine = 0;
   private startColumn = 0;
   private count = 0;
@@ -132,6 +180,7 @@ export class JsonArrayReader implements RecordReader {
   constructor(
     private readonly sink: RecordSink,
     private readonly file: string,
+    private readonly maxChars = MAX_RECORD_CHARS,
   ) {}
 
   push(chunk: string): void {
@@ -156,7 +205,11 @@ export class JsonArrayReader implements RecordReader {
       this.advance(c);
       i++;
     }
-    if (this.mode === 'element') this.parts.push(chunk.slice(from));
+    if (this.mode === 'element') {
+      this.checkElement(chunk.length - from);
+      this.parts.push(chunk.slice(from));
+      this.elementChars += chunk.length - from;
+    }
   }
 
   finish(): void {
@@ -196,6 +249,7 @@ export class JsonArrayReader implements RecordReader {
     this.startLine = this.line;
     this.startColumn = this.column;
     this.parts = [];
+    this.elementChars = 0;
     this.closers = [];
     this.escaped = false;
     this.inString = c === 0x22;
@@ -230,14 +284,27 @@ export class JsonArrayReader implements RecordReader {
   }
 
   private endElement(tail: string): void {
+    this.checkElement(tail.length);
     const text = this.parts.join('') + tail;
     this.parts = [];
+    this.elementChars = 0;
     this.mode = 'after';
     this.count++;
     const parsed = parseJsonValue(text);
     if (parsed.ok) return this.sink.value(parsed.value, this.startLine);
     const [line, column] = lineAndColumn(text, parsed.error.offset, this.startLine, this.startColumn);
-    this.sink.bad({ line, column, reason: `invalid JSON: ${parsed.error.message}` });
+    this.sink.bad({ line, column, reason: jsonErrorReason(parsed.error) });
+  }
+
+  /** Refuses the element before `more` characters are added, if that takes it past the cap. */
+  private checkElement(more: number): void {
+    const chars = this.elementChars + more;
+    if (chars <= this.maxChars) return;
+    throw new DatasetError(
+      this.file,
+      `the array element starting at line ${this.startLine} col ${this.startColumn} is longer than ` +
+        `${sizeLabel(this.maxChars)} (${chars} characters so far): a closing '"', ']' or '}' is probably missing`,
+    );
   }
 
   private advance(c: number): void {

@@ -5,6 +5,8 @@
  * rows end here (see `DatasetParser` and read.ts).
  */
 import { type BadRow, type DatasetReadSettings, DatasetError, type DatasetShape, type Example, formatBadRow, type TextExample } from '../types';
+import { jsonErrorReason, parseJsonValue } from './json-error';
+import { MAX_ROW_FIELDS } from './limits';
 import { detectShape, rowToExample, SHAPE_LABELS, unknownShapeReason } from './shapes';
 
 /** Bad rows kept for display; a file where most rows are broken would otherwise hold a second copy of itself. */
@@ -125,19 +127,21 @@ export function applyMapping(row: Record<string, unknown>, mapping: ColumnMappin
   return out;
 }
 
-/** Chat and ShareGPT turns stored as JSON text in a CSV cell are read as the array they spell. */
-function parseJsonCells(row: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Chat and ShareGPT turns stored as JSON text in a CSV cell are read as the array they spell; a cell nested too
+ * deeply to parse safely makes the row bad, saying so.
+ */
+function parseJsonCells(row: Record<string, unknown>): { row: Record<string, unknown> } | { reason: string } {
   for (const key of ['messages', 'conversations']) {
     const cell = row[key];
     if (typeof cell === 'string' && cell.trimStart().startsWith('[')) {
-      try {
-        row = { ...row, [key]: JSON.parse(cell) };
-      } catch {
-        // Left as a string: the shape check then says it must be an array.
-      }
+      const parsed = parseJsonValue(cell);
+      if (parsed.ok) row = { ...row, [key]: parsed.value };
+      else if (parsed.error.tooDeep) return { reason: `"${key}": ${jsonErrorReason(parsed.error)}` };
+      // Otherwise left as a string: the shape check then says it must be an array.
     }
   }
-  return row;
+  return { row };
 }
 
 export interface RowCollection {
@@ -194,8 +198,16 @@ export class RowCollector {
   value(raw: unknown, line: number): void {
     this.rows++;
     const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
-    if (isObject && this.firstKeys === null) this.firstKeys = Object.keys(raw);
-    const row = isObject ? parseJsonCells(applyMapping(raw as Record<string, unknown>, this.mapping)) : raw;
+    if (isObject) {
+      const keys = Object.keys(raw);
+      if (keys.length > MAX_ROW_FIELDS) {
+        return this.bad({ line, reason: `has ${keys.length} fields; a row may have at most ${MAX_ROW_FIELDS} (a training row has a handful)` });
+      }
+      if (this.firstKeys === null) this.firstKeys = keys;
+    }
+    const cells = isObject ? parseJsonCells(applyMapping(raw as Record<string, unknown>, this.mapping)) : { row: raw };
+    if ('reason' in cells) return this.bad({ line, reason: cells.reason });
+    const { row } = cells;
     if (this.shape === null) {
       const detected = detectShape(row);
       if (!detected) return this.bad({ line, reason: unknownShapeReason(row) });

@@ -10,6 +10,7 @@
  *  text               {"text": "…"}                                            → a text example
  */
 import type { ChatRole, ChatTurn, DatasetShape, Example } from '../types';
+import { quoted } from './limits';
 
 export const SHAPE_LABELS: Record<DatasetShape, string> = {
   chat: 'chat ("messages")',
@@ -38,7 +39,7 @@ export function detectShape(row: unknown): DatasetShape | null {
 export function unknownShapeReason(row: unknown): string {
   if (!isObject(row)) return notAnObject(row);
   const keys = Object.keys(row);
-  const have = keys.length ? `it has ${keys.slice(0, 8).map((k) => `"${k}"`).join(', ')}` : 'it is an empty object';
+  const have = keys.length ? `it has ${keys.slice(0, 8).map((k) => quoted(k)).join(', ')}` : 'it is an empty object';
   return `no known fields (${have}); expected "messages", "conversations", "instruction"/"output", "prompt"/"completion" or "text"`;
 }
 
@@ -93,7 +94,7 @@ function chatTurns(row: Record<string, unknown>): ChatTurn[] {
     if (typeof m.role !== 'string') throw new RowProblem(`wrong type: ${where}.role must be a string, found ${describe(m.role)}`);
     const role = m.role as ChatRole;
     if (!CHAT_ROLES.includes(role)) {
-      throw new RowProblem(`unknown role "${m.role}" in ${where}; expected "system", "user" or "assistant"`);
+      throw new RowProblem(`unknown role ${quoted(m.role)} in ${where}; expected "system", "user" or "assistant"`);
     }
     if (!('content' in m)) throw new RowProblem(`missing field "content" in ${where}`);
     const content = contentText(m.content, `${where}.content`);
@@ -118,7 +119,7 @@ function shareGptTurns(row: Record<string, unknown>): ChatTurn[] {
     if (!('from' in t)) throw new RowProblem(`missing field "from" in ${where}`);
     if (typeof t.from !== 'string') throw new RowProblem(`wrong type: ${where}.from must be a string, found ${describe(t.from)}`);
     const role = Object.hasOwn(SHAREGPT_ROLES, t.from) ? SHAREGPT_ROLES[t.from] : undefined;
-    if (!role) throw new RowProblem(`unknown speaker "${t.from}" in ${where}; expected "human", "gpt" or "system"`);
+    if (!role) throw new RowProblem(`unknown speaker ${quoted(t.from)} in ${where}; expected "human", "gpt" or "system"`);
     if (!('value' in t)) throw new RowProblem(`missing field "value" in ${where}`);
     if (typeof t.value !== 'string') throw new RowProblem(`wrong type: ${where}.value must be a string, found ${describe(t.value)}`);
     if (!t.value.trim()) throw new RowProblem(`empty content in ${where} (${t.from})`);
@@ -148,7 +149,7 @@ function contentText(content: unknown, where: string): string {
   return content
     .map((part, j) => {
       if (isObject(part) && part.type === 'text' && typeof part.text === 'string') return part.text;
-      const type = isObject(part) && typeof part.type === 'string' ? `"${part.type}"` : describe(part);
+      const type = isObject(part) && typeof part.type === 'string' ? quoted(part.type) : describe(part);
       throw new RowProblem(`unsupported content part ${type} at ${where}[${j}]; only text parts can be trained`);
     })
     .join('');
