@@ -13,6 +13,8 @@ import type { FromCaseRunner, FuzzJob } from './protocol';
 export interface CampaignOptions {
   targets: readonly string[];
   runSeed: number;
+  /** Cases `first` … `first + cases − 1` (first defaults to 0; a later start reruns a known finding alone). */
+  first?: number;
   cases: number;
   /** A case running longer than this is a hang. */
   hangMs: number;
@@ -70,9 +72,10 @@ function runTarget(target: string, options: CampaignOptions): Promise<TargetRepo
       report.seconds = (performance.now() - started) / 1000;
       resolve(report);
     };
+    const last = (options.first ?? 0) + options.cases;
     const start = (from: number) => {
-      if (from >= options.cases) return finish();
-      const job: FuzzJob = { target, runSeed: options.runSeed, from, to: options.cases };
+      if (from >= last) return finish();
+      const job: FuzzJob = { target, runSeed: options.runSeed, from, to: last };
       const child = fork(CASE_RUNNER, [JSON.stringify(job)], {
         execArgv: [`--max-old-space-size=${options.heapMb}`],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -133,7 +136,7 @@ function runTarget(target: string, options: CampaignOptions): Promise<TargetRepo
         stop({ index: running, detail: `${how} at case ${running}\n  ${tail}` }, report.crashes);
       });
     };
-    start(0);
+    start(options.first ?? 0);
   });
 }
 

@@ -35,4 +35,16 @@ describe('fuzzed files (fixed seed)', () => {
       expect(r.refused, r.target).toBeGreaterThan(CASES / 4);
     }
   }, 600_000);
+
+  // Cases the full runs found (seed 1), kept as regressions: each once made a reader fail as noted.
+  const FOUND = [
+    { target: 'parquet', index: 3332, was: 'hang: a flipped bit gave an RLE run of 2^31 values (hyparquet)' },
+    { target: 'parquet', index: 3034, was: 'unhandled rejection: hyparquet threw on a bad column path with a read pending' },
+    { target: 'parquet', index: 7896, was: 'unhandled rejection, as 3034' },
+  ];
+  it.each(FOUND)('$target case $index ($was) ends in a typed refusal', async ({ target, index }) => {
+    const [report] = await runCampaign({ targets: [target], runSeed: SEED, first: index, cases: 1, hangMs: 20_000, heapMb: 512, parallel: 1 });
+    expect(findingsOf(report), findingsOf(report).map((f) => f.detail).join('\n')).toEqual([]);
+    expect(report.refused).toBe(1);
+  }, 120_000);
 });
