@@ -4,8 +4,7 @@
  * one repeated 1 MiB piece, so hitting the real 16 MiB caps stays cheap; the unit tests use small caps.
  */
 import { type FileMetaData, parquetMetadata, type SchemaElement } from 'hyparquet';
-import { ByteWriter, parquetWriteBuffer } from 'hyparquet-writer';
-import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { parseDatasetBlob } from '../read';
 import { type BadRow, DatasetError } from '../types';
@@ -14,6 +13,7 @@ import { findDeepNesting, MAX_JSON_DEPTH } from './limits';
 import { LineSplitter } from './lines';
 import { parseDatasetText } from './parse';
 import { checkParquetSchema } from './parquet-checks';
+import { withFooter } from './parquet-testing';
 import { JsonArrayReader, ParagraphReader, type RecordSink, WholeTextReader } from './records';
 
 const MiB = 2 ** 20;
@@ -175,7 +175,6 @@ describe('JSON nesting depth', () => {
 
 describe('Parquet footers are checked against the file before any page is read', () => {
   type Edit = (metadata: FileMetaData) => void;
-  const PAR1 = new TextEncoder().encode('PAR1');
 
   /** Three text rows, the last long and repetitive (its Snappy page is far smaller than its text). */
   function parquetBytes(): Uint8Array<ArrayBuffer> {
@@ -184,16 +183,7 @@ describe('Parquet footers are checked against the file before any page is read',
 
   /** The file with its footer decoded, edited and written again (the column data is left as it is). */
   function tampered(edit: Edit, bytes = parquetBytes()): Blob {
-    const metadata = parquetMetadata(bytes);
-    const dataEnd = bytes.length - 8 - metadata.metadata_length;
-    // The writer looks each chunk's statistics up in the schema, which some edits break; reading needs none.
-    for (const group of metadata.row_groups) for (const chunk of group.columns) delete chunk.meta_data?.statistics;
-    edit(metadata);
-    const writer = new ByteWriter();
-    writer.appendBytes(bytes.subarray(0, dataEnd));
-    writeMetadata(writer, metadata as Parameters<typeof writeMetadata>[1]);
-    writer.appendBytes(PAR1);
-    return new Blob([writer.getBuffer()]);
+    return new Blob([withFooter(bytes, edit)]);
   }
 
   const read = (blob: Blob) => parseDatasetBlob(blob, { file: 't.parquet' });

@@ -12,7 +12,9 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from '../types';
+import { concatBytes } from '../../model/source';
 import { blobBuffer, readParquetRows } from './parquet';
+import { withFooter } from './parquet-testing';
 
 interface Page {
   header: PageHeader;
@@ -101,33 +103,10 @@ function rebuild(bytes: Uint8Array, edit: PageEdit): Uint8Array<ArrayBuffer> {
   return new Uint8Array(writer.getBuffer());
 }
 
-/** The file with its footer decoded, edited and written again; the pages are left as they are. */
-function withFooter(bytes: Uint8Array, edit: (metadata: FileMetaData) => void): Uint8Array<ArrayBuffer> {
-  const metadata = parquetMetadata(bytes);
-  const dataEnd = bytes.length - 8 - metadata.metadata_length;
-  for (const group of metadata.row_groups) for (const chunk of group.columns) delete chunk.meta_data?.statistics;
-  edit(metadata);
-  const writer = new ByteWriter();
-  writer.appendBytes(bytes.subarray(0, dataEnd));
-  writeMetadata(writer, metadata as Parameters<typeof writeMetadata>[1]);
-  writer.appendBytes(new TextEncoder().encode('PAR1'));
-  return new Uint8Array(writer.getBuffer());
-}
-
 function uint32(n: number): Uint8Array {
   const bytes = new Uint8Array(4);
   new DataView(bytes.buffer).setUint32(0, n, true);
   return bytes;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** An unsigned LEB128 varint: a hybrid run header. */
@@ -156,7 +135,7 @@ function v2Page(page: Page, at: PagePlace, parts: { definition?: Uint8Array; val
   const definition = parts.definition ?? old.definition;
   const values = parts.values ?? old.values;
   const stored = at.snappy && old.v2.is_compressed !== false ? snappyCompress(values) : values;
-  const data = concat(old.repetition, definition, stored);
+  const data = concatBytes([old.repetition, definition, stored]);
   const header = {
     ...page.header,
     compressed_page_size: data.length,
@@ -170,11 +149,11 @@ function v2Page(page: Page, at: PagePlace, parts: { definition?: Uint8Array; val
 const asDataPageV1: PageEdit = (page, at) => {
   if (page.header.type !== 'DATA_PAGE_V2') return page;
   const { v2, repetition, definition, values } = v2Parts(page, at);
-  const plain = concat(
+  const plain = concatBytes([
     ...(at.maxRepetition ? [uint32(repetition.length), repetition] : []),
     ...(at.maxDefinition ? [uint32(definition.length), definition] : []),
     values,
-  );
+  ]);
   const data = at.snappy ? snappyCompress(plain) : plain;
   const data_page_header = { num_values: v2.num_values, encoding: v2.encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' } as const;
   return { header: { type: 'DATA_PAGE', uncompressed_page_size: plain.length, compressed_page_size: data.length, data_page_header }, data };
@@ -257,7 +236,7 @@ describe('valid files read exactly as hyparquet reads them', () => {
     const uncompressed = rebuild(v2, (page, at) => {
       if (page.header.type !== 'DATA_PAGE_V2' || !at.snappy) return page;
       const parts = v2Parts(page, at);
-      const data = concat(parts.repetition, parts.definition, parts.values);
+      const data = concatBytes([parts.repetition, parts.definition, parts.values]);
       return { header: { ...page.header, compressed_page_size: data.length, data_page_header_v2: { ...parts.v2, is_compressed: false } }, data };
     });
     expect(await readRows(uncompressed)).toEqual(reference);
@@ -279,7 +258,7 @@ describe('corrupt RLE/bit-packed runs are refused before hyparquet decodes them'
   const at = 't.parquet: row group 1, column "text", page 2';
 
   it('a definition-level run of 2^30 − 1 values in a page of 16 (the fuzzer hang), V2 and V1', async () => {
-    const huge = onPage(0, 0, 2, (page, place) => v2Page(page, place, { definition: concat(varint((2 ** 30 - 1) * 2), new Uint8Array([1])) }));
+    const huge = onPage(0, 0, 2, (page, place) => v2Page(page, place, { definition: concatBytes([varint((2 ** 30 - 1) * 2), new Uint8Array([1])]) }));
     const message = `${at}: the definition levels hold a run of 1073741823 values, but the page has 16 values`;
     expect(await refusal(rebuild(smallFile(), huge))).toBe(message);
     expect(await refusal(rebuild(rebuild(smallFile(), huge), asDataPageV1))).toBe(message);
@@ -320,7 +299,7 @@ describe('corrupt RLE/bit-packed runs are refused before hyparquet decodes them'
   });
 
   it('a width-0 bit-packed run of 2^30 values, which packs no bytes (hyparquet would loop on it)', async () => {
-    const packed = onPage(0, 0, 2, (page, place) => v2Page(page, place, { values: concat(new Uint8Array([0]), varint(2 ** 27 * 2 + 1)) }));
+    const packed = onPage(0, 0, 2, (page, place) => v2Page(page, place, { values: concatBytes([new Uint8Array([0]), varint(2 ** 27 * 2 + 1)]) }));
     expect(await refusal(rebuild(smallFile({ distinct: 1 }), packed))).toBe(
       `${at}: the dictionary indices hold a bit-packed run of 1073741824 values, but the page has 12 non-null values`,
     );
