@@ -6,4 +6,10 @@ import { register as registerTsx } from 'tsx/esm/api';
 register('../scripts/raw-loader-hooks.mjs', import.meta.url);
 registerTsx();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { releaseCommandDevice } = await import('../src/cli/command-device.ts');
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} finally {
+  // The command's device would keep the process alive.
+  await releaseCommandDevice();
+}

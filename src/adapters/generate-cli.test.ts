@@ -1,5 +1,6 @@
 /**
- * `webtune generate --adapter` end to end, as a user runs it (a child process of bin/webtune.mjs): an adapter with
+ * `webtune generate --adapter` end to end: the batch as a user runs it (a child process of bin/webtune.mjs), the
+ * other commands through the CLI's `main` in this process (sharing one device's compiled pipelines). An adapter with
  * B = 0 (what PEFT's initialisation gives before training) reproduces the base's reference greedy text; a nonzero one
  * changes it; an adapter made for another base is refused before the GPU is touched, naming both.
  */
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openGgufModel } from '../model/gguf/model';
 import { fileSource } from '../model/source-node';
 import type { ModelConfig } from '../model/config';
+import { webtuneMain } from '../cli/testing/webtune-main';
 import { webtune } from '../cli/testing/webtune-process';
 import { writeAdapterFolder } from './save-node';
 import { randomAdapter } from './test-adapter';
@@ -18,7 +20,11 @@ const MODEL = '../shared/models/stories260K/stories260K.gguf';
 const PROMPT = 'Once upon a time';
 const REFERENCE = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
 
-const generate = (extra: string[]) => webtune(['generate', '--model', MODEL, '--prompt', PROMPT, '--max-tokens', '20', ...extra]);
+const GENERATE = ['generate', '--model', MODEL, '--prompt', PROMPT, '--max-tokens', '20'];
+/** In this process (main). */
+const generate = (extra: string[]) => webtuneMain([...GENERATE, ...extra]);
+/** As a user runs it: a child process of bin/webtune.mjs. */
+const generateProcess = (extra: string[]) => webtune([...GENERATE, ...extra]);
 
 let dir: string;
 let config: ModelConfig;
@@ -66,12 +72,11 @@ describe('webtune generate --adapter', () => {
 
   it('continues one prompt per adapter, labelled: LoRA adapters and the base in one batch, DoRA in its own pass', async () => {
     const paths = [join(dir, 'nonzero', 'adapter.gguf'), join(dir, 'rank8'), join(dir, 'dora')];
-    // Three processes (each acquires a device and makes its pipelines): the batch, one batched adapter alone, and
-    // the text form with the DoRA adapter; the in-process test (batched-generation.test.ts) covers 1 to 8 adapters.
-    const [many, alone, labelled] = await Promise.all([
-      generate([...paths.flatMap((p) => ['--adapter', p]), '--with-base', '--json']),
-      generate(['--adapter', paths[1], '--json']),
-      generate(['--adapter', paths[2], '--with-base']),
+    // The batch in a child process, beside one batched adapter alone and the text form with the DoRA adapter in
+    // this one; batched-generation.test.ts covers 1 to 8 adapters.
+    const [many, [alone, labelled]] = await Promise.all([
+      generateProcess([...paths.flatMap((p) => ['--adapter', p]), '--with-base', '--json']),
+      (async () => [await generate(['--adapter', paths[1], '--json']), await generate(['--adapter', paths[2], '--with-base'])])(),
     ]);
     expect(many.code, many.stderr).toBe(0);
     const columns = JSON.parse(many.stdout) as { label: string; adapter: string | null; batched: boolean; text: string; ownPass?: string }[];

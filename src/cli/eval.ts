@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { loadAdapterFromPath } from '../adapters/load-node';
 import { parseDatasetFile } from '../data/load-node';
-import { GpuContext } from '../gpu/context';
-import { acquireNodeDevice } from '../gpu/device-node';
+import type { GpuContext } from '../gpu/context';
+import { commandContext } from './command-device';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { evaluateDataset } from '../train/evaluate';
@@ -60,9 +60,7 @@ export async function runEval(argv: string[]): Promise<void> {
   const loaded = await loadModelFromPath(values.model);
   let ctx: GpuContext | null = null;
   try {
-    const acquired = await acquireNodeDevice();
-    if (acquired.report.notice) log(`webtune: ${acquired.report.notice}`);
-    ctx = GpuContext.fromAcquired(acquired);
+    ctx = await commandContext();
     const r = await evaluateDataset({
       ctx,
       model: loaded,
@@ -80,7 +78,7 @@ export async function runEval(argv: string[]): Promise<void> {
       out(`mean loss ${r.meanLoss.toFixed(4)}  perplexity ${r.perplexity.toFixed(3)}  (${r.examples} examples, ${r.trainedTokens} tokens)\n`);
     }
   } finally {
-    ctx?.destroy();
+    await ctx?.close();
     await closeModel(loaded);
   }
 }

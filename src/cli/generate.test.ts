@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from './main';
+import { describe, expect, it } from 'vitest';
+import { webtuneMain } from './testing/webtune-main';
 
 const MODELS = '../shared/models';
 const GGUF = `${MODELS}/stories260K/stories260K.gguf`;
@@ -23,30 +23,9 @@ function readmeReference(): string {
   return match[1];
 }
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const webtune = (...args: string[]) => webtuneMain(args);
 
-async function webtune(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const code = await main(args);
-  return { code, stdout, stderr };
-}
-
-// Each run acquires its own device and compiles its pipelines, as the command does: slow on SwiftShader.
+// The first run acquires the process's device and compiles its pipelines, slow on SwiftShader; later runs reuse them.
 const SLOW = { timeout: 900_000 };
 
 describe('webtune generate: the README reference', SLOW, () => {
@@ -86,7 +65,6 @@ describe('webtune generate: the README reference', SLOW, () => {
 
 describe('webtune generate: sampling', SLOW, () => {
   const sample = async (seed: string) => {
-    stdout = '';
     const args = ['--temperature', '1.2', '--top-k', '40', '--top-p', '0.95', '--repetition-penalty', '1.1'];
     const r = await webtune('generate', '--model', GGUF, '--prompt', 'Once upon a time', '--max-tokens', '12', ...args, '--seed', seed);
     expect(r.code).toBe(0);

@@ -6,8 +6,7 @@
  * pass after it, and says so.
  */
 import { parseArgs } from 'node:util';
-import { GpuContext } from '../gpu/context';
-import { acquireNodeDevice } from '../gpu/device-node';
+import { commandContext } from './command-device';
 import { LlamaModel } from '../gpu/model/llama';
 import { uploadModel } from '../gpu/model/upload';
 import { generate, generateBatch, type GenerateOptions, type GenerationResult } from '../generate/generate';
@@ -118,10 +117,8 @@ export async function runGenerate(argv: string[]): Promise<void> {
       ? chatPrompt(loaded.chatTemplate, tokenizer, values.prompt, values.system)
       : values.prompt;
     const promptIds = tokenizer.encode(prompt, values.chat ? { addBos: chatPromptBos(tokenizer, prompt) } : {});
-    const acquired = await acquireNodeDevice();
-    if (acquired.report.notice) log(`webtune: ${acquired.report.notice}`);
-    const ctx = GpuContext.fromAcquired(acquired);
-    // The device is destroyed on every way out, or a refused prompt would leave it (and the process) alive.
+    const ctx = await commandContext();
+    // Closed on every way out, so a refused prompt leaves no buffers behind on the process's device.
     try {
       log(`webtune: ${loaded.name} — ${config.architecture}, ${config.numLayers} layers, vocab ${config.vocabSize}`);
       const uploaded = await uploadModel(ctx, loaded.weights);
@@ -133,7 +130,7 @@ export async function runGenerate(argv: string[]): Promise<void> {
         printColumns(adapters, results, values.json === true);
       }
     } finally {
-      ctx.destroy();
+      await ctx.close();
     }
   } finally {
     await closeModel(loaded);

@@ -14,8 +14,8 @@ import { trainingCardSettings } from '../library/record-card';
 import { type DatasetReadSettings, DEFAULT_READ_SETTINGS } from '../data/types';
 import { openDatasetFile } from '../data/load-node';
 import { nodeDataOpener } from '../data/stream/remote/node';
-import { GpuContext } from '../gpu/context';
-import { acquireNodeDevice } from '../gpu/device-node';
+import type { GpuContext } from '../gpu/context';
+import { commandContext } from './command-device';
 import { closeModel } from '../model/load';
 import { loadModelFromPath } from '../model/load-node';
 import { DEFAULT_TRAINING_CONFIG, type TrainingConfig } from '../train/config';
@@ -145,9 +145,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   process.once('SIGINT', onSigint);
   let ctx: GpuContext | null = null;
   try {
-    const acquired = await acquireNodeDevice();
-    if (acquired.report.notice) log(`webtune: ${acquired.report.notice}`);
-    ctx = GpuContext.fromAcquired(acquired);
+    ctx = await commandContext();
     const storage = new FolderStorage(args.outDir);
     const progress = new ProgressReporter(process.stderr, true);
     const method = methodSummary(args.config);
@@ -221,7 +219,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     throw inCliWords(error);
   } finally {
     process.off('SIGINT', onSigint);
-    ctx?.destroy();
+    await ctx?.close();
     await closeModel(loaded);
   }
 }

@@ -21,7 +21,8 @@ export class BufferArena {
   private peak = 0;
   private count = 0;
   private readonly pool = new Map<string, GPUBuffer[]>();
-  private readonly sizes = new WeakMap<GPUBuffer, number>();
+  /** Every buffer this arena made and has not destroyed, in use or parked, with its size. */
+  private readonly sizes = new Map<GPUBuffer, number>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -85,6 +86,16 @@ export class BufferArena {
       }
     }
     this.pool.clear();
+  }
+
+  /** Frees every buffer this arena made, in use or parked: its owner is done with the device (GpuContext.close). */
+  destroyAll(): void {
+    for (const buffer of this.sizes.keys()) buffer.destroy();
+    this.sizes.clear();
+    this.pool.clear();
+    this.reserved = 0;
+    this.inUse = 0;
+    this.count = 0;
   }
 
   resetPeak(): void {

@@ -21,6 +21,20 @@ describe('device acquisition', () => {
 });
 
 describe('buffer arena', () => {
+  it('close frees every buffer of a context, in use or parked, and leaves the device working', async () => {
+    const { device, report } = await testContext();
+    const ctx = new GpuContext(device, report);
+    const kept = ctx.tensor([1000], 'f32', 'kept');
+    ctx.release(ctx.tensor([64], 'f32', 'parked'));
+    expect(ctx.memory.buffers).toBe(2);
+    await ctx.close();
+    expect(ctx.memory).toEqual({ reservedBytes: 0, inUseBytes: 0, peakBytes: ctx.memory.peakBytes, buffers: 0 });
+    const next = new GpuContext(device, report);
+    const t = next.tensor([4], 'f32', 't', new Float32Array([1, 2, 3, 4]));
+    expect([...(await next.readF32(t))]).toEqual([1, 2, 3, 4]);
+    await next.close();
+  });
+
   it('counts every byte allocated, reused and freed, and keeps the peak', async () => {
     const { device, report } = await testContext();
     const ctx = new GpuContext(device, report); // a fresh arena on the shared device
@@ -156,6 +170,32 @@ describe('kernel registry', () => {
     expect(a).toBe(b);
     expect(c).not.toBe(a);
     await ctx.kernels.ready();
+  });
+
+  it('keeps compiled pipelines per device: another context takes them, other code under the same name compiles its own', async () => {
+    const { device, report } = await testContext();
+    const code = '@compute @workgroup_size(1) fn main() {}';
+    const first = new GpuContext(device, report);
+    const made = first.kernel({ name: 'shared_forward', code });
+    await first.kernels.ready();
+    const second = new GpuContext(device, report);
+    expect(second.kernels.size).toBe(0);
+    expect(second.kernel({ name: 'shared_forward', code }).pipeline).toBe(made.pipeline);
+    expect(second.kernels.size).toBe(1);
+    // Ahead of time (prepare) too.
+    const third = new GpuContext(device, report);
+    await third.prepareKernels(() => void third.kernel({ name: 'shared_forward', code }));
+    expect(third.kernel({ name: 'shared_forward', code }).pipeline).toBe(made.pipeline);
+    const other = new GpuContext(device, report).kernel({ name: 'shared_forward', code: '@compute @workgroup_size(2) fn main() {}' });
+    expect(other.pipeline).not.toBe(made.pipeline);
+    // A kernel that failed is not kept: the next context reports it again.
+    const broken = '@compute @workgroup_size(1) fn main() { let x: f32 = 1u; }';
+    const failing = new GpuContext(device, report);
+    failing.kernel({ name: 'broken_forward', code: broken });
+    await expect(failing.kernels.ready()).rejects.toThrow(KernelCompileError);
+    const again = new GpuContext(device, report);
+    again.kernel({ name: 'broken_forward', code: broken });
+    await expect(again.kernels.ready()).rejects.toThrow(KernelCompileError);
   });
 });
 

@@ -286,6 +286,16 @@ export class GpuContext {
     this.device.destroy();
   }
 
+  /**
+   * Frees every buffer this context made and leaves the device to the next context on it (a CLI command after
+   * another in one process): its compiled pipelines stay with the device (registry.ts).
+   */
+  async close(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.arena.destroyAll();
+  }
+
   private async checkErrors(): Promise<void> {
     await this.kernels.ready();
     if (this.errors.length) {

@@ -7,6 +7,11 @@
  * createComputePipelineAsync, so that an implementation that compiles on several threads (Chrome's GPU process)
  * does, and neither Start nor the first token waits on one compile after another (GpuContext.prepareKernels
  * learns which specializations a piece of work needs).
+ *
+ * Compiled pipelines are kept per device, not per registry: a second GpuContext on the same device (a CLI command
+ * after another in one process, a test's fresh context, a context that reports another adapter kind) takes a
+ * specialization another compiled instead of compiling it again, which on a CPU implementation costs about a second
+ * a pipeline. Each registry still keeps its own set of what its work asked for (`size`, `has`).
  */
 
 export type OverrideConstants = Record<string, number>;
@@ -36,13 +41,28 @@ export class KernelCompileError extends Error {
   }
 }
 
+/**
+ * Every pipeline that compiled without error on a device, by specialization key and WGSL source (two registries may
+ * give one name different code: the kernels choose their source by the adapter's kind).
+ */
+const compiledOnDevice = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
 export class KernelRegistry {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, Kernel>();
   private readonly pending: Promise<void>[] = [];
   private failure: KernelCompileError | null = null;
 
-  constructor(private readonly device: GPUDevice) {}
+  private readonly compiled: Map<string, GPUComputePipeline>;
+
+  constructor(private readonly device: GPUDevice) {
+    let compiled = compiledOnDevice.get(device);
+    if (!compiled) {
+      compiled = new Map();
+      compiledOnDevice.set(device, compiled);
+    }
+    this.compiled = compiled;
+  }
 
   /** The cache key of a specialization: kernel, entry point and constants. */
   keyOf(spec: KernelSpec): string {
@@ -62,6 +82,9 @@ export class KernelRegistry {
     const key = this.keyOf(spec);
     const cached = this.pipelines.get(key);
     if (cached) return cached;
+    const compiledKey = `${key}\n${spec.code}`;
+    const compiled = this.compiled.get(compiledKey);
+    if (compiled) return this.keep(spec, key, compiled);
 
     // One error scope around module and pipeline creation, so a bad kernel is reported by name here and
     // never reaches the device's uncaptured-error handler (which would blame whatever is submitted next).
@@ -69,7 +92,8 @@ export class KernelRegistry {
     const pipeline = this.device.createComputePipeline(this.descriptor(spec, key));
     this.pending.push(
       this.device.popErrorScope().then((error) => {
-        if (error && !this.failure) this.failure = new KernelCompileError(spec.name, [error.message]);
+        if (!error) this.compiled.set(compiledKey, pipeline);
+        else if (!this.failure) this.failure = new KernelCompileError(spec.name, [error.message]);
       }),
     );
     return this.keep(spec, key, pipeline);
@@ -83,7 +107,10 @@ export class KernelRegistry {
     const wanted = new Map<string, KernelSpec>();
     for (const spec of specs) {
       const key = this.keyOf(spec);
-      if (!this.pipelines.has(key)) wanted.set(key, spec);
+      if (this.pipelines.has(key)) continue;
+      const compiled = this.compiled.get(`${key}\n${spec.code}`);
+      if (compiled) this.keep(spec, key, compiled);
+      else wanted.set(key, spec);
     }
     const made = await Promise.allSettled(
       [...wanted].map(async ([key, spec]) => {
@@ -101,7 +128,9 @@ export class KernelRegistry {
     for (const result of made) {
       // A `get` of the same specialization while this one compiled made its own: keep that one.
       if (result.status === 'fulfilled' && !this.pipelines.has(result.value.key)) {
-        this.keep(result.value.spec, result.value.key, result.value.pipeline);
+        const { spec, key, pipeline } = result.value;
+        this.compiled.set(`${key}\n${spec.code}`, pipeline);
+        this.keep(spec, key, pipeline);
       }
     }
     await this.ready();
