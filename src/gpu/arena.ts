@@ -21,8 +21,13 @@ export class BufferArena {
   private peak = 0;
   private count = 0;
   private readonly pool = new Map<string, GPUBuffer[]>();
-  /** Every buffer this arena made and has not destroyed, in use or parked, with its size. */
-  private readonly sizes = new Map<GPUBuffer, number>();
+  private readonly sizes = new WeakMap<GPUBuffer, number>();
+  /**
+   * Every buffer this arena made and has not destroyed, for destroyAll; held weakly, as `sizes` is, so that the
+   * arena never keeps a dropped buffer alive longer than the engine did.
+   */
+  private readonly made = new Set<WeakRef<GPUBuffer>>();
+  private readonly refs = new WeakMap<GPUBuffer, WeakRef<GPUBuffer>>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -48,6 +53,9 @@ export class BufferArena {
     }
     const buffer = this.device.createBuffer({ size, usage, label });
     this.sizes.set(buffer, size);
+    const ref = new WeakRef(buffer);
+    this.made.add(ref);
+    this.refs.set(buffer, ref);
     this.reserved += size;
     this.inUse += size;
     this.count++;
@@ -71,7 +79,7 @@ export class BufferArena {
     this.inUse -= size;
     this.reserved -= size;
     this.count--;
-    this.sizes.delete(buffer);
+    this.forget(buffer);
     buffer.destroy();
   }
 
@@ -81,7 +89,7 @@ export class BufferArena {
       for (const buffer of list) {
         this.reserved -= this.sizeOf(buffer);
         this.count--;
-        this.sizes.delete(buffer);
+        this.forget(buffer);
         buffer.destroy();
       }
     }
@@ -90,8 +98,14 @@ export class BufferArena {
 
   /** Frees every buffer this arena made, in use or parked: its owner is done with the device (GpuContext.close). */
   destroyAll(): void {
-    for (const buffer of this.sizes.keys()) buffer.destroy();
-    this.sizes.clear();
+    for (const ref of this.made) {
+      const buffer = ref.deref();
+      if (buffer) {
+        this.sizes.delete(buffer);
+        buffer.destroy();
+      }
+    }
+    this.made.clear();
     this.pool.clear();
     this.reserved = 0;
     this.inUse = 0;
@@ -104,6 +118,13 @@ export class BufferArena {
 
   get stats(): ArenaStats {
     return { reservedBytes: this.reserved, inUseBytes: this.inUse, peakBytes: this.peak, buffers: this.count };
+  }
+
+  private forget(buffer: GPUBuffer): void {
+    this.sizes.delete(buffer);
+    const ref = this.refs.get(buffer);
+    if (ref) this.made.delete(ref);
+    this.refs.delete(buffer);
   }
 
   private sizeOf(buffer: GPUBuffer): number {
