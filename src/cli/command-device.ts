@@ -14,17 +14,23 @@ let shared: Promise<AcquiredDevice> | null = null;
 
 /** A context for one command on the process's device, acquired on first use (again after a loss). */
 export async function commandContext(): Promise<GpuContext> {
-  const pending = (shared ??= acquireNodeDevice());
+  if (!shared) {
+    const pending = acquireNodeDevice().then((acquired) => {
+      void acquired.device.lost.then(() => {
+        if (shared === pending) shared = null;
+      });
+      return acquired;
+    });
+    shared = pending;
+  }
+  const pending = shared;
   let acquired: AcquiredDevice;
   try {
     acquired = await pending;
   } catch (error) {
-    shared = null; // the next command tries again rather than repeating this failure
+    if (shared === pending) shared = null; // the next command tries again rather than repeating this failure
     throw error;
   }
-  void acquired.device.lost.then(() => {
-    if (shared === pending) shared = null;
-  });
   if (acquired.report.notice) log(`webtune: ${acquired.report.notice}`);
   return GpuContext.fromAcquired(acquired);
 }

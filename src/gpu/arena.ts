@@ -21,13 +21,13 @@ export class BufferArena {
   private peak = 0;
   private count = 0;
   private readonly pool = new Map<string, GPUBuffer[]>();
-  private readonly sizes = new WeakMap<GPUBuffer, number>();
+  /** Each buffer this arena made and has not destroyed: its size, and its entry in `live`. */
+  private readonly made = new WeakMap<GPUBuffer, { size: number; ref: WeakRef<GPUBuffer> }>();
   /**
-   * Every buffer this arena made and has not destroyed, for destroyAll; held weakly, as `sizes` is, so that the
-   * arena never keeps a dropped buffer alive longer than the engine did.
+   * The same buffers for destroyAll, held weakly as `made` holds them, so that the arena never keeps a dropped
+   * buffer alive longer than the engine did.
    */
-  private readonly made = new Set<WeakRef<GPUBuffer>>();
-  private readonly refs = new WeakMap<GPUBuffer, WeakRef<GPUBuffer>>();
+  private readonly live = new Set<WeakRef<GPUBuffer>>();
 
   constructor(
     private readonly device: GPUDevice,
@@ -52,10 +52,9 @@ export class BufferArena {
       return parked;
     }
     const buffer = this.device.createBuffer({ size, usage, label });
-    this.sizes.set(buffer, size);
     const ref = new WeakRef(buffer);
-    this.made.add(ref);
-    this.refs.set(buffer, ref);
+    this.made.set(buffer, { size, ref });
+    this.live.add(ref);
     this.reserved += size;
     this.inUse += size;
     this.count++;
@@ -98,14 +97,14 @@ export class BufferArena {
 
   /** Frees every buffer this arena made, in use or parked: its owner is done with the device (GpuContext.close). */
   destroyAll(): void {
-    for (const ref of this.made) {
+    for (const ref of this.live) {
       const buffer = ref.deref();
       if (buffer) {
-        this.sizes.delete(buffer);
+        this.made.delete(buffer);
         buffer.destroy();
       }
     }
-    this.made.clear();
+    this.live.clear();
     this.pool.clear();
     this.reserved = 0;
     this.inUse = 0;
@@ -121,14 +120,13 @@ export class BufferArena {
   }
 
   private forget(buffer: GPUBuffer): void {
-    this.sizes.delete(buffer);
-    const ref = this.refs.get(buffer);
-    if (ref) this.made.delete(ref);
-    this.refs.delete(buffer);
+    const entry = this.made.get(buffer);
+    if (entry) this.live.delete(entry.ref);
+    this.made.delete(buffer);
   }
 
   private sizeOf(buffer: GPUBuffer): number {
-    const size = this.sizes.get(buffer);
+    const size = this.made.get(buffer)?.size;
     if (size === undefined) throw new Error(`arena: buffer '${buffer.label}' was not allocated by this arena`);
     return size;
   }

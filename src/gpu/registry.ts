@@ -47,6 +47,10 @@ export class KernelCompileError extends Error {
  */
 const compiledOnDevice = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
+function compiledKeyOf(key: string, spec: KernelSpec): string {
+  return `${key}\n${spec.code}`;
+}
+
 export class KernelRegistry {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, Kernel>();
@@ -82,7 +86,7 @@ export class KernelRegistry {
     const key = this.keyOf(spec);
     const cached = this.pipelines.get(key);
     if (cached) return cached;
-    const compiledKey = `${key}\n${spec.code}`;
+    const compiledKey = compiledKeyOf(key, spec);
     const compiled = this.compiled.get(compiledKey);
     if (compiled) return this.keep(spec, key, compiled);
 
@@ -108,7 +112,7 @@ export class KernelRegistry {
     for (const spec of specs) {
       const key = this.keyOf(spec);
       if (this.pipelines.has(key)) continue;
-      const compiled = this.compiled.get(`${key}\n${spec.code}`);
+      const compiled = this.compiled.get(compiledKeyOf(key, spec));
       if (compiled) this.keep(spec, key, compiled);
       else wanted.set(key, spec);
     }
@@ -129,7 +133,7 @@ export class KernelRegistry {
       // A `get` of the same specialization while this one compiled made its own: keep that one.
       if (result.status === 'fulfilled' && !this.pipelines.has(result.value.key)) {
         const { spec, key, pipeline } = result.value;
-        this.compiled.set(`${key}\n${spec.code}`, pipeline);
+        this.compiled.set(compiledKeyOf(key, spec), pipeline);
         this.keep(spec, key, pipeline);
       }
     }
